@@ -1,0 +1,3 @@
+from clipshop.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""The ASGI application: routers, error mapping, the database on app.state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from clipshop import __version__
+from clipshop.api import errors
+from clipshop.api.routers import identity, products, shops
+from clipshop.core import ids
+from clipshop.core.db import Database
+from clipshop.core.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    ids.configure(settings.node_id)
+    db = database or Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="clipshop",
+        version=__version__,
+        summary="Order platform for social commerce: native REST API",
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    errors.install(app)
+    for module in (identity, shops, products):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

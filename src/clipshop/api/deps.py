@@ -1,0 +1,68 @@
+"""Request dependencies: the unit of work, the caller, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.orm import Session
+
+from clipshop.core.db import Database
+from clipshop.core.errors import Unauthenticated
+from clipshop.core.pagination import MAX_LIMIT, PageRequest, page_request
+from clipshop.identity.principal import Principal
+from clipshop.identity.tokens import authenticate
+from clipshop.identity.users import principal_for
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed after the handler returns, rolled back on error."""
+    db: Database = request.app.state.db
+    with db.unit_of_work(write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(db_session)]
+
+
+def current_principal(request: Request, session: DB) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthenticated(
+            "send an API token: Authorization: Bearer <token>", code="missing_token"
+        )
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(
+            "the Authorization header must be 'Bearer <token>'", code="invalid_token"
+        )
+    user = authenticate(session, token.strip())
+    return principal_for(session, user)
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+def paging(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, 1..100")] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> PageRequest:
+    return page_request(limit, cursor)
+
+
+Paging = Annotated[PageRequest, Depends(paging)]
+
+
+def id_path(description: str) -> object:
+    return Path(gt=0, lt=2**63, description=description)
+
+
+ShopId = Annotated[int, id_path("Shop id")]
+WarehouseId = Annotated[int, id_path("Warehouse id")]
+ProductId = Annotated[int, id_path("Product id")]
+SkuId = Annotated[int, id_path("SKU id")]
+UserId = Annotated[int, id_path("User id")]
+TokenId = Annotated[int, id_path("Token id")]

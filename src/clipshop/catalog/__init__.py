@@ -1,0 +1,1 @@
+"""Shops, warehouses, products, SKUs and inventory (stock levels and the movement ledger)."""

@@ -1,0 +1,252 @@
+"""Boundary schemas of the catalog: what clients send and receive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from clipshop.core.money import EXPONENTS
+from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
+from clipshop.models import Sku
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+ShopType = Literal["LOCAL", "CROSS_BORDER"]
+DecimalAmount = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,3})?$")]
+Attributes = dict[
+    Annotated[str, StringConstraints(min_length=1, max_length=50)],
+    Annotated[str, StringConstraints(max_length=100)],
+]
+
+
+class ShopCreate(RequestModel):
+    name: Name
+    region: CountryCode = Field(description="ISO 3166 country the shop sells in, e.g. US")
+    currency: str = Field(description="ISO 4217 code, e.g. USD, JPY, KWD")
+    shop_type: ShopType = "LOCAL"
+    owner_user_id: IdStr | None = Field(None, description="Admins only: the owning seller")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in EXPONENTS:
+            raise ValueError(f"unsupported currency; use one of {', '.join(sorted(EXPONENTS))}")
+        return value
+
+
+class ShopUpdate(RequestModel):
+    name: Name | None = None
+    verified: bool | None = Field(None, description="Admins only")
+
+
+class ShopOut(ResponseModel):
+    id: IdStr
+    name: str
+    region: str
+    currency: str
+    shop_type: ShopType
+    verified: bool
+    created_at: datetime
+
+
+class ShopPage(PageOut):
+    items: list[ShopOut]
+
+
+class MemberCreate(RequestModel):
+    user_id: IdStr
+    role: Literal["OWNER", "STAFF"] = "STAFF"
+
+
+class MemberOut(ResponseModel):
+    shop_id: IdStr
+    user_id: IdStr
+    role: str
+    created_at: datetime
+
+
+class WarehouseFields(RequestModel):
+    name: Name
+    address_line1: Name
+    address_line2: str | None = Field(None, max_length=200)
+    city: Name
+    state: str | None = Field(None, max_length=100)
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    country: CountryCode
+    is_default: bool = False
+
+
+class WarehouseUpdate(RequestModel):
+    name: Name | None = None
+    address_line1: Name | None = None
+    address_line2: str | None = Field(None, max_length=200)
+    city: Name | None = None
+    state: str | None = Field(None, max_length=100)
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    country: CountryCode | None = None
+    is_default: Literal[True] | None = Field(
+        None, description="Make this the default warehouse (another one stops being it)"
+    )
+
+
+class WarehouseOut(ResponseModel):
+    id: IdStr
+    shop_id: IdStr
+    name: str
+    address_line1: str
+    address_line2: str | None
+    city: str
+    state: str | None
+    postal_code: str
+    country: str
+    is_default: bool
+    created_at: datetime
+
+
+class WarehousePage(PageOut):
+    items: list[WarehouseOut]
+
+
+class SkuCreate(RequestModel):
+    seller_sku: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    attributes: Attributes = Field(default_factory=dict, description='e.g. {"size": "M"}')
+    price: DecimalAmount = Field(description="Decimal string in the shop's currency, e.g. 19.99")
+    weight_grams: int = Field(0, ge=0, le=1_000_000)
+    active: bool = True
+    low_stock_threshold: int | None = Field(None, ge=0)
+    auto_delist: bool = False
+
+
+class SkuUpdate(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    attributes: Attributes | None = None
+    price: DecimalAmount | None = None
+    weight_grams: int | None = Field(None, ge=0, le=1_000_000)
+    active: bool | None = None
+    low_stock_threshold: int | None = Field(None, ge=0)
+    auto_delist: bool | None = None
+
+
+class SkuOut(ResponseModel):
+    id: IdStr
+    shop_id: IdStr
+    product_id: IdStr
+    seller_sku: str
+    name: str
+    attributes: dict[str, Any]
+    price: MoneyOut
+    weight_grams: int
+    active: bool
+    low_stock_threshold: int | None
+    auto_delist: bool
+    delisted_low_stock: bool
+    sellable: bool
+
+    @classmethod
+    def of(cls, sku: Sku) -> SkuOut:
+        return cls(
+            id=sku.id,
+            shop_id=sku.shop_id,
+            product_id=sku.product_id,
+            seller_sku=sku.seller_sku,
+            name=sku.name,
+            attributes=sku.attributes,
+            price=MoneyOut.of(sku.price, sku.currency),
+            weight_grams=sku.weight_grams,
+            active=sku.active,
+            low_stock_threshold=sku.low_stock_threshold,
+            auto_delist=sku.auto_delist,
+            delisted_low_stock=sku.delisted_low_stock,
+            sellable=sku.active and not sku.delisted_low_stock,
+        )
+
+
+class ProductCreate(RequestModel):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    description: str = Field("", max_length=10_000)
+    status: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
+    skus: list[SkuCreate] = Field(min_length=1, max_length=100)
+
+
+class ProductUpdate(RequestModel):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    description: str | None = Field(None, max_length=10_000)
+    status: Literal["ACTIVE", "INACTIVE"] | None = None
+
+
+class ProductOut(ResponseModel):
+    id: IdStr
+    shop_id: IdStr
+    title: str
+    description: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    skus: list[SkuOut]
+
+
+class ProductPage(PageOut):
+    items: list[ProductOut]
+
+
+class StockSet(RequestModel):
+    available: int = Field(ge=0, le=10_000_000)
+    expected_available: int | None = Field(
+        None, ge=0, description="Compare-and-swap: refuse (409) unless the level is this now"
+    )
+    note: str = Field("", max_length=500)
+
+
+class StockAdjust(RequestModel):
+    delta: int = Field(ge=-10_000_000, le=10_000_000)
+    reason: Literal["ADJUST", "RECEIVED", "DAMAGED", "STOCK_TAKE", "RETURNED"] = "ADJUST"
+    note: str = Field("", max_length=500)
+
+    @field_validator("delta")
+    @classmethod
+    def _non_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("delta must not be zero")
+        return value
+
+
+class StockLevelOut(ResponseModel):
+    sku_id: IdStr
+    warehouse_id: IdStr
+    available: int
+    committed: int
+
+
+class SkuStockOut(ResponseModel):
+    sku_id: IdStr
+    total_available: int
+    total_committed: int
+    low_stock: bool
+    levels: list[StockLevelOut]
+
+
+class MovementOut(ResponseModel):
+    id: IdStr
+    sku_id: IdStr
+    warehouse_id: IdStr
+    delta_available: int
+    delta_committed: int
+    available_after: int
+    committed_after: int
+    reason: str
+    note: str
+    actor_user_id: IdStr | None
+    created_at: datetime
+
+
+class MovementPage(PageOut):
+    items: list[MovementOut]
+
+
+class LowStockOut(ResponseModel):
+    sku: SkuOut
+    total_available: int
+    low_stock_threshold: int

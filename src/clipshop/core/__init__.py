@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, ids, clock, money, errors, pagination."""

@@ -1,0 +1,38 @@
+"""Configuration from ``CLIPSHOP_*`` environment variables (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLIPSHOP_", env_file=None, extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./clipshop.db"
+    secret_key: str = DEFAULT_SECRET
+    sandbox: bool = Field(default=True, description="Sandbox features: clock travel, simulators")
+    node_id: int = Field(default=0, ge=0, le=1023, description="Id generator node number")
+    db_pool_size: int = Field(default=10, ge=1)
+    db_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("CLIPSHOP_SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Demo data so a newcomer sees something: shops, stock, users and their API tokens."""

@@ -1,0 +1,98 @@
+"""``clipshop demo`` and ``clipshop serve``."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clipshop.core.cli import open_database
+from clipshop.core.db import Database
+from clipshop.core.migrate import is_empty, upgrade
+from clipshop.core.settings import get_settings
+from clipshop.demo.seed import DemoWorld, seed_demo
+
+console = Console()
+
+
+def _seed(db: Database) -> DemoWorld:
+    with db.unit_of_work() as session:
+        return seed_demo(session)
+
+
+def _print_world(world: DemoWorld, base_url: str | None = None) -> None:
+    users = Table(title="Demo users (password: demo-password)")
+    for column in ("key", "role", "id", "email", "token"):
+        users.add_column(column, overflow="fold")
+    for u in world.users:
+        users.add_row(u.key, u.role, u.id, u.email, u.token)
+    console.print(users)
+    shops = Table(title="Demo shops")
+    for column in ("id", "name", "type", "currency", "warehouses", "skus"):
+        shops.add_column(column, overflow="fold")
+    for s in world.shops:
+        shops.add_row(
+            s.id,
+            s.name,
+            s.shop_type,
+            s.currency,
+            "\n".join(s.warehouse_ids),
+            "\n".join(f"{code} {sid}" for code, sid in s.skus.items()),
+        )
+    console.print(shops)
+    if base_url:
+        seller = next(u for u in world.users if u.key == "seller_local")
+        console.print(
+            f"Try: curl -H 'Authorization: Bearer {seller.token}' "
+            f"{base_url}/api/v1/shops/{world.shops[0].id}/products"
+        )
+
+
+def demo(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables"),
+) -> None:
+    """Seed demo shops, stock and users into the database; print ids and fresh API tokens."""
+    db = open_database(migrate=True)
+    try:
+        world = _seed(db)
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps(world.as_dict(), indent=2))
+    else:
+        _print_world(world)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
+    port: int = typer.Option(8000, help="TCP port"),
+    demo_data: bool = typer.Option(False, "--demo", help="Seed demo data and print tokens"),
+    workers: int = typer.Option(1, help="Uvicorn worker processes (PostgreSQL only)"),
+) -> None:
+    """Run the API (and, later, the background worker) in one process."""
+    import uvicorn
+
+    from clipshop.api.app import create_app
+
+    settings = get_settings()
+    db = Database(settings)
+    if settings.is_sqlite:
+        upgrade(db.engine)  # the embedded default migrates itself
+    elif is_empty(db.engine):
+        console.print("[red]the database has no schema: run `clipshop db upgrade` first[/red]")
+        raise typer.Exit(1)
+    if demo_data:
+        _print_world(_seed(db), f"http://{host}:{port}")
+    console.print(
+        f"clipshop on http://{host}:{port}  (API docs: /docs, database: "
+        f"{db.engine.url.render_as_string()})"
+    )
+    if workers > 1:
+        db.dispose()
+        uvicorn.run(
+            "clipshop.api.asgi:app", host=host, port=port, workers=workers, log_level="info"
+        )
+    else:
+        uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info")

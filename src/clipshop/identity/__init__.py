@@ -1,0 +1,1 @@
+"""Users, roles, shop membership, API tokens and the caller's identity (``Principal``)."""

@@ -1,0 +1,77 @@
+"""Who is calling, what their role may do, and which shops' objects they can see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from clipshop.core.errors import NotFound, PermissionDenied
+
+
+class Role(StrEnum):
+    BUYER = "buyer"
+    SELLER = "seller"
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    CATALOG_READ = "catalog:read"
+    CATALOG_WRITE = "catalog:write"
+    SHOP_CREATE = "shop:create"
+    SHOP_VERIFY = "shop:verify"
+    USERS_ADMIN = "users:admin"
+    TOKENS_OWN = "tokens:own"
+
+
+_STAFF_READ = {Permission.CATALOG_READ, Permission.TOKENS_OWN}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.BUYER: frozenset({Permission.TOKENS_OWN}),
+    Role.SELLER: frozenset(
+        {
+            Permission.CATALOG_READ,
+            Permission.CATALOG_WRITE,
+            Permission.SHOP_CREATE,
+            Permission.TOKENS_OWN,
+        }
+    ),
+    Role.AGENT: frozenset(_STAFF_READ),
+    Role.SUPERVISOR: frozenset(_STAFF_READ),
+    Role.ADMIN: frozenset(Permission),
+}
+
+# Roles that see every shop's objects (read access is still limited by permissions).
+PLATFORM_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    role: Role
+    shop_ids: frozenset[int] = frozenset()
+    owned_shop_ids: frozenset[int] = frozenset()
+
+    def has(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.has(permission):
+            raise PermissionDenied(f"role {self.role.value} may not {permission.value}")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def sees_shop(self, shop_id: int) -> bool:
+        return self.role in PLATFORM_ROLES or shop_id in self.shop_ids
+
+    def check_shop(self, shop_id: int, what: str = "shop") -> None:
+        """Objects of a shop the caller cannot see are reported as missing (404), not 403."""
+        if not self.sees_shop(shop_id):
+            raise NotFound(f"{what} not found")
+
+    def visible_shop_ids(self) -> frozenset[int] | None:
+        """``None`` means every shop."""
+        return None if self.role in PLATFORM_ROLES else self.shop_ids

@@ -1,0 +1,101 @@
+"""User accounts: create, list, read; and the principal of a user."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clipshop.core.errors import NotFound
+from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.identity.errors import BuyerNeedsBirthDate, EmailTaken
+from clipshop.identity.passwords import hash_password
+from clipshop.identity.principal import Permission, Principal, Role
+from clipshop.models import ShopMember, User
+
+
+def age_on(birth: date, day: date) -> int:
+    years = day.year - birth.year
+    return years - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    date_of_birth: date | None = None,
+) -> User:
+    email = email.strip().lower()
+    if role is Role.BUYER and date_of_birth is None:
+        raise BuyerNeedsBirthDate("buyers must give a date_of_birth (buyers must be 18+ to buy)")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken(f"a user with e-mail {email} already exists")
+    user = User(
+        email=email,
+        name=name,
+        role=role.value,
+        date_of_birth=date_of_birth,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, principal: Principal, user_id: int) -> User:
+    if user_id != principal.user_id:
+        principal.require(Permission.USERS_ADMIN)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+def find_user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user with e-mail {email}")
+    return user
+
+
+def list_users(
+    session: Session, principal: Principal, page: PageRequest, role: Role | None = None
+) -> Page[User]:
+    principal.require(Permission.USERS_ADMIN)
+    stmt = select(User)
+    if role is not None:
+        stmt = stmt.where(User.role == role.value)
+    return paginate(session, stmt, User.id, page)
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    memberships = session.execute(
+        select(ShopMember.shop_id, ShopMember.role).where(ShopMember.user_id == user.id)
+    ).all()
+    return Principal(
+        user_id=user.id,
+        role=Role(user.role),
+        shop_ids=frozenset(m.shop_id for m in memberships),
+        owned_shop_ids=frozenset(m.shop_id for m in memberships if m.role == "OWNER"),
+    )
+
+
+def create_user_as(
+    session: Session,
+    principal: Principal,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    date_of_birth: date | None = None,
+) -> User:
+    """An admin creates an account (the CLI and demo seeding call ``create_user`` directly)."""
+    principal.require(Permission.USERS_ADMIN)
+    return create_user(
+        session, email=email, name=name, role=role, password=password, date_of_birth=date_of_birth
+    )
