@@ -9,15 +9,22 @@ from fastapi import FastAPI
 
 from clipshop import __version__
 from clipshop.api import errors
-from clipshop.api.routers import identity, products, shops
+from clipshop.api.idempotency import IdempotencyMiddleware
+from clipshop.api.routers import checkout, identity, orders, products, sandbox, shops
 from clipshop.core import ids
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
+from clipshop.payments.gateway import PaymentGateway
+from clipshop.payments.simulated import SimulatedGateway
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    gateway: PaymentGateway | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     ids.configure(settings.node_id)
     db = database or Database(settings)
@@ -36,8 +43,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.db = db
     app.state.settings = settings
+    app.state.gateway = gateway or SimulatedGateway(db)
+    app.add_middleware(IdempotencyMiddleware, db=db)
     errors.install(app)
-    for module in (identity, shops, products):
+    for module in (identity, shops, products, checkout, orders, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

@@ -14,6 +14,7 @@ from clipshop.core.pagination import MAX_LIMIT, PageRequest, page_request
 from clipshop.identity.principal import Principal
 from clipshop.identity.tokens import authenticate
 from clipshop.identity.users import principal_for
+from clipshop.payments.gateway import PaymentGateway
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -28,7 +29,7 @@ def db_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
-def current_principal(request: Request, session: DB) -> Principal:
+def _principal(request: Request, session: Session) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -43,7 +44,21 @@ def current_principal(request: Request, session: DB) -> Principal:
     return principal_for(session, user)
 
 
+def current_principal(request: Request, session: DB) -> Principal:
+    """The caller, read in the request's own unit of work."""
+    return _principal(request, session)
+
+
+def current_principal_standalone(request: Request) -> Principal:
+    """The caller, read in a short read-only transaction: for routes that run their own
+    units of work (checkout, payments, cancellations), so no transaction stays open."""
+    db: Database = request.app.state.db
+    with db.unit_of_work(write=False) as session:
+        return _principal(request, session)
+
+
 Caller = Annotated[Principal, Depends(current_principal)]
+StandaloneCaller = Annotated[Principal, Depends(current_principal_standalone)]
 
 
 def paging(
@@ -66,3 +81,20 @@ ProductId = Annotated[int, id_path("Product id")]
 SkuId = Annotated[int, id_path("SKU id")]
 UserId = Annotated[int, id_path("User id")]
 TokenId = Annotated[int, id_path("Token id")]
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def payment_gateway(request: Request) -> PaymentGateway:
+    gateway: PaymentGateway = request.app.state.gateway
+    return gateway
+
+
+DatabaseDep = Annotated[Database, Depends(database)]
+GatewayDep = Annotated[PaymentGateway, Depends(payment_gateway)]
+OrderId = Annotated[int, id_path("Order id")]
+PaymentId = Annotated[int, id_path("Payment id")]
+MethodId = Annotated[int, id_path("Payment method id")]

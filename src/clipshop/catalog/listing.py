@@ -22,6 +22,10 @@ def is_low(sku: Sku, available: int) -> bool:
 
 def refresh_listing(session: Session, sku: Sku) -> None:
     """Set or clear the automatic delisting after a stock or threshold change."""
+    # ``sku`` was read before the caller's stock UPDATE waited for any concurrent change of the
+    # level; re-read the rule and the flag so a change committed since then is not overwritten
+    # (or left stale) from an old copy.
+    session.refresh(sku, ["auto_delist", "low_stock_threshold", "delisted_low_stock"])
     delist = sku.auto_delist and is_low(sku, total_available(session, sku.id))
     if sku.delisted_low_stock != delist:
         sku.delisted_low_stock = delist

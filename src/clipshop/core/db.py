@@ -89,24 +89,34 @@ class Database:
         self.engine.dispose()
 
 
+def _insert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def insert_ignore(
     session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]
 ) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    stmt = _insert(session)(table).values(**values)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=conflict_columns))
 
-        session.execute(
-            pg_insert(table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=conflict_columns)
-        )
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        session.execute(
-            sqlite_insert(table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=conflict_columns)
-        )
+def upsert(
+    session: Session,
+    table: Any,
+    values: dict[str, Any],
+    conflict_columns: list[str],
+    update_columns: list[str],
+) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE of ``update_columns``."""
+    stmt = _insert(session)(table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=conflict_columns, set_={c: stmt.excluded[c] for c in update_columns}
+    )
+    session.execute(stmt)

@@ -61,3 +61,9 @@ class InsufficientStock(Conflict):
 class StockMismatch(Conflict):
     code = "stock_mismatch"
     title = "Stock changed"
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     node_id: int = Field(default=0, ge=0, le=1023, description="Id generator node number")
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
+    remorse_window_minutes: int = Field(default=60, ge=0, description="ON_HOLD duration")
+    unpaid_cancel_hours: int = Field(default=48, ge=1, description="UNPAID auto-cancel")
+    fraud_failed_payments_per_hour: int = Field(
+        default=3, ge=1, description="Failed payments in the last hour that put orders on review"
+    )
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -23,22 +23,33 @@ class Permission(StrEnum):
     SHOP_VERIFY = "shop:verify"
     USERS_ADMIN = "users:admin"
     TOKENS_OWN = "tokens:own"
+    CHECKOUT = "checkout"
+    ORDERS_READ = "orders:read"
+    ORDERS_REVIEW = "orders:review"
+    SANDBOX = "sandbox"
 
 
-_STAFF_READ = {Permission.CATALOG_READ, Permission.TOKENS_OWN}
+_STAFF = {
+    Permission.CATALOG_READ,
+    Permission.TOKENS_OWN,
+    Permission.ORDERS_READ,
+    Permission.ORDERS_REVIEW,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.BUYER: frozenset({Permission.TOKENS_OWN}),
+    Role.BUYER: frozenset({Permission.TOKENS_OWN, Permission.CHECKOUT, Permission.ORDERS_READ}),
     Role.SELLER: frozenset(
         {
             Permission.CATALOG_READ,
             Permission.CATALOG_WRITE,
             Permission.SHOP_CREATE,
             Permission.TOKENS_OWN,
+            Permission.ORDERS_READ,
+            Permission.SANDBOX,
         }
     ),
-    Role.AGENT: frozenset(_STAFF_READ),
-    Role.SUPERVISOR: frozenset(_STAFF_READ),
+    Role.AGENT: frozenset(_STAFF),
+    Role.SUPERVISOR: frozenset(_STAFF),
     Role.ADMIN: frozenset(Permission),
 }
 

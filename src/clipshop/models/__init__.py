@@ -2,18 +2,48 @@
 
 from clipshop.models.base import Base
 from clipshop.models.catalog import Product, Shop, Sku, Warehouse
+from clipshop.models.checkout import (
+    CartItem,
+    IdempotencyRecord,
+    PlatformVoucher,
+    ShippingProfile,
+    SkuDiscount,
+    TaxRate,
+)
 from clipshop.models.identity import ApiToken, ShopMember, User
 from clipshop.models.inventory import InventoryMovement, StockLevel
+from clipshop.models.orders import Order, OrderEvent, OrderLineItem
+from clipshop.models.payments import (
+    Payment,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentTransaction,
+    SimGatewayOperation,
+)
 
 __all__ = [
     "ApiToken",
     "Base",
+    "CartItem",
+    "IdempotencyRecord",
     "InventoryMovement",
+    "Order",
+    "OrderEvent",
+    "OrderLineItem",
+    "Payment",
+    "PaymentAttempt",
+    "PaymentMethod",
+    "PaymentTransaction",
+    "PlatformVoucher",
     "Product",
+    "ShippingProfile",
     "Shop",
     "ShopMember",
+    "SimGatewayOperation",
     "Sku",
+    "SkuDiscount",
     "StockLevel",
+    "TaxRate",
     "User",
     "Warehouse",
 ]

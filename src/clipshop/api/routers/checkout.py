@@ -1,0 +1,237 @@
+"""Cart, quote, checkout, saved payment methods and payments (buyers)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends
+
+from clipshop.api.deps import (
+    DB,
+    Caller,
+    DatabaseDep,
+    GatewayDep,
+    MethodId,
+    PaymentId,
+    SkuId,
+    StandaloneCaller,
+)
+from clipshop.api.idempotency import require_idempotency_key
+from clipshop.checkout import cart, place, pricing
+from clipshop.checkout.schemas import (
+    CartLine,
+    CartOut,
+    CheckoutBody,
+    LineQuoteOut,
+    MethodCreate,
+    MethodOut,
+    QuoteBody,
+    QuoteOut,
+    ShippingOptionOut,
+    ShopQuoteOut,
+)
+from clipshop.core.clock import utcnow
+from clipshop.core.db import Database
+from clipshop.core.errors import InvalidInput, NotFound
+from clipshop.identity.principal import Principal
+from clipshop.models import Payment
+from clipshop.orders import queries
+from clipshop.orders.lifecycle import orders_of_payment
+from clipshop.orders.schemas import CheckoutOut, PaymentOut, RetryBody, money, order_out
+from clipshop.payments import methods
+from clipshop.payments.gateway import PaymentGateway, TokenizedMethod
+
+router = APIRouter(tags=["checkout"])
+
+
+@router.get("/cart", response_model=CartOut)
+def get_cart(session: DB, caller: Caller) -> CartOut:
+    return CartOut.model_validate({"items": cart.items(session, caller)})
+
+
+@router.put(
+    "/cart/items/{sku_id}",
+    response_model=CartOut,
+    summary="Put a SKU in the cart with a quantity (0 removes it)",
+)
+def set_cart_item(sku_id: SkuId, body: CartLine, session: DB, caller: Caller) -> CartOut:
+    cart.set_quantity(session, caller, sku_id, body.quantity)
+    return CartOut.model_validate({"items": cart.items(session, caller)})
+
+
+@router.delete("/cart/items/{sku_id}", response_model=CartOut)
+def remove_cart_item(sku_id: SkuId, session: DB, caller: Caller) -> CartOut:
+    cart.set_quantity(session, caller, sku_id, 0)
+    return CartOut.model_validate({"items": cart.items(session, caller)})
+
+
+def _quote_out(q: pricing.Quote) -> QuoteOut:
+    c = q.currency
+    today = utcnow().date()
+    shops = []
+    for s in q.shops:
+        shops.append(
+            ShopQuoteOut(
+                shop_id=s.shop.id,
+                shop_name=s.shop.name,
+                line_items=[
+                    LineQuoteOut(
+                        sku_id=u.sku.id,
+                        seller_sku=u.sku.seller_sku,
+                        product_name=u.product_title,
+                        sku_name=u.sku.name,
+                        original_price=money(u.original_price, c),
+                        seller_discount=money(u.seller_discount, c),
+                        platform_discount=money(u.platform_discount, c),
+                        sale_price=money(u.sale_price, c),
+                        tax=money(u.tax, c),
+                    )
+                    for u in s.units
+                ],
+                shipping_options=[
+                    ShippingOptionOut(
+                        service=o.service,
+                        name=o.name,
+                        original_fee=money(o.original_fee, c),
+                        fee=money(o.fee, c),
+                        min_days=o.min_days,
+                        max_days=o.max_days,
+                        earliest_delivery=today + timedelta(days=o.min_days),
+                        latest_delivery=today + timedelta(days=o.max_days),
+                    )
+                    for o in s.options
+                ],
+                selected_shipping_service=s.selected.service,
+                payment={
+                    "original_total_product_price": money(s.original_total_product_price, c),
+                    "seller_discount": money(s.seller_discount, c),
+                    "platform_discount": money(s.platform_discount, c),
+                    "sub_total": money(s.sub_total, c),
+                    "original_shipping_fee": money(s.selected.original_fee, c),
+                    "shipping_fee_seller_discount": money(s.selected.seller_discount, c),
+                    "shipping_fee_platform_discount": money(0, c),
+                    "shipping_fee": money(s.selected.fee, c),
+                    "tax": money(s.tax, c),
+                    "total_amount": money(s.total_amount, c),
+                },
+            )
+        )
+    return QuoteOut(currency=c, orders=shops, total_amount=money(q.total_amount, c))
+
+
+@router.post(
+    "/checkout/quote",
+    response_model=QuoteOut,
+    summary="Price a checkout per shop: waterfall, shipping options, tax",
+)
+def quote(body: QuoteBody, session: DB, caller: Caller) -> QuoteOut:
+    place.check_buyer(session, caller)
+    items = place.resolve_items(session, caller, body.item_map())
+    q = pricing.quote(
+        session,
+        items,
+        place.destination(body.shipping_address.model_dump()),
+        dict(body.shipping_services),
+        body.voucher_code,
+    )
+    return _quote_out(q)
+
+
+def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
+    with db.unit_of_work(write=False) as session:
+        payment = session.get(Payment, payment_id)
+        if payment is None or payment.buyer_id != principal.user_id:
+            raise NotFound("payment not found")
+        orders = orders_of_payment(session, payment_id)
+        lines = queries.lines_of(session, [o.id for o in orders])
+        return CheckoutOut(
+            payment=PaymentOut.of(payment, [o.id for o in orders]),
+            orders=[order_out(o, lines[o.id], False) for o in orders],
+        )
+
+
+@router.post(
+    "/checkout",
+    response_model=CheckoutOut,
+    status_code=201,
+    summary="Place orders (one per shop) and pay once; needs Idempotency-Key",
+)
+def checkout(
+    body: CheckoutBody,
+    db: DatabaseDep,
+    gateway: GatewayDep,
+    caller: StandaloneCaller,
+    _key: str = Depends(require_idempotency_key),
+) -> CheckoutOut:
+    request = place.CheckoutRequest(
+        shipping_address=body.shipping_address.model_dump(),
+        items=body.item_map(),
+        billing_address=body.billing_address.model_dump() if body.billing_address else None,
+        services=dict(body.shipping_services),
+        voucher_code=body.voucher_code,
+        payment_method_id=body.payment_method_id,
+        backup_payment_method_id=body.backup_payment_method_id,
+    )
+    payment_id = place.place_order(db, gateway, caller, request)
+    return _checkout_out(db, caller, payment_id)
+
+
+@router.get(
+    "/payments/{payment_id}",
+    response_model=CheckoutOut,
+    summary="A checkout's payment and its orders (buyer)",
+)
+def get_payment(payment_id: PaymentId, db: DatabaseDep, caller: StandaloneCaller) -> CheckoutOut:
+    return _checkout_out(db, caller, payment_id)
+
+
+@router.post(
+    "/payments/{payment_id}/retry",
+    response_model=CheckoutOut,
+    summary="Pay a FAILED payment again (optionally with another method)",
+)
+def retry_payment(
+    payment_id: PaymentId,
+    body: RetryBody,
+    db: DatabaseDep,
+    gateway: GatewayDep,
+    caller: StandaloneCaller,
+    _key: str = Depends(require_idempotency_key),
+) -> CheckoutOut:
+    place.retry_payment(db, gateway, caller, payment_id, body.payment_method_id)
+    return _checkout_out(db, caller, payment_id)
+
+
+def _tokenize(gateway: PaymentGateway, body: MethodCreate) -> TokenizedMethod:
+    if body.type == "WALLET":
+        if not body.wallet:
+            raise InvalidInput("a WALLET method needs `wallet`", code="invalid_payment_method")
+        return gateway.tokenize_wallet(body.wallet)
+    if not (body.card_number and body.exp_month and body.exp_year and body.cvc):
+        raise InvalidInput(
+            "a CARD method needs card_number, exp_month, exp_year and cvc",
+            code="invalid_payment_method",
+        )
+    return gateway.tokenize_card(body.card_number, body.exp_month, body.exp_year, body.cvc)
+
+
+@router.post(
+    "/payment-methods",
+    response_model=MethodOut,
+    status_code=201,
+    summary="Save a card or wallet (only a token, brand and last 4 are kept)",
+)
+def add_method(body: MethodCreate, session: DB, caller: Caller, gateway: GatewayDep) -> MethodOut:
+    methods.require_buyer(caller)
+    row = methods.save_method(session, caller, _tokenize(gateway, body), body.make_default)
+    return MethodOut.model_validate(row)
+
+
+@router.get("/payment-methods", response_model=list[MethodOut])
+def list_methods(session: DB, caller: Caller) -> list[MethodOut]:
+    return [MethodOut.model_validate(m) for m in methods.list_methods(session, caller)]
+
+
+@router.delete("/payment-methods/{method_id}", response_model=MethodOut)
+def remove_method(method_id: MethodId, session: DB, caller: Caller) -> MethodOut:
+    return MethodOut.model_validate(methods.remove_method(session, caller, method_id))

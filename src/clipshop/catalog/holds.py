@@ -1,0 +1,106 @@
+"""Holding stock for orders: available moves to committed, all or nothing, no oversell.
+
+``hold`` is a conditional atomic UPDATE per warehouse (``available >= :take``); a SKU's
+quantity may be split over several warehouses, largest stock first. Callers hold SKUs in
+ascending id order (one fixed lock order) and roll the whole transaction back on
+``InsufficientStock``, so a failed checkout holds nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from clipshop.core.errors import InsufficientStock
+from clipshop.models import InventoryMovement, StockLevel
+
+HOLD_RETRIES = 3
+
+
+def _move(
+    session: Session,
+    shop_id: int,
+    sku_id: int,
+    warehouse_id: int,
+    take: int,
+    reason: str,
+    note: str,
+    actor: int | None,
+) -> bool:
+    """available -= take, committed += take (a negative take releases). False if short."""
+    stmt = (
+        update(StockLevel)
+        .where(
+            StockLevel.sku_id == sku_id,
+            StockLevel.warehouse_id == warehouse_id,
+            StockLevel.available >= take,
+            StockLevel.committed >= -take,
+        )
+        .values(available=StockLevel.available - take, committed=StockLevel.committed + take)
+        .returning(StockLevel.available, StockLevel.committed)
+    )
+    row = session.execute(stmt).one_or_none()
+    if row is None:
+        return False
+    session.add(
+        InventoryMovement(
+            shop_id=shop_id,
+            sku_id=sku_id,
+            warehouse_id=warehouse_id,
+            delta_available=-take,
+            delta_committed=take,
+            available_after=row.available,
+            committed_after=row.committed,
+            reason=reason,
+            note=note,
+            actor_user_id=actor,
+        )
+    )
+    return True
+
+
+def hold(
+    session: Session,
+    shop_id: int,
+    sku_id: int,
+    quantity: int,
+    note: str = "",
+    actor: int | None = None,
+) -> list[tuple[int, int]]:
+    """Hold ``quantity`` units of a SKU; returns [(warehouse_id, units)]. Raises when short."""
+    remaining = quantity
+    taken: list[tuple[int, int]] = []
+    for _ in range(HOLD_RETRIES):
+        levels = session.execute(
+            select(StockLevel.warehouse_id, StockLevel.available)
+            .where(StockLevel.sku_id == sku_id, StockLevel.available > 0)
+            .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
+        ).all()
+        if sum(level.available for level in levels) < remaining:
+            break
+        for warehouse_id, available in levels:
+            take = min(available, remaining)
+            if take and _move(
+                session, shop_id, sku_id, warehouse_id, take, "ORDER_HOLD", note, actor
+            ):
+                taken.append((warehouse_id, take))
+                remaining -= take
+            if remaining == 0:
+                return taken
+    raise InsufficientStock(
+        f"sku {sku_id} is sold out (asked for {quantity})", code="sold_out", sku_id=str(sku_id)
+    )
+
+
+def release(
+    session: Session,
+    shop_id: int,
+    sku_id: int,
+    warehouse_id: int,
+    quantity: int,
+    note: str = "",
+    actor: int | None = None,
+) -> None:
+    """Give held units back to available (order cancelled or expired)."""
+    if not _move(session, shop_id, sku_id, warehouse_id, -quantity, "ORDER_RELEASE", note, actor):
+        raise AssertionError(f"cannot release {quantity} of sku {sku_id}: not committed")

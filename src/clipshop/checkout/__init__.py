@@ -1,0 +1,1 @@
+"""Carts, quotes (the price waterfall), shipping options, tax, and placing orders."""

@@ -1,0 +1,142 @@
+"""Paying for a checkout: gateway calls happen between short units of work, never inside one.
+
+1. (unit of work) an attempt row exists, PENDING, keyed ``pay_<attempt id>``;
+2. authorize with that key, then capture with ``cap_<payment id>`` — both idempotent;
+3. (unit of work) record the outcome: orders go ON_HOLD, or stay UNPAID with the reason.
+A declined primary method is followed by the backup method, if the buyer gave one. A
+timeout leaves the attempt UNKNOWN; ``reconcile`` asks the gateway later by the same key.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from clipshop.core.clock import utcnow
+from clipshop.core.db import Database
+from clipshop.models import Order, Payment, PaymentAttempt, PaymentMethod
+from clipshop.orders import lifecycle
+from clipshop.orders.states import OrderStatus
+from clipshop.payments import ledger
+from clipshop.payments.gateway import GatewayResult, GatewayTimeout, PaymentGateway
+from clipshop.payments.refunds import execute_refunds
+
+UNKNOWN_MESSAGE = "The payment is being confirmed with the bank; you will not be charged twice."
+
+
+def _gateway_call(
+    gateway: PaymentGateway,
+    token: str,
+    attempt: PaymentAttempt,
+) -> GatewayResult | None:
+    """Authorize then capture; None when the gateway did not answer."""
+    try:
+        auth = gateway.authorize(token, attempt.amount, attempt.currency, attempt.idempotency_key)
+        if not auth.ok or auth.reference is None:
+            return auth
+        return gateway.capture(
+            auth.reference, attempt.amount, attempt.currency, f"cap_{attempt.payment_id}"
+        )
+    except GatewayTimeout:
+        return None
+
+
+def _finish(
+    db: Database, gateway: PaymentGateway, attempt_id: int, result: GatewayResult | None
+) -> None:
+    refunds: list[int] = []
+    with db.unit_of_work() as session:
+        attempt = session.get_one(PaymentAttempt, attempt_id)
+        orders = lifecycle.orders_of_payment(session, attempt.payment_id)
+        if result is None:
+            ledger.record_unknown(session, attempt)
+            lifecycle.mark_payment_failed(session, orders, UNKNOWN_MESSAGE)
+        elif not result.ok:
+            ledger.record_failure(session, attempt, result)
+            lifecycle.mark_payment_failed(
+                session, orders, result.message or result.failure_code or "payment failed"
+            )
+        else:
+            unpaid = [o for o in orders if o.status == OrderStatus.UNPAID]
+            shares = [(o.id, o.shop_id, o.total_amount) for o in unpaid]
+            assert result.reference is not None
+            if ledger.record_capture(session, attempt, result.reference, shares):
+                lifecycle.mark_paid(session, unpaid, db.settings)
+                # Safety net: orders cannot be cancelled while an attempt is in flight, but if
+                # the money taken exceeds what the unpaid orders owe, give the rest back.
+                surplus = attempt.amount - sum(amount for _, _, amount in shares)
+                txn = ledger.queue_refund(
+                    session,
+                    attempt.payment_id,
+                    None,
+                    None,
+                    surplus,
+                    "paid more than the unpaid orders owed",
+                )
+                if txn is not None:
+                    refunds.append(txn.id)
+    if refunds:
+        execute_refunds(db, gateway, refunds)
+
+
+def pay(
+    db: Database, gateway: PaymentGateway, attempt_id: int, backup_method_id: int | None = None
+) -> None:
+    """Run one attempt, and the backup method after a decline."""
+    with db.unit_of_work(write=False) as session:
+        attempt = session.get_one(PaymentAttempt, attempt_id)
+        token = session.get_one(PaymentMethod, attempt.method_id).token
+    result = _gateway_call(gateway, token, attempt)
+    _finish(db, gateway, attempt_id, result)
+    if (
+        backup_method_id is not None
+        and result is not None
+        and not result.ok
+        and result.failure_code in ledger.DECLINES_WORTH_A_BACKUP
+    ):
+        with db.unit_of_work() as session:
+            payment = session.get_one(Payment, attempt.payment_id)
+            backup = session.get_one(PaymentMethod, backup_method_id)
+            payment.status = "PENDING"
+            next_id = ledger.new_attempt(session, payment, backup, attempt.amount).id
+        pay(db, gateway, next_id, None)
+
+
+def reconcile(db: Database, gateway: PaymentGateway, older_than: timedelta) -> int:
+    """Settle attempts left UNKNOWN (or PENDING after a crash) by asking the gateway."""
+    cutoff = utcnow() - older_than
+    with db.unit_of_work(write=False) as session:
+        stmt = select(PaymentAttempt).where(
+            or_(
+                PaymentAttempt.status == "UNKNOWN",
+                (PaymentAttempt.status == "PENDING") & (PaymentAttempt.created_at <= cutoff),
+            )
+        )
+        attempts = list(session.scalars(stmt.order_by(PaymentAttempt.id).limit(500)))
+    for attempt in attempts:
+        found = gateway.lookup(attempt.idempotency_key)
+        if found is None:
+            result: GatewayResult | None = GatewayResult(
+                False,
+                None,
+                "no_answer",
+                "The bank never received the payment; nothing was charged. Please try again.",
+            )
+        elif found.ok and found.reference:
+            result = gateway.capture(
+                found.reference, attempt.amount, attempt.currency, f"cap_{attempt.payment_id}"
+            )
+        else:
+            result = found
+        _finish(db, gateway, attempt.id, result)
+    return len(attempts)
+
+
+def unpaid_orders(db: Database, payment_id: int) -> list[Order]:
+    with db.unit_of_work(write=False) as session:
+        return [
+            o
+            for o in lifecycle.orders_of_payment(session, payment_id)
+            if o.status == OrderStatus.UNPAID
+        ]

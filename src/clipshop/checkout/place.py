@@ -1,0 +1,181 @@
+"""Placing a checkout: price it, hold all stock or none, create the shop orders, pay once.
+
+Unit of work 1 holds the stock first (hot rows first, SKUs in ascending id order), then
+writes the payment, the orders, their line items and the first payment attempt. A sold-out
+SKU raises before anything commits, so nothing is held and nothing is charged. The gateway
+is called after the commit (``payflow.pay``), never while stock rows are locked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clipshop.catalog import holds
+from clipshop.checkout import cart, payflow, pricing
+from clipshop.checkout.errors import BuyersOnly, Underage
+from clipshop.core.clock import utcnow
+from clipshop.core.db import Database
+from clipshop.core.errors import InvalidInput, NotFound
+from clipshop.identity.principal import Principal, Role
+from clipshop.identity.users import age_on
+from clipshop.models import Payment, User
+from clipshop.orders import placing
+from clipshop.orders.lifecycle import orders_of_payment
+from clipshop.payments import ledger, methods
+from clipshop.payments.errors import PaymentNotRetryable
+from clipshop.payments.gateway import PaymentGateway
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    shipping_address: dict[str, Any]
+    items: dict[int, int] | None = None  # None: the whole cart
+    billing_address: dict[str, Any] | None = None
+    services: dict[int, str] | None = None
+    voucher_code: str | None = None
+    payment_method_id: int | None = None
+    backup_payment_method_id: int | None = None
+
+
+def destination(address: dict[str, Any]) -> pricing.Destination:
+    return pricing.Destination(address["country"], address.get("state"), address["postal_code"])
+
+
+def check_buyer(session: Session, principal: Principal) -> User:
+    if principal.role is not Role.BUYER:
+        raise BuyersOnly("only buyers check out")
+    user = session.get_one(User, principal.user_id)
+    if user.date_of_birth is None or age_on(user.date_of_birth, utcnow().date()) < ADULT_AGE:
+        raise Underage("buyers must be 18 or older to purchase")
+    return user
+
+
+def resolve_items(
+    session: Session, principal: Principal, items: dict[int, int] | None
+) -> dict[int, int]:
+    if items is not None:
+        return items
+    return {item.sku_id: item.quantity for item in cart.items(session, principal)}
+
+
+def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def key(x: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(
+            str(x.get(k) or "").strip().lower() for k in ("address_line1", "postal_code", "country")
+        )
+
+    return key(a) == key(b)
+
+
+def _review_reason(
+    session: Session, buyer_id: int, request: CheckoutRequest, threshold: int
+) -> str | None:
+    if request.billing_address and not _same_place(
+        request.billing_address, request.shipping_address
+    ):
+        return "billing address does not match the shipping address"
+    if ledger.failed_attempts_last_hour(session, buyer_id) >= threshold:
+        return f"{threshold} or more failed payments in the last hour"
+    return None
+
+
+@dataclass(frozen=True)
+class Placed:
+    payment_id: int
+    attempt_id: int
+    backup_method_id: int | None
+
+
+def _place(
+    session: Session, db: Database, principal: Principal, request: CheckoutRequest
+) -> Placed:
+    check_buyer(session, principal)
+    items = resolve_items(session, principal, request.items)
+    quote = pricing.quote(
+        session,
+        items,
+        destination(request.shipping_address),
+        request.services,
+        request.voucher_code,
+    )
+    primary = (
+        methods.get_method(session, principal, request.payment_method_id)
+        if request.payment_method_id
+        else methods.default_method(session, principal)
+    )
+    backup = (
+        methods.get_method(session, principal, request.backup_payment_method_id)
+        if request.backup_payment_method_id
+        else None
+    )
+    if backup is not None and backup.id == primary.id:
+        raise InvalidInput(
+            "the backup payment method must differ from the primary one",
+            code="invalid_backup_method",
+        )
+    warehouses: dict[int, list[int]] = {}
+    for sku_id in sorted(items):  # one fixed lock order
+        shop_id = next(u.sku.shop_id for s in quote.shops for u in s.units if u.sku.id == sku_id)
+        taken = holds.hold(
+            session, shop_id, sku_id, items[sku_id], note="checkout", actor=principal.user_id
+        )
+        warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
+    reason = _review_reason(
+        session, principal.user_id, request, db.settings.fraud_failed_payments_per_hour
+    )
+    payment = ledger.open_payment(
+        session, principal.user_id, quote.total_amount, quote.currency, primary.id
+    )
+    placing.create_orders(
+        session, quote, principal.user_id, payment.id, request.shipping_address, warehouses, reason
+    )
+    attempt = ledger.new_attempt(session, payment, primary, quote.total_amount)
+    if request.items is None:
+        cart.clear(session, principal.user_id, list(items))
+    return Placed(payment.id, attempt.id, backup.id if backup else None)
+
+
+def place_order(
+    db: Database, gateway: PaymentGateway, principal: Principal, request: CheckoutRequest
+) -> int:
+    """Returns the payment id (the checkout); its orders and outcome are read from it."""
+    with db.unit_of_work() as session:
+        placed = _place(session, db, principal, request)
+    payflow.pay(db, gateway, placed.attempt_id, placed.backup_method_id)
+    return placed.payment_id
+
+
+def retry_payment(
+    db: Database,
+    gateway: PaymentGateway,
+    principal: Principal,
+    payment_id: int,
+    method_id: int | None,
+) -> int:
+    with db.unit_of_work() as session:
+        payment = session.get(Payment, payment_id)
+        if payment is None or payment.buyer_id != principal.user_id:
+            raise NotFound("payment not found")
+        if payment.status != "FAILED":
+            raise PaymentNotRetryable(
+                f"the payment is {payment.status}; only FAILED payments can be retried"
+            )
+        owed = sum(
+            o.total_amount for o in orders_of_payment(session, payment.id) if o.status == "UNPAID"
+        )
+        if owed == 0:
+            raise PaymentNotRetryable("the orders of this payment are no longer unpaid")
+        method = (
+            methods.get_method(session, principal, method_id)
+            if method_id
+            else methods.default_method(session, principal)
+        )
+        payment.status = "PENDING"
+        attempt_id = ledger.new_attempt(session, payment, method, owed).id
+    payflow.pay(db, gateway, attempt_id)
+    return payment_id

@@ -1,0 +1,194 @@
+"""The price waterfall of a checkout, per shop order and per line item (one per unit).
+
+For every line:  sale_price = original_price - seller_discount - platform_discount
+For every order: sub_total = original_total_product_price - seller_discount - platform_discount
+                 shipping_fee = original_shipping_fee - shipping discounts
+                 total_amount = sub_total + shipping_fee + tax
+A platform voucher's discount is allocated over all units of the checkout in proportion to
+their price after the seller discount (largest remainder), so the shares sum exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clipshop.checkout import shipping, tax
+from clipshop.checkout.errors import (
+    EmptyCheckout,
+    MixedCurrencies,
+    NotSellable,
+    UnknownShippingService,
+    UnknownVoucher,
+)
+from clipshop.core.clock import utcnow
+from clipshop.core.money import allocate
+from clipshop.models import PlatformVoucher, Product, Shop, Sku, SkuDiscount
+
+
+@dataclass
+class Unit:
+    sku: Sku
+    product_title: str
+    original_price: int
+    seller_discount: int
+    platform_discount: int = 0
+    tax: int = 0
+
+    @property
+    def sale_price(self) -> int:
+        return self.original_price - self.seller_discount - self.platform_discount
+
+
+@dataclass
+class ShopQuote:
+    shop: Shop
+    units: list[Unit]
+    options: list[shipping.ShippingOption]
+    selected: shipping.ShippingOption
+
+    @property
+    def original_total_product_price(self) -> int:
+        return sum(u.original_price for u in self.units)
+
+    @property
+    def seller_discount(self) -> int:
+        return sum(u.seller_discount for u in self.units)
+
+    @property
+    def platform_discount(self) -> int:
+        return sum(u.platform_discount for u in self.units)
+
+    @property
+    def sub_total(self) -> int:
+        return sum(u.sale_price for u in self.units)
+
+    @property
+    def tax(self) -> int:
+        return sum(u.tax for u in self.units)
+
+    @property
+    def total_amount(self) -> int:
+        return self.sub_total + self.selected.fee + self.tax
+
+
+@dataclass
+class Quote:
+    currency: str
+    shops: list[ShopQuote]
+    voucher_code: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total_amount(self) -> int:
+        return sum(s.total_amount for s in self.shops)
+
+
+@dataclass(frozen=True)
+class Destination:
+    country: str
+    state: str | None
+    postal_code: str
+
+
+def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, Product]]:
+    rows = session.execute(
+        select(Sku, Product).join(Product, Product.id == Sku.product_id).where(Sku.id.in_(items))
+    ).all()
+    found = {sku.id: (sku, product) for sku, product in rows}
+    for sku_id in items:
+        if sku_id not in found:
+            raise NotSellable(f"sku {sku_id} does not exist", sku_id=str(sku_id))
+        sku, product = found[sku_id]
+        if not sku.active or sku.delisted_low_stock or product.status != "ACTIVE":
+            raise NotSellable(f"sku {sku_id} is not for sale", sku_id=str(sku_id))
+    return found
+
+
+def _seller_discounts(session: Session, sku_ids: list[int]) -> dict[int, int]:
+    now = utcnow()
+    rows = session.execute(
+        select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
+            SkuDiscount.sku_id.in_(sku_ids), SkuDiscount.starts_at <= now, SkuDiscount.ends_at > now
+        )
+    ).all()
+    best: dict[int, int] = {}
+    for sku_id, amount in rows:
+        best[sku_id] = max(best.get(sku_id, 0), amount)
+    return best
+
+
+def _apply_voucher(session: Session, code: str, currency: str, units: list[Unit]) -> None:
+    now = utcnow()
+    voucher = session.scalar(select(PlatformVoucher).where(PlatformVoucher.code == code))
+    if voucher is None or not (voucher.starts_at <= now < voucher.ends_at):
+        raise UnknownVoucher(f"voucher {code!r} does not exist or is not valid now")
+    if voucher.currency != currency:
+        raise UnknownVoucher(f"voucher {code!r} is for {voucher.currency} orders")
+    base = [u.original_price - u.seller_discount for u in units]
+    if sum(base) < voucher.min_spend:
+        raise UnknownVoucher(f"voucher {code!r} needs a minimum spend of {voucher.min_spend}")
+    discount = min(voucher.max_discount, sum(base) * voucher.percent_off // 100)
+    for unit, share in zip(units, allocate(discount, base), strict=True):
+        unit.platform_discount = share
+
+
+def quote(
+    session: Session,
+    items: dict[int, int],
+    destination: Destination,
+    services: dict[int, str] | None = None,
+    voucher_code: str | None = None,
+) -> Quote:
+    """Price ``items`` ({sku_id: quantity}) for one destination. Reads only."""
+    if not items:
+        raise EmptyCheckout("nothing to check out: add items to the cart or send items")
+    found = _load_skus(session, items)
+    shop_ids = sorted({sku.shop_id for sku, _ in found.values()})
+    shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))}
+    currencies = {s.currency for s in shops.values()}
+    if len(currencies) != 1:
+        raise MixedCurrencies(
+            "one checkout pays in one currency; these shops sell in "
+            + ", ".join(sorted(currencies))
+        )
+    currency = currencies.pop()
+    discounts = _seller_discounts(session, list(items))
+    by_shop: dict[int, list[Unit]] = defaultdict(list)
+    for sku_id in sorted(items):
+        sku, product = found[sku_id]
+        cut = min(discounts.get(sku_id, 0), sku.price)
+        by_shop[sku.shop_id].extend(
+            Unit(sku, product.title, sku.price, cut) for _ in range(items[sku_id])
+        )
+    all_units = [u for shop_id in shop_ids for u in by_shop[shop_id]]
+    if voucher_code:
+        _apply_voucher(session, voucher_code, currency, all_units)
+    rate = tax.rate_for(session, destination.country, destination.state)
+    for unit in all_units:
+        unit.tax = tax.line_tax(unit.sale_price, currency, rate)
+    result = Quote(currency, [], voucher_code)
+    for shop_id in shop_ids:
+        units = by_shop[shop_id]
+        weight = sum(u.sku.weight_grams for u in units)
+        sub_total = sum(u.sale_price for u in units)
+        opts = shipping.options(
+            session, shops[shop_id], destination.country, destination.postal_code, weight, sub_total
+        )
+        if not opts:
+            raise UnknownShippingService(f"shop {shop_id} does not ship to {destination.country}")
+        wanted = (services or {}).get(shop_id)
+        chosen = (
+            next((o for o in opts if o.service == wanted), None)
+            if wanted
+            else min(opts, key=lambda o: (o.fee, o.max_days))
+        )
+        if chosen is None:
+            raise UnknownShippingService(
+                f"shop {shop_id} offers {', '.join(o.service for o in opts)}, not {wanted}"
+            )
+        result.shops.append(ShopQuote(shops[shop_id], units, opts, chosen))
+    return result

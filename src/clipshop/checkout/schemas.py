@@ -1,0 +1,132 @@
+"""Boundary schemas of cart and checkout."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from clipshop.core.schemas import IdStr, MoneyOut, RequestModel, ResponseModel
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Address(RequestModel):
+    name: Text
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")]
+    address_line1: Text
+    address_line2: str | None = Field(None, max_length=200)
+    city: Text
+    state: str | None = Field(None, max_length=100)
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class CartLine(RequestModel):
+    quantity: int = Field(ge=0, le=99, description="0 removes the SKU from the cart")
+
+
+class CartItemOut(ResponseModel):
+    sku_id: IdStr
+    quantity: int
+
+
+class CartOut(ResponseModel):
+    items: list[CartItemOut]
+
+
+class ItemIn(RequestModel):
+    sku_id: IdStr
+    quantity: int = Field(ge=1, le=99)
+
+
+class CheckoutBody(RequestModel):
+    items: list[ItemIn] | None = Field(
+        None, max_length=100, description="Omit to check out the whole cart"
+    )
+    shipping_address: Address
+    billing_address: Address | None = None
+    shipping_services: dict[IdStr, Literal["STANDARD", "EXPRESS"]] = Field(
+        default_factory=dict, description="Per shop id; default: the cheapest option"
+    )
+    voucher_code: Annotated[str, StringConstraints(max_length=40)] | None = None
+    payment_method_id: IdStr | None = Field(None, description="Default: your default method")
+    backup_payment_method_id: IdStr | None = Field(
+        None, description="Tried when the primary method is declined"
+    )
+
+    @field_validator("items")
+    @classmethod
+    def _distinct(cls, items: list[ItemIn] | None) -> list[ItemIn] | None:
+        if items is not None:
+            if not items:
+                raise ValueError("items must not be empty (omit it to use the cart)")
+            if len({i.sku_id for i in items}) != len(items):
+                raise ValueError("each sku_id may appear once; use quantity")
+        return items
+
+    def item_map(self) -> dict[int, int] | None:
+        return None if self.items is None else {i.sku_id: i.quantity for i in self.items}
+
+
+class QuoteBody(CheckoutBody):
+    pass
+
+
+class LineQuoteOut(ResponseModel):
+    sku_id: IdStr
+    seller_sku: str
+    product_name: str
+    sku_name: str
+    original_price: MoneyOut
+    seller_discount: MoneyOut
+    platform_discount: MoneyOut
+    sale_price: MoneyOut
+    tax: MoneyOut
+
+
+class ShippingOptionOut(ResponseModel):
+    service: str
+    name: str
+    original_fee: MoneyOut
+    fee: MoneyOut
+    min_days: int
+    max_days: int
+    earliest_delivery: date
+    latest_delivery: date
+
+
+class ShopQuoteOut(ResponseModel):
+    shop_id: IdStr
+    shop_name: str
+    line_items: list[LineQuoteOut]
+    shipping_options: list[ShippingOptionOut]
+    selected_shipping_service: str
+    payment: dict[str, MoneyOut]
+
+
+class QuoteOut(ResponseModel):
+    currency: str
+    orders: list[ShopQuoteOut]
+    total_amount: MoneyOut
+
+
+class MethodCreate(RequestModel):
+    type: Literal["CARD", "WALLET"]
+    card_number: Annotated[str, StringConstraints(max_length=23)] | None = None
+    exp_month: int | None = Field(None, ge=1, le=12)
+    exp_year: int | None = Field(None, ge=2000, le=2100)
+    cvc: Annotated[str, StringConstraints(max_length=4)] | None = None
+    wallet: str | None = Field(None, max_length=40)
+    make_default: bool = False
+
+
+class MethodOut(ResponseModel):
+    id: IdStr
+    kind: str
+    brand: str
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+    is_default: bool

@@ -1,0 +1,130 @@
+"""Shipping options of a shop for one destination: rate table, rural surcharge, free-shipping
+threshold and delivery window (cross-border shops add transit and customs days)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clipshop.models import ShippingProfile, Shop
+
+CROSS_BORDER_EXTRA_DAYS = (5, 10)  # transit and customs added to min/max days
+
+DEFAULT_PROFILES: list[dict[str, Any]] = [
+    {
+        "service": "STANDARD",
+        "name": "Standard shipping",
+        "min_days": 3,
+        "max_days": 7,
+        "rates": [
+            {"zone": "*", "max_weight_grams": 500, "fee": 499},
+            {"zone": "*", "max_weight_grams": 2000, "fee": 799},
+            {"zone": "*", "max_weight_grams": None, "fee": 1299},
+        ],
+        "rural_surcharge": 0,
+        "rural_postal_prefixes": [],
+        "free_shipping_threshold": None,
+    },
+    {
+        "service": "EXPRESS",
+        "name": "Express shipping",
+        "min_days": 1,
+        "max_days": 3,
+        "rates": [
+            {"zone": "*", "max_weight_grams": 500, "fee": 999},
+            {"zone": "*", "max_weight_grams": 2000, "fee": 1499},
+            {"zone": "*", "max_weight_grams": None, "fee": 2499},
+        ],
+        "rural_surcharge": 0,
+        "rural_postal_prefixes": [],
+        "free_shipping_threshold": None,
+    },
+]
+
+
+@dataclass(frozen=True)
+class ShippingOption:
+    service: str
+    name: str
+    original_fee: int
+    seller_discount: int  # free shipping over the threshold is seller-funded
+    min_days: int
+    max_days: int
+
+    @property
+    def fee(self) -> int:
+        return self.original_fee - self.seller_discount
+
+
+def profiles_for(session: Session, shop_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ShippingProfile)
+        .where(ShippingProfile.shop_id == shop_id)
+        .order_by(ShippingProfile.min_days)
+    ).all()
+    if not rows:
+        return DEFAULT_PROFILES
+    return [
+        {
+            "service": r.service,
+            "name": r.name,
+            "min_days": r.min_days,
+            "max_days": r.max_days,
+            "rates": r.rates,
+            "rural_surcharge": r.rural_surcharge,
+            "rural_postal_prefixes": r.rural_postal_prefixes,
+            "free_shipping_threshold": r.free_shipping_threshold,
+        }
+        for r in rows
+    ]
+
+
+def rate_for(rates: list[dict[str, Any]], country: str, weight_grams: int) -> int | None:
+    """The fee of the lightest band that fits, in the destination's zone (else zone '*')."""
+    for zone in (country, "*"):
+        bands = [
+            r
+            for r in rates
+            if r["zone"] == zone
+            and (r["max_weight_grams"] is None or r["max_weight_grams"] >= weight_grams)
+        ]
+        if bands:
+            best = min(
+                bands, key=lambda r: (r["max_weight_grams"] is None, r["max_weight_grams"] or 0)
+            )
+            return int(best["fee"])
+    return None
+
+
+def options(
+    session: Session,
+    shop: Shop,
+    country: str,
+    postal_code: str,
+    weight_grams: int,
+    products_sub_total: int,
+) -> list[ShippingOption]:
+    extra = CROSS_BORDER_EXTRA_DAYS if shop.shop_type == "CROSS_BORDER" else (0, 0)
+    result = []
+    for profile in profiles_for(session, shop.id):
+        fee = rate_for(profile["rates"], country, weight_grams)
+        if fee is None:
+            continue  # this service does not ship there
+        if any(postal_code.startswith(p) for p in profile["rural_postal_prefixes"]):
+            fee += int(profile["rural_surcharge"])
+        threshold = profile["free_shipping_threshold"]
+        free = threshold is not None and products_sub_total >= threshold
+        result.append(
+            ShippingOption(
+                service=profile["service"],
+                name=profile["name"],
+                original_fee=fee,
+                seller_discount=fee if free else 0,
+                min_days=profile["min_days"] + extra[0],
+                max_days=profile["max_days"] + extra[1],
+            )
+        )
+    return result

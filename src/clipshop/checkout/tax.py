@@ -1,0 +1,25 @@
+"""Sales tax by destination. Computed per line item (one unit) on its sale price, rounded
+half up once per line; the order's tax is the sum of its lines. Shipping is not taxed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clipshop.core.money import Money
+from clipshop.models import TaxRate
+
+
+def rate_for(session: Session, country: str, state: str | None) -> Decimal:
+    rows = session.execute(
+        select(TaxRate.state, TaxRate.rate_percent).where(TaxRate.country == country)
+    ).all()
+    by_state = {row.state: row.rate_percent for row in rows}
+    text = by_state.get(state or "*") or by_state.get("*")
+    return Decimal(text) if text else Decimal(0)
+
+
+def line_tax(sale_price: int, currency: str, rate: Decimal) -> int:
+    return Money(sale_price, currency).percent(rate).amount

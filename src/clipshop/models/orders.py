@@ -1,0 +1,129 @@
+"""Orders (one per shop per checkout), line items (one per unit) and the event timeline.
+
+Money columns are integer minor units of ``currency``; the price identities of DOMAIN.md are
+CHECK constraints, so no code path can store an order whose numbers do not add up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clipshop.core.clock import utcnow
+from clipshop.models.base import Base, CreatedMixin, IdMixin
+
+ORDER_STATUSES = (
+    "UNPAID",
+    "ON_HOLD",
+    "AWAITING_SHIPMENT",
+    "PARTIALLY_SHIPPING",
+    "AWAITING_COLLECTION",
+    "IN_TRANSIT",
+    "DELIVERED",
+    "COMPLETED",
+    "CANCELLED",
+)
+
+
+class Order(IdMixin, CreatedMixin, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
+        CheckConstraint(
+            "sub_total = original_total_product_price - seller_discount - platform_discount",
+            name="sub_total_identity",
+        ),
+        CheckConstraint(
+            "shipping_fee = original_shipping_fee - shipping_fee_seller_discount"
+            " - shipping_fee_platform_discount",
+            name="shipping_identity",
+        ),
+        CheckConstraint("total_amount = sub_total + shipping_fee + tax", name="total_identity"),
+        CheckConstraint(
+            "sub_total >= 0 AND shipping_fee >= 0 AND tax >= 0"
+            " AND seller_discount >= 0 AND platform_discount >= 0"
+            " AND shipping_fee_seller_discount >= 0"
+            " AND shipping_fee_platform_discount >= 0",
+            name="amounts_non_negative",
+        ),
+        Index("ix_orders_shop_id_id", "shop_id", "id"),
+        Index("ix_orders_buyer_id_id", "buyer_id", "id"),
+        Index("ix_orders_payment_id", "payment_id"),
+        Index("ix_orders_status_hold_until", "status", "hold_until"),
+    )
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    status: Mapped[str] = mapped_column(String(24), default="UNPAID")
+    currency: Mapped[str] = mapped_column(String(3))
+    original_total_product_price: Mapped[int]
+    seller_discount: Mapped[int] = mapped_column(default=0)
+    platform_discount: Mapped[int] = mapped_column(default=0)
+    sub_total: Mapped[int]
+    original_shipping_fee: Mapped[int] = mapped_column(default=0)
+    shipping_fee_seller_discount: Mapped[int] = mapped_column(default=0)
+    shipping_fee_platform_discount: Mapped[int] = mapped_column(default=0)
+    shipping_fee: Mapped[int] = mapped_column(default=0)
+    tax: Mapped[int] = mapped_column(default=0)
+    total_amount: Mapped[int]
+    shipping_service: Mapped[str] = mapped_column(String(20))
+    delivery_min_days: Mapped[int]
+    delivery_max_days: Mapped[int]
+    recipient_address: Mapped[dict[str, Any]] = mapped_column(JSON)
+    review_hold: Mapped[bool] = mapped_column(default=False)
+    review_reason: Mapped[str | None] = mapped_column(String(200))
+    payment_failure: Mapped[str | None] = mapped_column(String(200))
+    paid_at: Mapped[datetime | None]
+    hold_until: Mapped[datetime | None]  # end of the remorse window while ON_HOLD
+    cancelled_by: Mapped[str | None] = mapped_column(String(10))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OrderLineItem(IdMixin, Base):
+    __tablename__ = "order_line_items"
+    __table_args__ = (
+        CheckConstraint(
+            "sale_price = original_price - seller_discount - platform_discount",
+            name="sale_price_identity",
+        ),
+        CheckConstraint("sale_price >= 0 AND tax >= 0", name="amounts_non_negative"),
+        Index("ix_order_line_items_order_id", "order_id"),
+    )
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    seller_sku: Mapped[str] = mapped_column(String(100))
+    product_name: Mapped[str] = mapped_column(String(255))
+    sku_name: Mapped[str] = mapped_column(String(255))
+    currency: Mapped[str] = mapped_column(String(3))
+    original_price: Mapped[int]
+    seller_discount: Mapped[int] = mapped_column(default=0)
+    platform_discount: Mapped[int] = mapped_column(default=0)
+    sale_price: Mapped[int]
+    tax: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(24), default="UNPAID")
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class OrderEvent(IdMixin, CreatedMixin, Base):
+    """Append-only: who changed what, when and why. The timelines are read from it."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order_id_id", "order_id", "id"),)
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_type: Mapped[str] = mapped_column(String(10))  # BUYER SELLER SYSTEM OPERATOR CARRIER
+    actor_id: Mapped[int | None]
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(String(500), default="")

@@ -1,0 +1,1 @@
+"""The order aggregate: statuses as a table, one transition function, the event timeline."""

@@ -1,0 +1,94 @@
+"""Creating the orders of a checkout from its quote: one order per shop, one line per unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clipshop.checkout.pricing import Quote, ShopQuote
+from clipshop.models import Order, OrderLineItem
+from clipshop.orders.states import Actor, OrderStatus
+from clipshop.orders.transitions import record_event
+
+
+def _order(
+    quote: ShopQuote,
+    currency: str,
+    buyer_id: int,
+    payment_id: int,
+    address: dict[str, Any],
+    review_reason: str | None,
+) -> Order:
+    option = quote.selected
+    return Order(
+        shop_id=quote.shop.id,
+        buyer_id=buyer_id,
+        payment_id=payment_id,
+        status=OrderStatus.UNPAID.value,
+        currency=currency,
+        original_total_product_price=quote.original_total_product_price,
+        seller_discount=quote.seller_discount,
+        platform_discount=quote.platform_discount,
+        sub_total=quote.sub_total,
+        original_shipping_fee=option.original_fee,
+        shipping_fee_seller_discount=option.seller_discount,
+        shipping_fee_platform_discount=0,
+        shipping_fee=option.fee,
+        tax=quote.tax,
+        total_amount=quote.total_amount,
+        shipping_service=option.service,
+        delivery_min_days=option.min_days,
+        delivery_max_days=option.max_days,
+        recipient_address=address,
+        review_hold=review_reason is not None,
+        review_reason=review_reason,
+    )
+
+
+def create_orders(
+    session: Session,
+    quote: Quote,
+    buyer_id: int,
+    payment_id: int,
+    address: dict[str, Any],
+    warehouses: dict[int, list[int]],
+    review_reason: str | None,
+) -> list[Order]:
+    """``warehouses`` maps a SKU to the warehouse of each held unit, in order."""
+    orders = []
+    for shop_quote in quote.shops:
+        order = _order(shop_quote, quote.currency, buyer_id, payment_id, address, review_reason)
+        session.add(order)
+        session.flush()
+        for unit in shop_quote.units:
+            session.add(
+                OrderLineItem(
+                    order_id=order.id,
+                    shop_id=order.shop_id,
+                    sku_id=unit.sku.id,
+                    product_id=unit.sku.product_id,
+                    warehouse_id=warehouses[unit.sku.id].pop(0),
+                    seller_sku=unit.sku.seller_sku,
+                    product_name=unit.product_title,
+                    sku_name=unit.sku.name,
+                    currency=quote.currency,
+                    original_price=unit.original_price,
+                    seller_discount=unit.seller_discount,
+                    platform_discount=unit.platform_discount,
+                    sale_price=unit.sale_price,
+                    tax=unit.tax,
+                    status=OrderStatus.UNPAID.value,
+                )
+            )
+        record_event(
+            session,
+            order,
+            "ORDER_PLACED",
+            Actor.BUYER,
+            buyer_id,
+            to_status=OrderStatus.UNPAID.value,
+        )
+        orders.append(order)
+    session.flush()
+    return orders

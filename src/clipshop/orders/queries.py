@@ -1,0 +1,74 @@
+"""Reading orders, scoped to the caller: a buyer its own, a seller its shops', staff all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from clipshop.core.errors import NotFound
+from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.identity.principal import Permission, Principal, Role
+from clipshop.models import Order, OrderEvent, OrderLineItem
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str | None = None
+    shop_id: int | None = None
+    buyer_id: int | None = None
+    created_ge: datetime | None = None
+    created_lt: datetime | None = None
+    updated_ge: datetime | None = None
+    updated_lt: datetime | None = None
+
+
+def _scoped(principal: Principal) -> Select[Order]:
+    principal.require(Permission.ORDERS_READ)
+    stmt = select(Order)
+    if principal.role is Role.BUYER:
+        return stmt.where(Order.buyer_id == principal.user_id)
+    visible = principal.visible_shop_ids()
+    return stmt if visible is None else stmt.where(Order.shop_id.in_(visible))
+
+
+def list_orders(
+    session: Session, principal: Principal, page: PageRequest, filters: OrderFilters
+) -> Page[Order]:
+    stmt = _scoped(principal)
+    conditions: list[tuple[object, ColumnElement[bool]]] = [
+        (filters.status, Order.status == filters.status),
+        (filters.shop_id, Order.shop_id == filters.shop_id),
+        (filters.buyer_id, Order.buyer_id == filters.buyer_id),
+        (filters.created_ge, Order.created_at >= filters.created_ge),
+        (filters.created_lt, Order.created_at < filters.created_lt),
+        (filters.updated_ge, Order.updated_at >= filters.updated_ge),
+        (filters.updated_lt, Order.updated_at < filters.updated_lt),
+    ]
+    for value, condition in conditions:
+        if value is not None:
+            stmt = stmt.where(condition)
+    return paginate(session, stmt, Order.id, page)
+
+
+def get_order(session: Session, principal: Principal, order_id: int) -> Order:
+    order = session.scalar(_scoped(principal).where(Order.id == order_id))
+    if order is None:
+        raise NotFound("order not found")
+    return order
+
+
+def lines_of(session: Session, order_ids: list[int]) -> dict[int, list[OrderLineItem]]:
+    grouped: dict[int, list[OrderLineItem]] = {i: [] for i in order_ids}
+    if order_ids:
+        stmt = select(OrderLineItem).where(OrderLineItem.order_id.in_(order_ids))
+        for line in session.scalars(stmt.order_by(OrderLineItem.id)):
+            grouped[line.order_id].append(line)
+    return grouped
+
+
+def timeline(session: Session, order_id: int) -> list[OrderEvent]:
+    stmt = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    return list(session.scalars(stmt))

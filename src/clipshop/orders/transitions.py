@@ -1,0 +1,85 @@
+"""The one function that changes an order's status, and the timeline it appends to."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from clipshop.core.clock import utcnow
+from clipshop.models import Order, OrderEvent, OrderLineItem
+from clipshop.orders.errors import InvalidTransition
+from clipshop.orders.states import ACTORS, ALLOWED, Actor, OrderStatus
+
+
+def record_event(
+    session: Session,
+    order: Order,
+    kind: str,
+    actor: Actor,
+    actor_id: int | None = None,
+    reason: str = "",
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> OrderEvent:
+    event = OrderEvent(
+        order_id=order.id,
+        shop_id=order.shop_id,
+        kind=kind,
+        actor_type=actor.value,
+        actor_id=actor_id,
+        reason=reason,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    session.add(event)
+    return event
+
+
+def transition(
+    session: Session,
+    order: Order,
+    to: OrderStatus,
+    actor: Actor,
+    actor_id: int | None = None,
+    reason: str = "",
+) -> OrderEvent:
+    """Move ``order`` to ``to`` if the table allows it for this actor; stamp and record it.
+
+    The UPDATE is conditional on the status read, so two concurrent transitions of the same
+    order cannot both apply: the loser gets InvalidTransition.
+    """
+    current = OrderStatus(order.status)
+    if to not in ALLOWED[current]:
+        raise InvalidTransition(
+            f"an order cannot go from {current} to {to}",
+            from_status=current.value,
+            to_status=to.value,
+        )
+    if actor not in ACTORS[(current, to)]:
+        raise InvalidTransition(
+            f"{actor.value} cannot move an order from {current} to {to}",
+            from_status=current.value,
+            to_status=to.value,
+        )
+    now = utcnow()
+    result = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == current.value)
+        .values(status=to.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidTransition(
+            "the order changed meanwhile; reload it", from_status=current.value, to_status=to.value
+        )
+    set_committed_value(order, "status", to.value)
+    set_committed_value(order, "updated_at", now)
+    session.execute(
+        update(OrderLineItem)
+        .where(OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED")
+        .values(status=to.value)
+    )
+    return record_event(
+        session, order, "STATUS_CHANGED", actor, actor_id, reason, current.value, to.value
+    )

@@ -1,0 +1,1 @@
+"""Payment gateway protocol, the simulated gateway, saved methods, attempts and the ledger."""
