@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.errors import NotFound
@@ -38,18 +38,20 @@ def list_orders(
     session: Session, principal: Principal, page: PageRequest, filters: OrderFilters
 ) -> Page[Order]:
     stmt = _scoped(principal)
-    conditions: list[tuple[object, ColumnElement[bool]]] = [
-        (filters.status, Order.status == filters.status),
-        (filters.shop_id, Order.shop_id == filters.shop_id),
-        (filters.buyer_id, Order.buyer_id == filters.buyer_id),
-        (filters.created_ge, Order.created_at >= filters.created_ge),
-        (filters.created_lt, Order.created_at < filters.created_lt),
-        (filters.updated_ge, Order.updated_at >= filters.updated_ge),
-        (filters.updated_lt, Order.updated_at < filters.updated_lt),
-    ]
-    for value, condition in conditions:
-        if value is not None:
-            stmt = stmt.where(condition)
+    if filters.status is not None:
+        stmt = stmt.where(Order.status == filters.status)
+    if filters.shop_id is not None:
+        stmt = stmt.where(Order.shop_id == filters.shop_id)
+    if filters.buyer_id is not None:
+        stmt = stmt.where(Order.buyer_id == filters.buyer_id)
+    if filters.created_ge is not None:
+        stmt = stmt.where(Order.created_at >= filters.created_ge)
+    if filters.created_lt is not None:
+        stmt = stmt.where(Order.created_at < filters.created_lt)
+    if filters.updated_ge is not None:
+        stmt = stmt.where(Order.updated_at >= filters.updated_ge)
+    if filters.updated_lt is not None:
+        stmt = stmt.where(Order.updated_at < filters.updated_lt)
     return paginate(session, stmt, Order.id, page)
 
 
