@@ -28,6 +28,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import InvalidInput
 from clipshop.models import SimGatewayOperation
@@ -70,6 +71,28 @@ def _scenario(token: str) -> str:
     return parts[1] if len(parts) >= 3 and parts[0] == "tok" else "invalid_token"
 
 
+def tokenize_card(number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedMethod:
+    number = number.replace(" ", "").replace("-", "")
+    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_ok(number):
+        raise InvalidCard("the card number is not valid")
+    this_month = utcnow().date().replace(day=1)
+    if not (1 <= exp_month <= 12) or date(exp_year, exp_month, 1) < this_month:
+        raise InvalidCard("the card's expiry date is in the past or invalid")
+    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+        raise InvalidCard("the CVC must be 3 or 4 digits")
+    brand, scenario = CARDS.get(number, ("card", "ok"))
+    token = f"tok_{scenario}_{secrets.token_hex(8)}"
+    return TokenizedMethod("CARD", token, brand, number[-4:], exp_month, exp_year)
+
+
+def tokenize_wallet(wallet: str) -> TokenizedMethod:
+    if wallet not in WALLETS:
+        raise InvalidCard(f"unknown wallet; use one of {', '.join(WALLETS)}")
+    return TokenizedMethod(
+        "WALLET", f"tok_{WALLETS[wallet]}_{secrets.token_hex(8)}", "clippay", "0000"
+    )
+
+
 class SimulatedGateway:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -77,23 +100,10 @@ class SimulatedGateway:
     def tokenize_card(
         self, number: str, exp_month: int, exp_year: int, cvc: str
     ) -> TokenizedMethod:
-        number = number.replace(" ", "").replace("-", "")
-        if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_ok(number):
-            raise InvalidCard("the card number is not valid")
-        if not (1 <= exp_month <= 12) or date(exp_year, exp_month, 1) < date.today().replace(day=1):
-            raise InvalidCard("the card's expiry date is in the past or invalid")
-        if not (cvc.isdigit() and len(cvc) in (3, 4)):
-            raise InvalidCard("the CVC must be 3 or 4 digits")
-        brand, scenario = CARDS.get(number, ("card", "ok"))
-        token = f"tok_{scenario}_{secrets.token_hex(8)}"
-        return TokenizedMethod("CARD", token, brand, number[-4:], exp_month, exp_year)
+        return tokenize_card(number, exp_month, exp_year, cvc)
 
     def tokenize_wallet(self, wallet: str) -> TokenizedMethod:
-        if wallet not in WALLETS:
-            raise InvalidCard(f"unknown wallet; use one of {', '.join(WALLETS)}")
-        return TokenizedMethod(
-            "WALLET", f"tok_{WALLETS[wallet]}_{secrets.token_hex(8)}", "clippay", "0000"
-        )
+        return tokenize_wallet(wallet)
 
     # -- money movements -----------------------------------------------------------------
 
