@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import typer
 from rich.console import Console
@@ -13,6 +14,7 @@ from clipshop.core.db import Database
 from clipshop.core.migrate import is_empty, upgrade
 from clipshop.core.settings import get_settings
 from clipshop.demo.seed import DemoWorld, seed_demo
+from clipshop.orders.jobs import run_forever
 
 console = Console()
 
@@ -70,6 +72,11 @@ def serve(
     port: int = typer.Option(8000, help="TCP port"),
     demo_data: bool = typer.Option(False, "--demo", help="Seed demo data and print tokens"),
     workers: int = typer.Option(1, help="Uvicorn worker processes (PostgreSQL only)"),
+    jobs_interval: float = typer.Option(
+        30.0,
+        help="Seconds between background job runs (remorse window, unpaid expiry, "
+        "payment reconciliation, refunds); 0 turns the embedded worker off",
+    ),
 ) -> None:
     """Run the API (and, later, the background worker) in one process."""
     import uvicorn
@@ -95,4 +102,16 @@ def serve(
             "clipshop.api.asgi:app", host=host, port=port, workers=workers, log_level="info"
         )
     else:
-        uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info")
+        app = create_app(settings, db)
+        stop = threading.Event()
+        if jobs_interval > 0:
+            threading.Thread(
+                target=run_forever,
+                daemon=True,
+                name="clipshop-jobs",
+                args=(db, app.state.gateway, jobs_interval, stop),
+            ).start()
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="info")
+        finally:
+            stop.set()

@@ -13,6 +13,7 @@ from clipshop.catalog import inventory, products, shops, warehouses
 from clipshop.catalog.schemas import ProductCreate, SkuCreate
 from clipshop.core.clock import utcnow
 from clipshop.core.pagination import PageRequest
+from clipshop.demo.commerce import seed_commerce
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.tokens import issue_token
 from clipshop.identity.users import create_user, principal_for
@@ -276,6 +277,7 @@ def _create_shop(session: Session, admin: Principal, owner: User, spec: dict[str
 def seed_demo(session: Session) -> DemoWorld:
     people = _ensure_users(session)
     demo_shops = _ensure_shops(session, people)
+    seed_commerce(session, int(demo_shops[0].id), people["buyer"])
     owner_shop = {spec["owner"]: shop.id for spec, shop in zip(SHOPS, demo_shops, strict=True)}
     users = []
     for key, _role, _name, _age in USERS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +15,7 @@ from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
 
 RECONCILE_AFTER = timedelta(minutes=2)
+log = logging.getLogger("clipshop.jobs")
 
 
 @dataclass(frozen=True)
@@ -32,3 +35,14 @@ def run_due(db: Database, gateway: PaymentGateway) -> JobReport:
         expired = lifecycle.expire_unpaid(session, now, db.settings)
     refunds = retry_pending_refunds(db, gateway)
     return JobReport(reconciled, released, expired, refunds)
+
+
+def run_forever(
+    db: Database, gateway: PaymentGateway, interval: float, stop: threading.Event
+) -> None:
+    """The embedded worker of ``clipshop serve``: run what is due every ``interval`` seconds."""
+    while not stop.wait(interval):
+        try:
+            run_due(db, gateway)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("background jobs failed")
