@@ -10,7 +10,15 @@ from fastapi import FastAPI
 from clipshop import __version__
 from clipshop.api import errors
 from clipshop.api.idempotency import IdempotencyMiddleware
-from clipshop.api.routers import checkout, identity, orders, products, sandbox, shops
+from clipshop.api.routers import (
+    checkout,
+    identity,
+    orders,
+    pricing,
+    products,
+    sandbox,
+    shops,
+)
 from clipshop.core import ids
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
@@ -46,7 +54,7 @@ def create_app(
     app.state.gateway = gateway or SimulatedGateway(db)
     app.add_middleware(IdempotencyMiddleware, db=db)
     errors.install(app)
-    for module in (identity, shops, products, checkout, orders, sandbox):
+    for module in (identity, shops, products, pricing, checkout, orders, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

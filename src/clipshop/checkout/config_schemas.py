@@ -1,0 +1,94 @@
+"""Boundary schemas for shipping profiles, SKU discounts, tax rates and vouchers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from clipshop.core.schemas import IdStr, RequestModel, ResponseModel
+
+Zone = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|\*)$")]
+
+
+class RateBand(RequestModel):
+    zone: Zone = Field(description="Destination country, or * for anywhere else")
+    max_weight_grams: int | None = Field(None, ge=1, description="null: no upper bound")
+    fee: int = Field(ge=0, description="Minor units of the shop's currency")
+
+
+class ShippingProfileIn(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    min_days: int = Field(ge=0, le=90)
+    max_days: int = Field(ge=0, le=120)
+    rates: list[RateBand] = Field(min_length=1, max_length=200)
+    rural_surcharge: int = Field(0, ge=0)
+    rural_postal_prefixes: list[Annotated[str, StringConstraints(min_length=1, max_length=10)]] = (
+        Field(default_factory=list, max_length=1000)
+    )
+    free_shipping_threshold: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _window(self) -> ShippingProfileIn:
+        if self.max_days < self.min_days:
+            raise ValueError("max_days must be at least min_days")
+        return self
+
+
+class ShippingProfileOut(ResponseModel):
+    id: IdStr
+    shop_id: IdStr
+    service: str
+    name: str
+    min_days: int
+    max_days: int
+    rates: list[dict[str, int | str | None]]
+    rural_surcharge: int
+    rural_postal_prefixes: list[str]
+    free_shipping_threshold: int | None
+
+
+class SkuDiscountIn(RequestModel):
+    discount_amount: int = Field(gt=0, description="Minor units off the SKU's price")
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SkuDiscountOut(ResponseModel):
+    id: IdStr
+    sku_id: IdStr
+    discount_amount: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class TaxRateIn(RequestModel):
+    rate_percent: Annotated[str, StringConstraints(pattern=r"^\d{1,2}(\.\d{1,4})?$")]
+
+
+class TaxRateOut(ResponseModel):
+    country: str
+    state: str
+    rate_percent: str
+
+
+class VoucherIn(RequestModel):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{3,40}$")]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    percent_off: int = Field(ge=1, le=100)
+    max_discount: int = Field(ge=0)
+    min_spend: int = Field(0, ge=0)
+    starts_at: datetime
+    ends_at: datetime
+
+
+class VoucherOut(ResponseModel):
+    id: IdStr
+    code: str
+    currency: str
+    percent_off: int
+    max_discount: int
+    min_spend: int
+    starts_at: datetime
+    ends_at: datetime
