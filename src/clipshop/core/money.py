@@ -74,7 +74,10 @@ class Money:
             raise ValueError(f"not a decimal amount: {text!r}") from None
         if not value.is_finite():
             raise ValueError(f"not a finite amount: {text!r}")
-        minor = (value.scaleb(exponent(currency))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        try:
+            minor = value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        except InvalidOperation:  # more digits than Decimal's precision: no sane amount
+            raise ValueError(f"amount out of range: {text!r}") from None
         return cls(int(minor), currency)
 
     @classmethod
