@@ -62,7 +62,10 @@ def parse_id(value: str | int) -> int:
     """Parse an id from a path or body; raises ValueError on anything but a positive integer."""
     if isinstance(value, bool):
         raise ValueError("id must be a decimal string")
-    number = int(value) if isinstance(value, int) else int(value, 10) if value.isdigit() else -1
+    if isinstance(value, int):
+        number = value
+    else:  # ASCII digits only: str.isdigit() and int() also take e.g. Arabic-Indic digits
+        number = int(value, 10) if value.isascii() and value.isdigit() else -1
     if number <= 0 or number >= 1 << 63:
         raise ValueError("id must be a positive 64-bit decimal integer")
     return number
