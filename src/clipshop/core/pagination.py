@@ -17,6 +17,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clipshop.core.errors import InvalidInput
+from clipshop.core.ids import parse_id
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -44,7 +45,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return int(data["before"])
+        before = data["before"]
+        if not isinstance(before, str):
+            raise TypeError("before must be a string")
+        return parse_id(before)  # a forged out-of-range id must not reach the database
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise InvalidInput(
             "cursor is not valid; pass back next_cursor unchanged", code="invalid_cursor"
