@@ -34,8 +34,11 @@ NO_POSTGRES = "CLIPSHOP_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped"
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql",
-                 marks=pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES),
+    ),
 ]
 
 
@@ -55,8 +58,9 @@ def _fresh_database(backend: str, tmp_dir: Path) -> Database:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database(request: pytest.FixtureRequest,
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     db = _fresh_database(request.param, tmp_path_factory.mktemp(request.param))
     yield db
     db.dispose()
@@ -110,8 +114,14 @@ class Actor:
 def make_actor(db: Database, role: Role, email: str, age: int | None = 30) -> Actor:
     with db.unit_of_work() as session:
         user = create_user(
-            session, email=email, name=email.split("@")[0], role=role,
-            date_of_birth=date(date.today().year - age, 1, 1) if role is Role.BUYER and age else None)
+            session,
+            email=email,
+            name=email.split("@")[0],
+            role=role,
+            date_of_birth=date(date.today().year - age, 1, 1)
+            if role is Role.BUYER and age
+            else None,
+        )
         token = issue_token(session, user.id, "test").secret
         principal = principal_for(session, user)
     return Actor(user.id, role.value, token, principal)
@@ -127,18 +137,48 @@ class ShopFixture:
     currency: str
 
 
-def make_shop(db: Database, owner: Actor, admin: Actor, name: str, currency: str = "USD",
-              stock: int = 10) -> ShopFixture:
+def make_shop(
+    db: Database, owner: Actor, admin: Actor, name: str, currency: str = "USD", stock: int = 10
+) -> ShopFixture:
     with db.unit_of_work() as session:
         admin_p = principal_for(session, session.get_one(User, admin.id))
-        shop = shops.create_shop(session, admin_p, name=name, region="US", currency=currency,
-                                 shop_type="LOCAL", owner_user_id=owner.id)
-        warehouse = warehouses.create_warehouse(session, admin_p, shop.id, {
-            "name": f"{name} DC", "address_line1": "1 Main St", "city": "Springfield",
-            "state": "IL", "postal_code": "62701", "country": "US"})
-        product, skus = products.create_product(session, admin_p, shop.id, ProductCreate(
-            title=f"{name} tee", skus=[SkuCreate(seller_sku=f"{name}-TEE", name="Tee",
-                                                 price="10.00" if currency != "JPY" else "1000")]))
+        shop = shops.create_shop(
+            session,
+            admin_p,
+            name=name,
+            region="US",
+            currency=currency,
+            shop_type="LOCAL",
+            owner_user_id=owner.id,
+        )
+        warehouse = warehouses.create_warehouse(
+            session,
+            admin_p,
+            shop.id,
+            {
+                "name": f"{name} DC",
+                "address_line1": "1 Main St",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "62701",
+                "country": "US",
+            },
+        )
+        product, skus = products.create_product(
+            session,
+            admin_p,
+            shop.id,
+            ProductCreate(
+                title=f"{name} tee",
+                skus=[
+                    SkuCreate(
+                        seller_sku=f"{name}-TEE",
+                        name="Tee",
+                        price="10.00" if currency != "JPY" else "1000",
+                    )
+                ],
+            ),
+        )
         if stock:
             inventory.set_stock(session, admin_p, skus[0].id, warehouse.id, stock)
         ids = shop.id, warehouse.id, product.id, skus[0].id
@@ -159,8 +199,13 @@ class World:
     shop_b: ShopFixture
 
     def by_role(self) -> dict[str, Actor]:
-        return {"admin": self.admin, "agent": self.agent, "supervisor": self.supervisor,
-                "buyer": self.buyer, "seller": self.seller_a}
+        return {
+            "admin": self.admin,
+            "agent": self.agent,
+            "supervisor": self.supervisor,
+            "buyer": self.buyer,
+            "seller": self.seller_a,
+        }
 
 
 @pytest.fixture
