@@ -17,6 +17,34 @@ from clipshop.models import InventoryMovement, StockLevel
 HOLD_RETRIES = 3
 
 
+def _record(
+    session: Session,
+    shop_id: int,
+    sku_id: int,
+    warehouse_id: int,
+    take: int,
+    available: int,
+    committed: int,
+    reason: str,
+    note: str,
+    actor: int | None,
+) -> None:
+    session.add(
+        InventoryMovement(
+            shop_id=shop_id,
+            sku_id=sku_id,
+            warehouse_id=warehouse_id,
+            delta_available=-take,
+            delta_committed=take,
+            available_after=available,
+            committed_after=committed,
+            reason=reason,
+            note=note,
+            actor_user_id=actor,
+        )
+    )
+
+
 def _move(
     session: Session,
     shop_id: int,
@@ -42,21 +70,61 @@ def _move(
     row = session.execute(stmt).one_or_none()
     if row is None:
         return False
-    session.add(
-        InventoryMovement(
-            shop_id=shop_id,
-            sku_id=sku_id,
-            warehouse_id=warehouse_id,
-            delta_available=-take,
-            delta_committed=take,
-            available_after=row.available,
-            committed_after=row.committed,
-            reason=reason,
-            note=note,
-            actor_user_id=actor,
-        )
+    _record(
+        session,
+        shop_id,
+        sku_id,
+        warehouse_id,
+        take,
+        row.available,
+        row.committed,
+        reason,
+        note,
+        actor,
     )
     return True
+
+
+def _take_whole(
+    session: Session, shop_id: int, sku_id: int, quantity: int, note: str, actor: int | None
+) -> int | None:
+    """The common case in one round trip: the whole quantity from the warehouse that has the
+    most. Returns that warehouse, or None when no single warehouse has enough right now."""
+    best = (
+        select(StockLevel.warehouse_id)
+        .where(StockLevel.sku_id == sku_id, StockLevel.available >= quantity)
+        .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        update(StockLevel)
+        .where(
+            StockLevel.sku_id == sku_id,
+            StockLevel.warehouse_id == best,
+            StockLevel.available >= quantity,
+        )
+        .values(
+            available=StockLevel.available - quantity, committed=StockLevel.committed + quantity
+        )
+        .returning(StockLevel.warehouse_id, StockLevel.available, StockLevel.committed)
+    )
+    row = session.execute(stmt).one_or_none()
+    if row is None:
+        return None
+    _record(
+        session,
+        shop_id,
+        sku_id,
+        row.warehouse_id,
+        quantity,
+        row.available,
+        row.committed,
+        "ORDER_HOLD",
+        note,
+        actor,
+    )
+    return int(row.warehouse_id)
 
 
 def hold(
@@ -67,7 +135,20 @@ def hold(
     note: str = "",
     actor: int | None = None,
 ) -> list[tuple[int, int]]:
-    """Hold ``quantity`` units of a SKU; returns [(warehouse_id, units)]. Raises when short."""
+    """Hold ``quantity`` units of a SKU; returns [(warehouse_id, units)]. Raises when short.
+
+    Movement rows are added to the session, not flushed, so a checkout can hold all its SKUs
+    and then write every row in one batch."""
+    with session.no_autoflush:
+        whole = _take_whole(session, shop_id, sku_id, quantity, note, actor)
+        if whole is not None:
+            return [(whole, quantity)]
+        return _split(session, shop_id, sku_id, quantity, note, actor)
+
+
+def _split(
+    session: Session, shop_id: int, sku_id: int, quantity: int, note: str, actor: int | None
+) -> list[tuple[int, int]]:
     remaining = quantity
     taken: list[tuple[int, int]] = []
     for _ in range(HOLD_RETRIES):

@@ -118,16 +118,23 @@ def _place(
             "the backup payment method must differ from the primary one",
             code="invalid_backup_method",
         )
-    warehouses: dict[int, list[int]] = {}
-    for sku_id in sorted(items):  # one fixed lock order
-        shop_id = next(u.sku.shop_id for s in quote.shops for u in s.units if u.sku.id == sku_id)
-        taken = holds.hold(
-            session, shop_id, sku_id, items[sku_id], note="checkout", actor=principal.user_id
-        )
-        warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
     reason = _review_reason(
         session, principal.user_id, request, db.settings.fraud_failed_payments_per_hour
     )
+    # Every read is done: hold the hot stock rows now, then write everything in one flush,
+    # so the row locks are held for as few round trips as possible before the commit.
+    shop_of = {u.sku.id: u.sku.shop_id for s in quote.shops for u in s.units}
+    warehouses: dict[int, list[int]] = {}
+    for sku_id in sorted(items):  # one fixed lock order
+        taken = holds.hold(
+            session,
+            shop_of[sku_id],
+            sku_id,
+            items[sku_id],
+            note="checkout",
+            actor=principal.user_id,
+        )
+        warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
     payment = ledger.open_payment(
         session, principal.user_id, quote.total_amount, quote.currency, primary.id
     )

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clipshop.checkout.pricing import Quote, ShopQuote
+from clipshop.core.ids import new_id
 from clipshop.models import Order, OrderLineItem
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.transitions import record_event
@@ -22,6 +23,7 @@ def _order(
 ) -> Order:
     option = quote.selected
     return Order(
+        id=new_id(),
         shop_id=quote.shop.id,
         buyer_id=buyer_id,
         payment_id=payment_id,
@@ -55,32 +57,36 @@ def create_orders(
     warehouses: dict[int, list[int]],
     review_reason: str | None,
 ) -> list[Order]:
-    """``warehouses`` maps a SKU to the warehouse of each held unit, in order."""
-    orders = []
-    for shop_quote in quote.shops:
-        order = _order(shop_quote, quote.currency, buyer_id, payment_id, address, review_reason)
-        session.add(order)
-        session.flush()
-        for unit in shop_quote.units:
-            session.add(
-                OrderLineItem(
-                    order_id=order.id,
-                    shop_id=order.shop_id,
-                    sku_id=unit.sku.id,
-                    product_id=unit.sku.product_id,
-                    warehouse_id=warehouses[unit.sku.id].pop(0),
-                    seller_sku=unit.sku.seller_sku,
-                    product_name=unit.product_title,
-                    sku_name=unit.sku.name,
-                    currency=quote.currency,
-                    original_price=unit.original_price,
-                    seller_discount=unit.seller_discount,
-                    platform_discount=unit.platform_discount,
-                    sale_price=unit.sale_price,
-                    tax=unit.tax,
-                    status=OrderStatus.UNPAID.value,
-                )
+    """``warehouses`` maps a SKU to the warehouse of each held unit, in order.
+
+    Two flushes: the orders (one batched INSERT), then their lines and events (one each)."""
+    orders = [
+        _order(q, quote.currency, buyer_id, payment_id, address, review_reason) for q in quote.shops
+    ]
+    session.add_all(orders)
+    session.flush()
+    for order, shop_quote in zip(orders, quote.shops, strict=True):
+        session.add_all(
+            OrderLineItem(
+                id=new_id(),
+                order_id=order.id,
+                shop_id=order.shop_id,
+                sku_id=unit.sku.id,
+                product_id=unit.sku.product_id,
+                warehouse_id=warehouses[unit.sku.id].pop(0),
+                seller_sku=unit.sku.seller_sku,
+                product_name=unit.product_title,
+                sku_name=unit.sku.name,
+                currency=quote.currency,
+                original_price=unit.original_price,
+                seller_discount=unit.seller_discount,
+                platform_discount=unit.platform_discount,
+                sale_price=unit.sale_price,
+                tax=unit.tax,
+                status=OrderStatus.UNPAID.value,
             )
+            for unit in shop_quote.units
+        )
         record_event(
             session,
             order,
@@ -89,6 +95,5 @@ def create_orders(
             buyer_id,
             to_status=OrderStatus.UNPAID.value,
         )
-        orders.append(order)
     session.flush()
     return orders

@@ -29,10 +29,15 @@ def open_payment(
     session: Session, buyer_id: int, amount: int, currency: str, method_id: int
 ) -> Payment:
     payment = Payment(
-        buyer_id=buyer_id, amount=amount, currency=currency, status="PENDING", method_id=method_id
+        id=new_id(),
+        buyer_id=buyer_id,
+        amount=amount,
+        currency=currency,
+        status="PENDING",
+        method_id=method_id,
     )
     session.add(payment)
-    session.flush()
+    session.flush()  # the ORM orders inserts only by flush (no relationships are mapped)
     return payment
 
 
@@ -52,7 +57,6 @@ def new_attempt(
         idempotency_key=f"pay_{attempt_id}",
     )
     session.add(attempt)
-    session.flush()
     return attempt
 
 
