@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from clipshop.catalog import inventory, products
+from clipshop.catalog import inventory, listing, products
 from clipshop.catalog.schemas import SkuUpdate
 from clipshop.core.db import Database
 from clipshop.core.errors import InsufficientStock, StockMismatch
@@ -165,7 +165,9 @@ def test_concurrent_adjustments_keep_the_ledger_exact(db: Database) -> None:
     assert_single_walk(START, final, new)
     with db.unit_of_work(write=False) as session:
         sku = session.get_one(Sku, shop.sku_id)
-        assert sku.delisted_low_stock == (final < THRESHOLD)
+        assert listing.is_delisted(sku, listing.total_available(session, sku.id)) == (
+            final < THRESHOLD
+        )
 
 
 def test_compare_and_swap_has_exactly_one_winner(db: Database) -> None:
@@ -225,10 +227,11 @@ def test_delisting_follows_a_change_committed_while_the_sku_was_loaded(db: Datab
     with db.unit_of_work() as late:
         # adjust_stock holds the SKU it read first until it refreshes the listing; so do we.
         loaded = late.get_one(Sku, shop.sku_id)
-        assert loaded.delisted_low_stock
+        assert listing.is_delisted(loaded, listing.total_available(late, loaded.id))
         with db.unit_of_work() as restock:
             inventory.adjust_stock(restock, *args, 8)  # 10: back on sale
         inventory.adjust_stock(late, *args, -7)  # 3: below the threshold again
     assert level(db, shop) == 3
     with db.unit_of_work(write=False) as session:
-        assert session.get_one(Sku, shop.sku_id).delisted_low_stock
+        sku = session.get_one(Sku, shop.sku_id)
+        assert listing.is_delisted(sku, listing.total_available(session, sku.id))

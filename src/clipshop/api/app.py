@@ -19,7 +19,6 @@ from clipshop.api.routers import (
     sandbox,
     shops,
 )
-from clipshop.core import ids
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
 from clipshop.payments.gateway import PaymentGateway
@@ -34,7 +33,6 @@ def create_app(
     gateway: PaymentGateway | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    ids.configure(settings.node_id)
     db = database or Database(settings)
 
     @asynccontextmanager

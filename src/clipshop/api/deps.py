@@ -26,7 +26,9 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-DB = Annotated[Session, Depends(db_session)]
+# scope="function": the commit happens when the handler returns, before the response is sent,
+# so a failed commit becomes an error response and a 2xx always means "saved".
+DB = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def _principal(request: Request, session: Session) -> Principal:

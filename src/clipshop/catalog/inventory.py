@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
-from clipshop.catalog.listing import is_low, refresh_listing
+from clipshop.catalog.listing import is_low
 from clipshop.catalog.products import get_sku
 from clipshop.catalog.shops import get_shop
 from clipshop.core.db import insert_ignore
@@ -88,7 +88,6 @@ def _record(
     )
     session.add(movement)
     session.flush()
-    refresh_listing(session, sku)
     return LevelChange(movement, available, committed)
 
 

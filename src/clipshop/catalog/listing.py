@@ -1,7 +1,10 @@
-"""Low-stock rules: a SKU whose total available stock is below its threshold is "low";
-with ``auto_delist`` it is also taken off sale until stock is back at the threshold."""
+"""Low-stock rules, derived from the stock levels at read time (never stored, so never stale):
+a SKU whose total available stock is below its threshold is "low"; with ``auto_delist`` it is
+also off sale (not sellable) until its stock is back at the threshold."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -9,24 +12,31 @@ from sqlalchemy.orm import Session
 from clipshop.models import Sku, StockLevel
 
 
+def totals(session: Session, sku_ids: Iterable[int]) -> dict[int, int]:
+    """Total available stock per SKU over all its warehouses (0 for a SKU without stock)."""
+    ids = list(sku_ids)
+    result = dict.fromkeys(ids, 0)
+    if ids:
+        stmt = (
+            select(StockLevel.sku_id, func.sum(StockLevel.available))
+            .where(StockLevel.sku_id.in_(ids))
+            .group_by(StockLevel.sku_id)
+        )
+        result.update({sku_id: int(total) for sku_id, total in session.execute(stmt).all()})
+    return result
+
+
 def total_available(session: Session, sku_id: int) -> int:
-    stmt = select(func.coalesce(func.sum(StockLevel.available), 0)).where(
-        StockLevel.sku_id == sku_id
-    )
-    return int(session.scalar(stmt) or 0)
+    return totals(session, [sku_id])[sku_id]
 
 
 def is_low(sku: Sku, available: int) -> bool:
     return sku.low_stock_threshold is not None and available < sku.low_stock_threshold
 
 
-def refresh_listing(session: Session, sku: Sku) -> None:
-    """Set or clear the automatic delisting after a stock or threshold change."""
-    # ``sku`` was read before the caller's stock UPDATE waited for any concurrent change of the
-    # level; re-read the rule and the flag so a change committed since then is not overwritten
-    # (or left stale) from an old copy.
-    session.refresh(sku, ["auto_delist", "low_stock_threshold", "delisted_low_stock"])
-    delist = sku.auto_delist and is_low(sku, total_available(session, sku.id))
-    if sku.delisted_low_stock != delist:
-        sku.delisted_low_stock = delist
-        session.flush()
+def is_delisted(sku: Sku, available: int) -> bool:
+    return sku.auto_delist and is_low(sku, available)
+
+
+def is_sellable(sku: Sku, available: int) -> bool:
+    return sku.active and not is_delisted(sku, available)

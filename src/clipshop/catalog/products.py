@@ -9,7 +9,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clipshop.catalog.errors import InvalidPrice, SellerSkuTaken
-from clipshop.catalog.listing import refresh_listing
 from clipshop.catalog.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
 from clipshop.catalog.shops import get_shop, get_shop_for_write
 from clipshop.core.errors import NotFound
@@ -138,5 +137,4 @@ def update_sku(session: Session, principal: Principal, sku_id: int, data: SkuUpd
             continue
         setattr(sku, key, value)
     session.flush()
-    refresh_listing(session, sku)  # the threshold may have changed
     return sku

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from clipshop.catalog.listing import is_delisted, is_sellable
 from clipshop.core.money import EXPONENTS
 from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
 from clipshop.models import Sku
@@ -146,7 +147,8 @@ class SkuOut(ResponseModel):
     sellable: bool
 
     @classmethod
-    def of(cls, sku: Sku) -> SkuOut:
+    def of(cls, sku: Sku, total_available: int) -> SkuOut:
+        """``total_available``: the SKU's stock over all warehouses (decides the delisting)."""
         return cls(
             id=sku.id,
             shop_id=sku.shop_id,
@@ -159,8 +161,8 @@ class SkuOut(ResponseModel):
             active=sku.active,
             low_stock_threshold=sku.low_stock_threshold,
             auto_delist=sku.auto_delist,
-            delisted_low_stock=sku.delisted_low_stock,
-            sellable=sku.active and not sku.delisted_low_stock,
+            delisted_low_stock=is_delisted(sku, total_available),
+            sellable=is_sellable(sku, total_available),
         )
 
 

@@ -10,7 +10,8 @@ from clipshop.core.errors import NotFound, PermissionDenied
 from clipshop.core.money import exponent
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.principal import Permission, Principal, Role
-from clipshop.models import Shop, ShopMember, User
+from clipshop.identity.users import role_of
+from clipshop.models import Shop, ShopMember
 
 
 def get_shop(session: Session, principal: Principal, shop_id: int) -> Shop:
@@ -52,8 +53,7 @@ def create_shop(
         owner_id = owner_user_id
     elif owner_user_id not in (None, principal.user_id):
         raise PermissionDenied("a seller can only create shops it owns")
-    owner = session.get(User, owner_id)
-    if owner is None or owner.role != Role.SELLER.value:
+    if role_of(session, owner_id) is not Role.SELLER:
         raise NotAShopOwner("the shop owner must be an existing user with role seller")
     shop = Shop(name=name, region=region, currency=currency, shop_type=shop_type)
     session.add(shop)
@@ -101,8 +101,7 @@ def add_member(
 ) -> ShopMember:
     get_shop_for_write(session, principal, shop_id)
     _require_owner(principal, shop_id)
-    user = session.get(User, user_id)
-    if user is None or user.role != Role.SELLER.value:
+    if role_of(session, user_id) is not Role.SELLER:
         raise NotAShopOwner("shop members must be existing users with role seller")
     if session.get(ShopMember, (shop_id, user_id)) is not None:
         raise AlreadyMember("the user is already a member of this shop")

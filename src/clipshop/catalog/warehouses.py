@@ -8,10 +8,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from clipshop.catalog.shops import get_shop, get_shop_for_write
-from clipshop.core.errors import NotFound
+from clipshop.core.errors import InvalidInput, NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import Warehouse
+
+CLEARABLE = frozenset({"address_line2", "state"})  # optional fields a PATCH may null
 
 
 def _make_default(session: Session, warehouse: Warehouse) -> None:
@@ -61,6 +63,8 @@ def update_warehouse(
     principal.require(Permission.CATALOG_WRITE)
     make_default = fields.pop("is_default", None)
     for key, value in fields.items():
+        if value is None and key not in CLEARABLE:
+            raise InvalidInput(f"{key} cannot be null", code="invalid_request")
         setattr(warehouse, key, value)
     if make_default:
         _make_default(session, warehouse)

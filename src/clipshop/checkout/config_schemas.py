@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from clipshop.core.schemas import IdStr, RequestModel, ResponseModel
 
@@ -51,8 +51,8 @@ class ShippingProfileOut(ResponseModel):
 
 class SkuDiscountIn(RequestModel):
     discount_amount: int = Field(gt=0, description="Minor units off the SKU's price")
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
 
 
 class SkuDiscountOut(ResponseModel):
@@ -79,8 +79,8 @@ class VoucherIn(RequestModel):
     percent_off: int = Field(ge=1, le=100)
     max_discount: int = Field(ge=0)
     min_spend: int = Field(0, ge=0)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
 
 
 class VoucherOut(ResponseModel):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clipshop.catalog import listing
 from clipshop.checkout import shipping, tax
 from clipshop.checkout.errors import (
     EmptyCheckout,
@@ -99,11 +100,14 @@ def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, 
         select(Sku, Product).join(Product, Product.id == Sku.product_id).where(Sku.id.in_(items))
     ).all()
     found = {sku.id: (sku, product) for sku, product in rows}
+    watched = [sku.id for sku, _ in found.values() if sku.auto_delist]
+    stock = listing.totals(session, watched) if watched else {}
     for sku_id in items:
         if sku_id not in found:
             raise NotSellable(f"sku {sku_id} does not exist", sku_id=str(sku_id))
         sku, product = found[sku_id]
-        if not sku.active or sku.delisted_low_stock or product.status != "ACTIVE":
+        sellable = listing.is_sellable(sku, stock.get(sku_id, 0)) if sku.auto_delist else sku.active
+        if not sellable or product.status != "ACTIVE":
             raise NotSellable(f"sku {sku_id} is not for sale", sku_id=str(sku_id))
     return found
 

@@ -13,9 +13,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 console = Console(stderr=True)
 
 
-def open_database(migrate: bool = False) -> Database:
-    db = Database(get_settings())
-    if migrate:
+def open_database(migrate: bool | None = None) -> Database:
+    """The configured database; SQLite (the embedded default) is migrated on first use."""
+    settings = get_settings()
+    db = Database(settings)
+    if migrate if migrate is not None else settings.is_sqlite:
         upgrade(db.engine)
     return db
 

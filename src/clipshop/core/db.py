@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from clipshop.core import ids
 from clipshop.core.settings import Settings
 
 
@@ -67,6 +68,7 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        ids.configure(settings.node_id)  # every process that writes rows has a Database
         self.engine = make_engine(settings)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         write_bind = self.engine.execution_options(sqlite_immediate=True)

@@ -71,14 +71,17 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
     demo_data: bool = typer.Option(False, "--demo", help="Seed demo data and print tokens"),
-    workers: int = typer.Option(1, help="Uvicorn worker processes (PostgreSQL only)"),
     jobs_interval: float = typer.Option(
         30.0,
         help="Seconds between background job runs (remorse window, unpaid expiry, "
         "payment reconciliation, refunds); 0 turns the embedded worker off",
     ),
 ) -> None:
-    """Run the API (and, later, the background worker) in one process."""
+    """Run the API and the background jobs in one process.
+
+    To scale out on PostgreSQL, run several ``clipshop serve`` processes behind a load
+    balancer, each with its own CLIPSHOP_NODE_ID (ids stay unique) and, on all but one,
+    ``--jobs-interval 0``."""
     import uvicorn
 
     from clipshop.api.app import create_app
@@ -96,22 +99,16 @@ def serve(
         f"clipshop on http://{host}:{port}  (API docs: /docs, database: "
         f"{db.engine.url.render_as_string()})"
     )
-    if workers > 1:
-        db.dispose()
-        uvicorn.run(
-            "clipshop.api.asgi:app", host=host, port=port, workers=workers, log_level="info"
-        )
-    else:
-        app = create_app(settings, db)
-        stop = threading.Event()
-        if jobs_interval > 0:
-            threading.Thread(
-                target=run_forever,
-                daemon=True,
-                name="clipshop-jobs",
-                args=(db, app.state.gateway, jobs_interval, stop),
-            ).start()
-        try:
-            uvicorn.run(app, host=host, port=port, log_level="info")
-        finally:
-            stop.set()
+    app = create_app(settings, db)
+    stop = threading.Event()
+    if jobs_interval > 0:
+        threading.Thread(
+            target=run_forever,
+            daemon=True,
+            name="clipshop-jobs",
+            args=(db, app.state.gateway, jobs_interval, stop),
+        ).start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        stop.set()

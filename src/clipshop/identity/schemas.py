@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from clipshop.core.schemas import IdStr, PageOut, RequestModel, ResponseModel
 from clipshop.identity.principal import Role
@@ -44,7 +44,7 @@ class MeOut(UserOut):
 class TokenCreate(RequestModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     user_id: IdStr | None = Field(None, description="Admins only: issue for another user")
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(None, description="With a time zone, e.g. ...Z")
 
 
 class TokenOut(ResponseModel):

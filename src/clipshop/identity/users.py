@@ -99,3 +99,9 @@ def create_user_as(
     return create_user(
         session, email=email, name=name, role=role, password=password, date_of_birth=date_of_birth
     )
+
+
+def role_of(session: Session, user_id: int) -> Role | None:
+    """The role of an active user, or None if there is no such user."""
+    role = session.scalar(select(User.role).where(User.id == user_id, User.is_active))
+    return Role(role) if role is not None else None

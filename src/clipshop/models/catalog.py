@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.core.clock import utcnow
@@ -28,6 +37,16 @@ class Shop(IdMixin, CreatedMixin, Base):
 
 class Warehouse(IdMixin, CreatedMixin, Base):
     __tablename__ = "warehouses"
+
+    __table_args__ = (
+        Index(
+            "uq_warehouses_one_default",
+            "shop_id",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -74,5 +93,4 @@ class Sku(IdMixin, CreatedMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     low_stock_threshold: Mapped[int | None]
     auto_delist: Mapped[bool] = mapped_column(default=False)
-    delisted_low_stock: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from clipshop.api.deps import DB, Caller, Paging, ProductId, ShopId, SkuId, WarehouseId
-from clipshop.catalog import inventory, products
+from clipshop.catalog import inventory, listing, products
 from clipshop.catalog.schemas import (
     LowStockOut,
     MovementOut,
@@ -26,13 +26,18 @@ from clipshop.catalog.schemas import (
     StockSet,
 )
 from clipshop.core.schemas import PageOut
-from clipshop.models import Product
+from clipshop.models import Product, Sku
 
 router = APIRouter(tags=["catalog"])
 
 
+def _sku_out(session: Session, sku: Sku) -> SkuOut:
+    return SkuOut.of(sku, listing.total_available(session, sku.id))
+
+
 def _products_out(session: Session, items: list[Product]) -> list[ProductOut]:
     skus = products.skus_by_product(session, [p.id for p in items])
+    stock = listing.totals(session, [s.id for group in skus.values() for s in group])
     return [
         ProductOut(
             id=p.id,
@@ -42,7 +47,7 @@ def _products_out(session: Session, items: list[Product]) -> list[ProductOut]:
             status=p.status,
             created_at=p.created_at,
             updated_at=p.updated_at,
-            skus=[SkuOut.of(s) for s in skus.get(p.id, [])],
+            skus=[SkuOut.of(s, stock[s.id]) for s in skus.get(p.id, [])],
         )
         for p in items
     ]
@@ -86,17 +91,17 @@ def update_product(
 
 @router.post("/products/{product_id}/skus", response_model=SkuOut, status_code=201)
 def add_sku(product_id: ProductId, body: SkuCreate, session: DB, caller: Caller) -> SkuOut:
-    return SkuOut.of(products.add_sku(session, caller, product_id, body))
+    return _sku_out(session, products.add_sku(session, caller, product_id, body))
 
 
 @router.get("/skus/{sku_id}", response_model=SkuOut)
 def get_sku(sku_id: SkuId, session: DB, caller: Caller) -> SkuOut:
-    return SkuOut.of(products.get_sku(session, caller, sku_id))
+    return _sku_out(session, products.get_sku(session, caller, sku_id))
 
 
 @router.patch("/skus/{sku_id}", response_model=SkuOut)
 def update_sku(sku_id: SkuId, body: SkuUpdate, session: DB, caller: Caller) -> SkuOut:
-    return SkuOut.of(products.update_sku(session, caller, sku_id, body))
+    return _sku_out(session, products.update_sku(session, caller, sku_id, body))
 
 
 def _stock_out(stock: inventory.SkuStock) -> SkuStockOut:
@@ -170,7 +175,7 @@ def low_stock(shop_id: ShopId, session: DB, caller: Caller, page: Paging) -> Low
     return LowStockPage(
         items=[
             LowStockOut(
-                sku=SkuOut.of(sku),
+                sku=SkuOut.of(sku, total),
                 total_available=total,
                 low_stock_threshold=sku.low_stock_threshold or 0,
             )

@@ -108,7 +108,7 @@ def get_warehouse(warehouse_id: WarehouseId, session: DB, caller: Caller) -> War
 def update_warehouse(
     warehouse_id: WarehouseId, body: WarehouseUpdate, session: DB, caller: Caller
 ) -> WarehouseOut:
-    fields = body.model_dump(exclude_unset=True, exclude_none=True)
+    fields = body.model_dump(exclude_unset=True)
     return WarehouseOut.model_validate(
         warehouses.update_warehouse(session, caller, warehouse_id, fields)
     )
