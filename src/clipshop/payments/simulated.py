@@ -67,8 +67,10 @@ def luhn_ok(number: str) -> bool:
 
 
 def _scenario(token: str) -> str:
-    parts = token.split("_")
-    return parts[1] if len(parts) >= 3 and parts[0] == "tok" else "invalid_token"
+    """``tok_<scenario>_<hex>``; the scenario itself may contain underscores."""
+    prefix, _, rest = token.partition("_")
+    scenario, _, suffix = rest.rpartition("_")
+    return scenario if prefix == "tok" and scenario and suffix else "invalid_token"
 
 
 def tokenize_card(number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedMethod:
