@@ -261,3 +261,53 @@ def test_sellers_cannot_check_out(client: TestClient, world: World) -> None:
     response = post_checkout(client, world.seller_a, {world.shop_b.sku_id: 1})
     assert response.status_code == 403
     assert problem_code(response) == "buyers_only"
+
+
+def test_a_line_split_over_two_warehouses_is_held_and_released_exactly(
+    client: TestClient, db: Database, world: World
+) -> None:
+    buyer, a, seller = world.buyer, world.shop_a, world.seller_a
+    add_card(client, buyer, "4000000000000002")  # declined: the orders stay UNPAID
+    second = ok(
+        client.post(
+            f"{API}/shops/{a.id}/warehouses",
+            json={
+                "name": "Overflow",
+                "address_line1": "5 Dock Rd",
+                "city": "Peoria",
+                "state": "IL",
+                "postal_code": "61602",
+                "country": "US",
+            },
+            headers=seller.headers,
+        ),
+        201,
+    )["id"]
+    ok(
+        client.put(
+            f"{API}/skus/{a.sku_id}/stock/{a.warehouse_id}",
+            json={"available": 2},
+            headers=seller.headers,
+        )
+    )
+    ok(
+        client.put(
+            f"{API}/skus/{a.sku_id}/stock/{second}", json={"available": 3}, headers=seller.headers
+        )
+    )
+
+    def levels() -> dict[str, tuple[int, int]]:
+        body = ok(client.get(f"{API}/skus/{a.sku_id}/stock", headers=seller.headers))
+        return {lv["warehouse_id"]: (lv["available"], lv["committed"]) for lv in body["levels"]}
+
+    [order] = checkout(client, buyer, {a.sku_id: 4})["orders"]
+    assert len(order["line_items"]) == 4
+    # No single warehouse has 4: the larger gives 3, the other 1.
+    assert levels() == {str(a.warehouse_id): (1, 1), second: (0, 3)}
+    too_many = post_checkout(client, buyer, {a.sku_id: 2})
+    assert too_many.status_code == 409
+    assert problem_code(too_many) == "sold_out"
+    assert levels() == {str(a.warehouse_id): (1, 1), second: (0, 3)}
+
+    ok(client.post(f"{API}/orders/{order['id']}/cancel", json={}, headers=buyer.headers))
+    assert levels() == {str(a.warehouse_id): (2, 0), second: (3, 0)}
