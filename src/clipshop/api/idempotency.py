@@ -21,6 +21,8 @@ from clipshop.identity.tokens import hash_token
 from clipshop.models import ApiToken
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Answers that say "not now" rather than "this is the result": a retry must run again.
+NOT_KEPT = frozenset({401, 429})
 HEADER = b"idempotency-key"
 
 
@@ -159,7 +161,7 @@ class IdempotencyMiddleware:
                 raw_headers = [
                     [k.decode("latin-1"), v.decode("latin-1")] for k, v in start.get("headers", [])
                 ]
-                if status < 500:
+                if status < 500 and status not in NOT_KEPT:
                     await run_in_threadpool(
                         idempotency.finish,
                         self.db,

@@ -3,8 +3,8 @@
 A key is scoped to the user. The first request with a key stores a fingerprint of itself and
 is IN_FLIGHT until it ends; then its response is stored (DONE) and replayed to any repeat
 with the same fingerprint for ``ttl``. A different request with the same key is refused
-(422), and a repeat while the first is still running gets 409. Server errors (5xx) are not
-stored: the record is dropped so the client can retry.
+(422), and a repeat while the first is still running gets 409. Server errors (5xx), 401 and
+429 are not stored: the record is dropped so the client can retry.
 """
 
 from __future__ import annotations
