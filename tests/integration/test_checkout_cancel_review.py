@@ -290,3 +290,44 @@ def test_three_failed_payments_in_an_hour_put_the_next_checkout_on_review(
     # An hour later the failures no longer count.
     [later] = checkout(client, buyer, {sku: 1}, payment_method_id=str(good))["orders"]
     assert later["review_hold"] is False
+
+
+def test_longest_allowed_reason_and_note_fit(
+    client: TestClient, db: Database, world: World
+) -> None:
+    """The API accepts a 200-character cancel reason and a 500-character review note; the
+    derived texts ("order cancelled: ...", "fraud review: ...") must still be stored."""
+    buyer = world.buyer
+    add_card(client, buyer, OK_CARD)
+    result = checkout(
+        client,
+        buyer,
+        {world.shop_a.sku_id: 1, world.shop_b.sku_id: 1},
+        billing_address=BILLING_ELSEWHERE,
+    )
+    order_a, order_b = by_shop(result, world)
+
+    reason = "r" * 200
+    response = client.post(
+        f"{API}/orders/{order_a['id']}/cancel", json={"reason": reason}, headers=buyer.headers
+    )
+    cancelled = ok(response)
+    assert cancelled["status"] == "CANCELLED"
+    assert cancelled["cancel_reason"] == reason
+    assert cancelled["timeline"][-1]["reason"] == reason
+
+    note = "n" * 500
+    rejected = ok(review(client, world.agent, order_b["id"], "CANCEL", note))
+    assert rejected["status"] == "CANCELLED"
+    assert rejected["cancel_reason"].startswith("fraud review: nnn")
+    assert len(rejected["cancel_reason"]) <= 200
+    assert [line["cancel_reason"] for line in rejected["line_items"]] == [rejected["cancel_reason"]]
+    assert [e["reason"] for e in rejected["timeline"] if e["kind"] == "REVIEW_REJECTED"] == [note]
+
+    refunds = transactions(db, result["payment"]["id"], "REFUND")
+    assert [(t.status, t.order_id) for t in refunds] == [
+        ("SUCCEEDED", int(order_a["id"])),
+        ("SUCCEEDED", int(order_b["id"])),
+    ]
+    assert all(len(t.reason) <= 200 for t in refunds)
+    assert charged(client) == 0

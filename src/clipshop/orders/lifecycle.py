@@ -73,6 +73,7 @@ def cancel(
 ) -> PaymentTransaction | None:
     """Cancel the whole order: stock back, money back if it was taken. Returns the queued
     refund (the caller runs it through the gateway after commit)."""
+    reason = ledger.clip(reason)  # a prefix plus a user's text may exceed the column
     was = OrderStatus(order.status)
     if was is OrderStatus.UNPAID and ledger.has_attempt_in_flight(session, order.payment_id):
         raise NotCancellable(

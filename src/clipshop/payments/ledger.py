@@ -14,6 +14,14 @@ from clipshop.models import Payment, PaymentAttempt, PaymentMethod, PaymentTrans
 from clipshop.payments.errors import OverRefund
 from clipshop.payments.gateway import GatewayResult
 
+REASON_LENGTH = 200  # payment_transactions.reason, orders.cancel_reason, line cancel_reason
+
+
+def clip(text: str, limit: int = REASON_LENGTH) -> str:
+    """Fit a derived text (a prefix plus what a user wrote) into its column."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 DECLINES_WORTH_A_BACKUP = frozenset(
     {
         "card_declined",
@@ -151,7 +159,7 @@ def queue_refund(
         amount=amount,
         currency=payment.currency,
         gateway_ref=payment.gateway_ref,
-        reason=reason,
+        reason=clip(reason),
     )
     session.add(txn)
     session.flush()

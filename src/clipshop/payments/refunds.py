@@ -7,6 +7,7 @@ from sqlalchemy import select
 from clipshop.core.db import Database
 from clipshop.models import PaymentTransaction
 from clipshop.payments.gateway import GatewayTimeout, PaymentGateway
+from clipshop.payments.ledger import clip
 
 
 def execute_refunds(db: Database, gateway: PaymentGateway, txn_ids: list[int]) -> int:
@@ -28,7 +29,7 @@ def execute_refunds(db: Database, gateway: PaymentGateway, txn_ids: list[int]) -
             txn.status = "SUCCEEDED" if result.ok else "FAILED"
             if result.ok and result.reference:
                 txn.gateway_ref = result.reference
-            txn.reason = txn.reason if result.ok else f"{txn.reason} ({result.failure_code})"
+            txn.reason = txn.reason if result.ok else clip(f"{txn.reason} ({result.failure_code})")
         done += 1
     return done
 
