@@ -4,6 +4,12 @@
 quantity may be split over several warehouses, largest stock first. Callers hold SKUs in
 ascending id order (one fixed lock order) and roll the whole transaction back on
 ``InsufficientStock``, so a failed checkout holds nothing.
+
+Within a SKU the lock order is fixed too: a split locks every stock row of the SKU in
+warehouse-id order before it takes anything. The one-row attempt that precedes it runs in a
+savepoint that is rolled back when it fails, because a conditional UPDATE that waited for a
+row and then found it short still holds that row's lock (PostgreSQL), and two checkouts each
+holding one row while locking the others in order would deadlock.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from sqlalchemy.orm import Session
 from clipshop.core.errors import InsufficientStock
 from clipshop.models import InventoryMovement, StockLevel
 
-HOLD_RETRIES = 3
+SAVEPOINT = "stock_hold"
 
 
 def _record(
@@ -140,37 +146,42 @@ def hold(
     Movement rows are added to the session, not flushed, so a checkout can hold all its SKUs
     and then write every row in one batch."""
     with session.no_autoflush:
+        # Left unreleased on success (released with the transaction): no extra round trip
+        # while the hot row is locked.
+        connection = session.connection()
+        connection.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
         whole = _take_whole(session, shop_id, sku_id, quantity, note, actor)
         if whole is not None:
             return [(whole, quantity)]
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")  # drops its row lock
         return _split(session, shop_id, sku_id, quantity, note, actor)
 
 
 def _split(
     session: Session, shop_id: int, sku_id: int, quantity: int, note: str, actor: int | None
 ) -> list[tuple[int, int]]:
+    """Lock all of the SKU's stock rows in warehouse-id order, then take the largest first."""
+    levels = session.execute(
+        select(StockLevel.warehouse_id, StockLevel.available)
+        .where(StockLevel.sku_id == sku_id)
+        .order_by(StockLevel.warehouse_id)
+        .with_for_update()
+    ).all()
+    if sum(level.available for level in levels) < quantity:
+        raise InsufficientStock(
+            f"sku {sku_id} is sold out (asked for {quantity})", code="sold_out", sku_id=str(sku_id)
+        )
     remaining = quantity
     taken: list[tuple[int, int]] = []
-    for _ in range(HOLD_RETRIES):
-        levels = session.execute(
-            select(StockLevel.warehouse_id, StockLevel.available)
-            .where(StockLevel.sku_id == sku_id, StockLevel.available > 0)
-            .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
-        ).all()
-        if sum(level.available for level in levels) < remaining:
+    for warehouse_id, available in sorted(levels, key=lambda lv: (-lv.available, lv.warehouse_id)):
+        take = min(available, remaining)
+        if not _move(session, shop_id, sku_id, warehouse_id, take, "ORDER_HOLD", note, actor):
+            raise AssertionError(f"stock row of sku {sku_id} changed while locked")
+        taken.append((warehouse_id, take))
+        remaining -= take
+        if remaining == 0:
             break
-        for warehouse_id, available in levels:
-            take = min(available, remaining)
-            if take and _move(
-                session, shop_id, sku_id, warehouse_id, take, "ORDER_HOLD", note, actor
-            ):
-                taken.append((warehouse_id, take))
-                remaining -= take
-            if remaining == 0:
-                return taken
-    raise InsufficientStock(
-        f"sku {sku_id} is sold out (asked for {quantity})", code="sold_out", sku_id=str(sku_id)
-    )
+    return taken
 
 
 def release(
