@@ -346,3 +346,53 @@ def test_two_shop_checkouts_race_until_one_shop_sells_out(db: Database, world: W
         assert len([m for m in moves if m.reason == "ORDER_HOLD"]) == B_UNITS
     assert sim_operations(db) == {"AUTHORIZE": B_UNITS, "CAPTURE": B_UNITS}
     assert gateway.charged_total() == sum(o.total_amount for o in orders)
+
+
+# -- (d) multi-unit checkouts that must split over warehouses -------------------------------------
+
+SPLIT_WAREHOUSES = 6
+SPLIT_UNITS_EACH = 3
+SPLIT_BUYERS = 120
+SPLIT_ROUNDS = 3
+
+
+def test_split_holds_over_many_warehouses_neither_deadlock_nor_oversell(
+    db: Database, world: World
+) -> None:
+    """Buyers want 2 to 5 units while no warehouse holds more than 3, so most holds split over
+    several stock rows at once. Nobody may get a server error (a deadlock between two splits),
+    exactly the stock is sold, and nobody is refused a quantity that was left over at the end.
+    Three rounds, restocking in between."""
+    shop = world.shop_a
+    stock_rows = [shop.warehouse_id] + [
+        add_warehouse(db, world, shop.id, shop.sku_id, SPLIT_UNITS_EACH)
+        for _ in range(SPLIT_WAREHOUSES - 1)
+    ]
+    buyers = create_buyers(db, SPLIT_BUYERS, "split")
+    gateway = SimulatedGateway(db)
+    total = SPLIT_WAREHOUSES * SPLIT_UNITS_EACH
+    for round_no in range(SPLIT_ROUNDS):
+        for warehouse_id in stock_rows:
+            set_stock(db, world, shop.sku_id, warehouse_id, SPLIT_UNITS_EACH)
+        wants = [2 + (i * 7 + round_no) % 4 for i in range(SPLIT_BUYERS)]  # 2..5, mixed
+        jobs = [
+            checkout_job(db, gateway, b, {shop.sku_id: q})
+            for b, q in zip(buyers, wants, strict=True)
+        ]
+        outcomes, seconds = race(jobs)
+        kinds = Counter(o.kind for o in outcomes)
+        print(f"\nsplit round {round_no}: {dict(kinds)} in {seconds:.2f}s")
+
+        assert not [o.error for o in outcomes if o.kind == "error"]
+        assert {o.code for o in outcomes if o.kind == "refused"} <= {"sold_out"}
+        sold = sum(q for q, o in zip(wants, outcomes, strict=True) if o.kind == "placed")
+        levels = stock_levels(db, shop.sku_id)
+        left = sum(available for available, _ in levels.values())
+        assert sold + left == total
+        assert left < min(wants)  # a race sells until nobody's quantity fits any more
+        refused = [q for q, o in zip(wants, outcomes, strict=True) if o.kind == "refused"]
+        assert all(q > left for q in refused), (left, sorted(refused))
+        assert_ledger_matches_levels(db, shop.sku_id)
+        with db.unit_of_work(write=False) as session:
+            lines = session.scalars(select(OrderLineItem.warehouse_id)).all()
+        assert Counter(lines) == {w: c for w, (_, c) in levels.items() if c}
