@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +38,8 @@ def issue_token(
     session: Session, user_id: int, name: str, expires_at: datetime | None = None
 ) -> IssuedToken:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if expires_at is not None and expires_at.tzinfo is not None:
+        expires_at = expires_at.astimezone(UTC)  # answered as stored: UTC, like every read
     token = ApiToken(
         user_id=user_id,
         name=name,
