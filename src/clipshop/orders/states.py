@@ -47,9 +47,9 @@ ACTORS: dict[tuple[OrderStatus, OrderStatus], frozenset[Actor]] = {
     (S.ON_HOLD, S.CANCELLED): frozenset({Actor.BUYER, Actor.SELLER, Actor.SYSTEM, Actor.OPERATOR}),
     (S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING): frozenset({Actor.SELLER, Actor.OPERATOR}),
     (S.AWAITING_SHIPMENT, S.AWAITING_COLLECTION): frozenset({Actor.SELLER, Actor.OPERATOR}),
-    (S.AWAITING_SHIPMENT, S.CANCELLED): frozenset(
-        {Actor.BUYER, Actor.SELLER, Actor.SYSTEM, Actor.OPERATOR}
-    ),
+    # The buyer only *requests* this cancellation: the seller approves it (or the system does
+    # when the seller lets the deadline pass), so the buyer is never the actor here.
+    (S.AWAITING_SHIPMENT, S.CANCELLED): frozenset({Actor.SELLER, Actor.SYSTEM, Actor.OPERATOR}),
     (S.PARTIALLY_SHIPPING, S.AWAITING_COLLECTION): frozenset({Actor.SELLER, Actor.OPERATOR}),
     (S.PARTIALLY_SHIPPING, S.IN_TRANSIT): frozenset({Actor.CARRIER, Actor.SYSTEM}),
     (S.PARTIALLY_SHIPPING, S.CANCELLED): frozenset({Actor.SYSTEM, Actor.OPERATOR}),
