@@ -12,6 +12,7 @@ from clipshop.api import errors
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
     checkout,
+    fulfillment,
     identity,
     orders,
     pricing,
@@ -21,6 +22,7 @@ from clipshop.api.routers import (
 )
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
+from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.simulated import SimulatedGateway
 
@@ -50,9 +52,10 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.gateway = gateway or SimulatedGateway(db)
+    app.state.carrier = SimulatedCarrier()
     app.add_middleware(IdempotencyMiddleware, db=db)
     errors.install(app)
-    for module in (identity, shops, products, pricing, checkout, orders, sandbox):
+    for module in (identity, shops, products, pricing, checkout, orders, fulfillment, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

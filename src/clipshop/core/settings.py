@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-secret-change-me"
+DEFAULT_CARRIER_SECRET = "dev-carrier-secret"
 
 
 class Settings(BaseSettings):
@@ -27,11 +28,16 @@ class Settings(BaseSettings):
         default=3, ge=1, description="Failed payments in the last hour that put orders on review"
     )
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    carrier_webhook_secret: str = Field(
+        default=DEFAULT_CARRIER_SECRET, description="HMAC key of inbound carrier webhooks"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.env == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("CLIPSHOP_SECRET_KEY must be set in production")
+        if self.env == "production" and self.carrier_webhook_secret == DEFAULT_CARRIER_SECRET:
+            raise ValueError("CLIPSHOP_CARRIER_WEBHOOK_SECRET must be set in production")
         return self
 
     @property

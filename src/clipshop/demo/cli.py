@@ -14,7 +14,7 @@ from clipshop.core.db import Database
 from clipshop.core.migrate import is_empty, upgrade
 from clipshop.core.settings import get_settings
 from clipshop.demo.seed import DemoWorld, seed_demo
-from clipshop.orders.jobs import run_forever
+from clipshop.rules.jobs import run_forever
 
 console = Console()
 

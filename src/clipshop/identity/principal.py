@@ -27,6 +27,7 @@ class Permission(StrEnum):
     ORDERS_READ = "orders:read"
     ORDERS_REVIEW = "orders:review"
     SANDBOX = "sandbox"
+    FULFILL = "fulfillment:write"
 
 
 _STAFF = {
@@ -46,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TOKENS_OWN,
             Permission.ORDERS_READ,
             Permission.SANDBOX,
+            Permission.FULFILL,
         }
     ),
     Role.AGENT: frozenset(_STAFF),

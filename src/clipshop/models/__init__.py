@@ -10,6 +10,13 @@ from clipshop.models.checkout import (
     SkuDiscount,
     TaxRate,
 )
+from clipshop.models.fulfillment import (
+    OrderEdit,
+    Package,
+    PackageEvent,
+    SimCarrierStep,
+    StoredFile,
+)
 from clipshop.models.identity import ApiToken, ShopMember, User
 from clipshop.models.inventory import InventoryMovement, StockLevel
 from clipshop.models.orders import Order, OrderEvent, OrderLineItem
@@ -28,8 +35,11 @@ __all__ = [
     "IdempotencyRecord",
     "InventoryMovement",
     "Order",
+    "OrderEdit",
     "OrderEvent",
     "OrderLineItem",
+    "Package",
+    "PackageEvent",
     "Payment",
     "PaymentAttempt",
     "PaymentMethod",
@@ -39,10 +49,12 @@ __all__ = [
     "ShippingProfile",
     "Shop",
     "ShopMember",
+    "SimCarrierStep",
     "SimGatewayOperation",
     "Sku",
     "SkuDiscount",
     "StockLevel",
+    "StoredFile",
     "TaxRate",
     "User",
     "Warehouse",

@@ -100,6 +100,7 @@ class OrderLineItem(IdMixin, Base):
     sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"), index=True)
     seller_sku: Mapped[str] = mapped_column(String(100))
     product_name: Mapped[str] = mapped_column(String(255))
     sku_name: Mapped[str] = mapped_column(String(255))

@@ -1,4 +1,4 @@
-"""Time-driven order work, run by the sandbox clock (and by the deadline sweeper later)."""
+"""Time-driven work, run by the sandbox clock and by the background worker of ``serve``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import timedelta
 from clipshop.checkout.payflow import reconcile
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
+from clipshop.fulfillment.tracking import emit_sim_events
 from clipshop.orders import lifecycle
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
@@ -24,6 +25,7 @@ class JobReport:
     released: int
     expired: int
     refunds: int
+    carrier_events: int
 
 
 def run_due(db: Database, gateway: PaymentGateway) -> JobReport:
@@ -34,7 +36,9 @@ def run_due(db: Database, gateway: PaymentGateway) -> JobReport:
     with db.unit_of_work() as session:
         expired = lifecycle.expire_unpaid(session, now, db.settings)
     refunds = retry_pending_refunds(db, gateway)
-    return JobReport(reconciled, released, expired, refunds)
+    with db.unit_of_work() as session:
+        carrier_events = emit_sim_events(session, now)
+    return JobReport(reconciled, released, expired, refunds, carrier_events)
 
 
 def run_forever(

@@ -12,7 +12,7 @@ from clipshop.core.clock import clock
 from clipshop.core.errors import PermissionDenied
 from clipshop.core.schemas import RequestModel
 from clipshop.identity.principal import Permission
-from clipshop.orders.jobs import run_due
+from clipshop.rules.jobs import run_due
 
 router = APIRouter(tags=["sandbox"])
 
@@ -42,6 +42,7 @@ class AdvanceOut(BaseModel):
     released_from_hold: int
     expired_unpaid: int
     refunds_sent: int
+    carrier_events: int
 
 
 @router.post(
@@ -66,4 +67,5 @@ def advance(
         released_from_hold=report.released,
         expired_unpaid=report.expired,
         refunds_sent=report.refunds,
+        carrier_events=report.carrier_events,
     )

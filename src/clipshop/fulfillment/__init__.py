@@ -1,0 +1,1 @@
+"""Packages, shipping providers and carriers, tracking events, labels, and order progress."""

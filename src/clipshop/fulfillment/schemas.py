@@ -1,0 +1,120 @@
+"""Boundary schemas of fulfilment: packages, tracking, carrier webhooks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+
+from clipshop.core.schemas import IdStr, PageOut, RequestModel, ResponseModel
+from clipshop.fulfillment.carriers import SCENARIOS
+from clipshop.fulfillment.tracking import EVENT_KINDS
+
+Tracking = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class PackageCreate(RequestModel):
+    order_ids: list[IdStr] = Field(
+        min_length=1, max_length=20, description="One order, or several to combine"
+    )
+    line_item_ids: list[IdStr] | None = Field(
+        None,
+        max_length=500,
+        description="Ship only these items (split); default: all unshipped items of the orders",
+    )
+    shipping_type: Literal["SELLER", "PLATFORM"] = "SELLER"
+    provider_code: Annotated[str, StringConstraints(max_length=20)] = Field(
+        description="SIMEX, SIMPOST or OTHER"
+    )
+    tracking_number: Tracking | None = Field(None, description="SELLER shipping only")
+    handover_method: Literal["PICKUP", "DROP_OFF"] | None = Field(
+        None, description="PLATFORM shipping only"
+    )
+    pickup_slot_start: AwareDatetime | None = Field(
+        None, description="PICKUP: the start of one of the offered handover slots"
+    )
+    sim_scenario: Literal[SCENARIOS] | None = Field(  # type: ignore[valid-type]
+        None, description="Sandbox: how the simulated carrier will behave"
+    )
+
+    @model_validator(mode="after")
+    def _by_type(self) -> PackageCreate:
+        if self.shipping_type == "SELLER" and not self.tracking_number:
+            raise ValueError("ship-by-seller needs tracking_number")
+        if self.shipping_type == "PLATFORM" and self.tracking_number:
+            raise ValueError("platform shipping buys the label: do not send tracking_number")
+        return self
+
+
+class TrackingCorrection(RequestModel):
+    tracking_number: Tracking
+    provider_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class PackageEventOut(ResponseModel):
+    kind: str
+    occurred_at: datetime
+    location: str
+    description: str
+
+
+class PackageOut(ResponseModel):
+    id: IdStr
+    shop_id: IdStr
+    order_ids: list[IdStr]
+    line_item_ids: list[IdStr]
+    status: str
+    shipping_type: str
+    shipping_service: str
+    provider_code: str
+    tracking_number: str
+    handover_method: str | None
+    pickup_slot_start: datetime | None
+    pickup_slot_end: datetime | None
+    estimated_delivery: date | None
+    collected_at: datetime | None
+    delivered_at: datetime | None
+    returned_at: datetime | None
+    failed_attempts: int
+    last_event_kind: str | None
+    created_at: datetime
+    events: list[PackageEventOut] | None = None
+
+
+class PackagePage(PageOut):
+    items: list[PackageOut]
+
+
+class TrackingOut(ResponseModel):
+    order_id: IdStr
+    status: str
+    packages: list[PackageOut]
+
+
+class SlotOut(ResponseModel):
+    start: datetime
+    end: datetime
+
+
+class CarrierEventIn(RequestModel):
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    tracking_number: Tracking
+    kind: Literal[EVENT_KINDS]  # type: ignore[valid-type]
+    occurred_at: AwareDatetime
+    location: str = Field("", max_length=200)
+    description: str = Field("", max_length=500)
+
+
+class CarrierBatch(RequestModel):
+    events: list[CarrierEventIn] = Field(min_length=1, max_length=500)
+
+
+class CarrierOutcomeOut(ResponseModel):
+    event_id: str
+    result: str
+    package_id: IdStr | None
+
+
+class CarrierBatchOut(ResponseModel):
+    results: list[CarrierOutcomeOut]
