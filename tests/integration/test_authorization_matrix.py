@@ -15,31 +15,41 @@ token, for anon: shop A / seller A); "foreign" means shop B's objects, owned by 
 (for user and token routes: seller B's user or token). A cell is one status for both
 scopes, or "own/foreign".
 
+For checkout, payment and order routes the world also has a second buyer ("buyer B"): "own"
+is the buyer's order in shop A (and the buyer's payment, saved card, cart SKU of shop A),
+"foreign" is buyer B's order in shop B (buyer B's payment and card, shop B's SKU).
+
 Every request is valid (body, path ids that exist), so only authorization decides. Besides
 the status, each case checks the problem code of a refusal, that a refusal or a read left the
-database exactly as it was, and that an allowed write changed it.
+database (and the platform clock) exactly as it was, and that an allowed write changed it.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from clipshop.api.app import create_app
 from clipshop.catalog import shops
+from clipshop.checkout import cart
+from clipshop.checkout.place import CheckoutRequest, place_order
+from clipshop.core.clock import clock, utcnow
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings
 from clipshop.identity.principal import Role
 from clipshop.identity.tokens import issue_token
 from clipshop.identity.users import principal_for
-from clipshop.models import Base, User
-from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code, truncate_all
+from clipshop.models import Base, IdempotencyRecord, Order, Payment, User
+from clipshop.payments import methods
+from clipshop.payments.simulated import SimulatedGateway, tokenize_card
+from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
 
 CALLERS = ("anon", "buyer", "seller", "staff", "agent", "supervisor", "admin")
 SCOPES = ("own", "foreign")
@@ -82,10 +92,35 @@ POST   /api/v1/skus/{sku_id}/stock/{warehouse_id}/adjust              401     40
 POST   /api/v1/skus/{sku_id}/stock/{warehouse_id}/adjust [cross-shop] 401     403     404     404     403     403     404
 GET    /api/v1/skus/{sku_id}/movements                                401     403     200/404 200/404 200     200     200
 GET    /api/v1/shops/{shop_id}/low-stock                              401     403     200/404 200/404 200     200     200
+GET    /api/v1/shops/{shop_id}/shipping-profiles                      401     403     200/404 200/404 200     200     200
+PUT    /api/v1/shops/{shop_id}/shipping-profiles/{service}            401     403     200/404 200/404 403     403     200
+POST   /api/v1/skus/{sku_id}/discounts                                401     403     201/404 201/404 403     403     201
+PUT    /api/v1/tax-rates/{country}/{state}                            401     403     403     403     403     403     200
+POST   /api/v1/vouchers                                               401     403     403     403     403     403     201
+GET    /api/v1/cart                                                   401     200     403     403     403     403     403
+PUT    /api/v1/cart/items/{sku_id}                                    401     200     403     403     403     403     403
+DELETE /api/v1/cart/items/{sku_id}                                    401     200     403     403     403     403     403
+POST   /api/v1/checkout/quote                                         401     200     403     403     403     403     403
+POST   /api/v1/checkout                                               401     201     403     403     403     403     403
+GET    /api/v1/payments/{payment_id}                                  401     200/404 404     404     404     404     404
+POST   /api/v1/payments/{payment_id}/retry                            401     200/404 404     404     404     404     404
+POST   /api/v1/payment-methods                                        401     201     403     403     403     403     403
+GET    /api/v1/payment-methods                                        401     200     403     403     403     403     403
+DELETE /api/v1/payment-methods/{method_id}                            401     200/404 403     403     403     403     403
+GET    /api/v1/orders                                                 401     200     200     200     200     200     200
+GET    /api/v1/orders/{order_id}                                      401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/orders/{order_id}/cancel                               401     200/404 404     404     404     404     404
+POST   /api/v1/orders/{order_id}/review                               401     403     403     403     200     200     200
+POST   /api/v1/sandbox/clock/advance                                  401     403     200     200     403     403     200
 """  # noqa: E501
 # [verified]: the body sets ``verified`` (admins only) instead of renaming.
 # [cross-shop]: the SKU and the warehouse belong to different shops ("own" = own SKU with the
 # other shop's warehouse, "foreign" = the other shop's SKU with an own warehouse).
+# Cart, quote and checkout refuse every role but buyers with 403 ``buyers_only`` (admins too).
+# Payments are the buyer's alone: anybody else, admins included, gets 404 for any payment.
+# Cancel: only the order's buyer; everybody else gets 404, even staff who may read the order.
+# Review: both orders (own and foreign) are on review hold; agents, supervisors, admins decide.
+# Sandbox: sellers may move the clock because the test settings run in sandbox mode.
 
 RouteKey = tuple[str, str]  # (METHOD, path template)
 RowKey = tuple[str, str, str]  # (METHOD, path template, variant or "")
@@ -161,6 +196,7 @@ class MatrixWorld:
     shop_a: ShopFixture
     shop_b: ShopFixture
     spare_tokens: dict[int, int] = field(default_factory=dict)  # user id -> a revocable token
+    commerce: Commerce | None = None  # built only for the routes that need it
 
     def shop(self, scope: str) -> ShopFixture:
         return self.shop_a if scope == "own" else self.shop_b
@@ -178,7 +214,67 @@ class MatrixWorld:
         return {} if caller == "anon" else self.callers[caller].headers
 
 
-def build_world(db: Database) -> MatrixWorld:
+@dataclass
+class Commerce:
+    """Per scope: "own" is the buyer's, in shop A; "foreign" is buyer B's, in shop B."""
+
+    buyer_b: Actor
+    orders: dict[str, int]  # ON_HOLD on review hold (billing differs from shipping), paid
+    payments: dict[str, int]  # FAILED (declined card); its order is UNPAID
+    cards: dict[str, int]  # the default card (4242); each buyer also saved a declined one
+    # The buyer's cart holds one unit of shop A's SKU and one of shop B's.
+
+
+ADDRESS = {
+    "name": "Ada Buyer",
+    "phone": "+1 555 0100",
+    "address_line1": "2 Elm St",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62702",
+    "country": "US",
+}
+OTHER_BILLING = {**ADDRESS, "address_line1": "9 Far Rd", "postal_code": "10001", "state": "NY"}
+OK_CARD = "4242424242424242"
+DECLINED_CARD = "4000000000000002"
+
+
+def _save_card(db: Database, buyer: Actor, number: str) -> int:
+    with db.unit_of_work() as session:
+        card = tokenize_card(number, 12, utcnow().year + 3, "123")
+        return methods.save_method(session, buyer.principal, card).id
+
+
+def _checkout(db: Database, buyer: Actor, sku_id: int, **extra: Any) -> int:
+    request = CheckoutRequest(shipping_address=dict(ADDRESS), items={sku_id: 1}, **extra)
+    return place_order(db, SimulatedGateway(db), buyer.principal, request)
+
+
+def build_commerce(db: Database, world: MatrixWorld) -> Commerce:
+    """Checkouts through the service: per buyer a paid order on review hold and a failed one."""
+    buyers = {
+        "own": world.callers["buyer"],
+        "foreign": make_actor(db, Role.BUYER, "buyer.b@matrix.dev"),
+    }
+    commerce = Commerce(buyers["foreign"], {}, {}, {})
+    for scope, buyer in buyers.items():
+        sku_id = world.shop(scope).sku_id
+        commerce.cards[scope] = _save_card(db, buyer, OK_CARD)  # the first: the default
+        declined = _save_card(db, buyer, DECLINED_CARD)
+        paid = _checkout(db, buyer, sku_id, billing_address=dict(OTHER_BILLING))
+        commerce.payments[scope] = _checkout(db, buyer, sku_id, payment_method_id=declined)
+        with db.unit_of_work(write=False) as session:
+            (order,) = session.scalars(select(Order).where(Order.payment_id == paid))
+            assert (order.status, order.review_hold) == ("ON_HOLD", True), order.status
+            assert session.get_one(Payment, commerce.payments[scope]).status == "FAILED"
+            commerce.orders[scope] = order.id
+    with db.unit_of_work() as session:
+        for scope in SCOPES:
+            cart.set_quantity(session, buyers["own"].principal, world.shop(scope).sku_id, 1)
+    return commerce
+
+
+def build_world(db: Database, with_commerce: bool = False) -> MatrixWorld:
     admin = make_actor(db, Role.ADMIN, "admin@matrix.dev")
     seller_a = make_actor(db, Role.SELLER, "seller.a@matrix.dev")
     seller_b = make_actor(db, Role.SELLER, "seller.b@matrix.dev")
@@ -203,16 +299,58 @@ def build_world(db: Database) -> MatrixWorld:
         shops.add_member(session, admin_p, world.shop_a.id, staff.id, "STAFF")
         for actor in [*callers.values(), seller_b]:
             world.spare_tokens[actor.id] = issue_token(session, actor.id, "spare").token.id
+    if with_commerce:
+        world.commerce = build_commerce(db, world)
     return world
 
 
-def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in a comparable form."""
+Snapshot = dict[str, list[tuple[Any, ...]]]
+IDEMPOTENCY = IdempotencyRecord.__table__
+
+
+def snapshot(db: Database, idempotency_key: str | None = None) -> Snapshot:
+    """Every row of every table, in a comparable form. The Idempotency-Key middleware keeps
+    every answer but 5xx/401/429, refusals included: the row of ``idempotency_key`` is that
+    answer, not a change the call made, so it is left out.
+
+    On PostgreSQL each row's text form, read in one query (one round trip, not one per
+    table); on SQLite the rows themselves."""
+    if db.is_sqlite:
+        return table_rows(db, idempotency_key)
+    parts = [
+        f"SELECT '{table.name}', CAST(t AS text) FROM {table.name} t"
+        + (' WHERE t."key" IS DISTINCT FROM :key' if table is IDEMPOTENCY else "")
+        for table in Base.metadata.sorted_tables
+    ]
+    tables: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in Base.metadata.sorted_tables}
     with db.engine.connect() as conn:
-        return {
-            table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
-            for table in Base.metadata.sorted_tables
-        }
+        for name, row in conn.execute(text(" UNION ALL ".join(parts)), {"key": idempotency_key}):
+            tables[name].append((row,))
+    return {name: sorted(rows) for name, rows in tables.items()}
+
+
+def table_rows(db: Database, idempotency_key: str | None = None) -> Snapshot:
+    """Every row of every table (but ``idempotency_key``'s) as tuples of column values."""
+    with db.engine.connect() as conn:
+        tables = {}
+        for table in Base.metadata.sorted_tables:
+            stmt = select(table)
+            if table is IDEMPOTENCY and idempotency_key is not None:
+                stmt = stmt.where(IDEMPOTENCY.c["key"] != idempotency_key)
+            tables[table.name] = sorted((tuple(row) for row in conn.execute(stmt)), key=repr)
+        return tables
+
+
+def restore(db: Database, state: Snapshot) -> None:
+    """Put every table back to ``state`` (``table_rows``): the same rows, the same ids."""
+    tables = Base.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        for table in reversed(tables):
+            conn.execute(table.delete())
+        for table in tables:
+            if rows := state[table.name]:
+                keys = [column.key for column in table.columns]
+                conn.execute(table.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,6 +364,10 @@ class RequestSpec:
     body: Builder | None = None
     query: Builder | None = None
     ids: Builder | None = None  # overrides of path parameters
+    forbidden_code: str = "forbidden"  # the problem code of the row's 403s
+    reads_only: bool = False  # an unsafe method that writes nothing (a quote)
+    idempotency_key: bool = False  # the route requires an Idempotency-Key header
+    commerce: bool = False  # the row needs orders, payments, cards and a cart in the world
 
 
 def _shop_ids(shop: ShopFixture) -> dict[str, int]:
@@ -237,13 +379,18 @@ def _shop_ids(shop: ShopFixture) -> dict[str, int]:
     }
 
 
-def default_ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
+def default_ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int | str]:
     user = world.user_for(caller, scope)
-    return {
+    ids: dict[str, int | str] = {
         **_shop_ids(world.shop(scope)),
         "user_id": user.id,
         "token_id": world.spare_tokens[user.id],
     }
+    if world.commerce is not None:
+        ids["order_id"] = world.commerce.orders[scope]
+        ids["payment_id"] = world.commerce.payments[scope]
+        ids["method_id"] = world.commerce.cards[scope]
+    return ids
 
 
 def _cross_shop(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
@@ -275,6 +422,32 @@ WAREHOUSE_BODY = {
     "country": "US",
 }
 SKU_BODY = {"seller_sku": "MATRIX-NEW", "name": "Matrix tee", "price": "12.50"}
+SHIPPING_PROFILE_BODY = {
+    "name": "Matrix standard",
+    "min_days": 2,
+    "max_days": 5,
+    "rates": [{"zone": "*", "max_weight_grams": None, "fee": 499}],
+}
+WINDOW = {"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z"}
+VOUCHER_BODY = {"code": "MATRIX10", "currency": "USD", "percent_off": 10, "max_discount": 500}
+
+
+def _checkout_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    """One unit of the scope's shop SKU, paid with the buyer's default card."""
+    return {
+        "items": [{"sku_id": str(world.shop(scope).sku_id), "quantity": 1}],
+        "shipping_address": ADDRESS,
+    }
+
+
+def _card_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    return {
+        "type": "CARD",
+        "card_number": "5555555555554444",
+        "exp_month": 12,
+        "exp_year": utcnow().year + 3,
+        "cvc": "123",
+    }
 
 
 def _const(value: Any) -> Builder:
@@ -319,6 +492,48 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ("POST", "/api/v1/skus/{sku_id}/stock/{warehouse_id}/adjust", "cross-shop"): RequestSpec(
         body=_const({"delta": 3}), ids=_cross_shop
     ),
+    ("PUT", "/api/v1/shops/{shop_id}/shipping-profiles/{service}", ""): RequestSpec(
+        body=_const(SHIPPING_PROFILE_BODY), ids=_const({"service": "STANDARD"})
+    ),
+    ("POST", "/api/v1/skus/{sku_id}/discounts", ""): RequestSpec(
+        body=_const({"discount_amount": 100, **WINDOW})
+    ),
+    ("PUT", "/api/v1/tax-rates/{country}/{state}", ""): RequestSpec(
+        body=_const({"rate_percent": "7.25"}), ids=_const({"country": "US", "state": "IL"})
+    ),
+    ("POST", "/api/v1/vouchers", ""): RequestSpec(body=_const({**VOUCHER_BODY, **WINDOW})),
+    ("GET", "/api/v1/cart", ""): RequestSpec(forbidden_code="buyers_only", commerce=True),
+    ("PUT", "/api/v1/cart/items/{sku_id}", ""): RequestSpec(
+        body=_const({"quantity": 2}), forbidden_code="buyers_only", commerce=True
+    ),
+    ("DELETE", "/api/v1/cart/items/{sku_id}", ""): RequestSpec(
+        forbidden_code="buyers_only", commerce=True
+    ),
+    ("POST", "/api/v1/checkout/quote", ""): RequestSpec(
+        body=_checkout_body, forbidden_code="buyers_only", reads_only=True
+    ),
+    ("POST", "/api/v1/checkout", ""): RequestSpec(
+        body=_checkout_body, forbidden_code="buyers_only", idempotency_key=True, commerce=True
+    ),
+    ("GET", "/api/v1/payments/{payment_id}", ""): RequestSpec(commerce=True),
+    ("POST", "/api/v1/payments/{payment_id}/retry", ""): RequestSpec(
+        body=_const({}), idempotency_key=True, commerce=True
+    ),
+    ("POST", "/api/v1/payment-methods", ""): RequestSpec(body=_card_body),
+    ("GET", "/api/v1/payment-methods", ""): RequestSpec(commerce=True),
+    ("DELETE", "/api/v1/payment-methods/{method_id}", ""): RequestSpec(commerce=True),
+    ("GET", "/api/v1/orders", ""): RequestSpec(commerce=True),
+    ("GET", "/api/v1/orders/{order_id}", ""): RequestSpec(commerce=True),
+    ("POST", "/api/v1/orders/{order_id}/cancel", ""): RequestSpec(
+        body=_const({"reason": "matrix"}), commerce=True
+    ),
+    ("POST", "/api/v1/orders/{order_id}/review", ""): RequestSpec(
+        body=_const({"decision": "CLEAR", "note": "matrix"}), commerce=True
+    ),
+    # 49 hours: the clock moves and the failed checkouts' unpaid orders expire.
+    ("POST", "/api/v1/sandbox/clock/advance", ""): RequestSpec(
+        body=_const({"hours": 49}), commerce=True
+    ),
 }
 
 
@@ -328,6 +543,11 @@ class Call:
     url: str
     body: Any
     query: Any
+    spec: RequestSpec = RequestSpec()
+
+    @property
+    def reads(self) -> bool:
+        return self.method in READ_METHODS or self.spec.reads_only
 
     def describe(self) -> str:
         return f"{self.method} {self.url} query={self.query} body={self.body}"
@@ -350,33 +570,49 @@ def build_call(row: RowKey, world: MatrixWorld, caller: str, scope: str) -> Call
     if method not in READ_METHODS | {"DELETE"}:
         assert body is not None, f"no request body declared in REQUESTS for {row}"
     query = spec.query(world, caller, scope) if spec.query else None
-    return Call(method, url, body, query)
+    return Call(method, url, body, query, spec)
 
 
 REFUSAL_CODES = {401: "missing_token", 403: "forbidden", 404: "not_found"}
 
 
 def _check(
-    client: TestClient, db: Database, call: Call, caller: str, expected: int, world: MatrixWorld
-) -> tuple[list[str], bool]:
-    """Run one call; returns the problems found and whether the database changed."""
-    before = snapshot(db)
+    client: TestClient,
+    db: Database,
+    call: Call,
+    caller: str,
+    expected: int,
+    world: MatrixWorld,
+    before: Snapshot | None,
+) -> tuple[list[str], bool, Snapshot | None]:
+    """Run one call (``before``: the database now, if known). Returns the problems found,
+    whether the database (or the clock, which the sandbox moves) changed, and the database
+    after the call when it can stand for the next call's ``before``."""
+    headers = dict(world.headers(caller))
+    key = None
+    if call.spec.idempotency_key:
+        key = headers["Idempotency-Key"] = uuid.uuid4().hex
+    before = before if before is not None else snapshot(db)
+    offset = clock.offset
     response = client.request(
-        call.method, call.url, json=call.body, params=call.query, headers=world.headers(caller)
+        call.method, call.url, json=call.body, params=call.query, headers=headers
     )
-    changed = snapshot(db) != before
+    after = snapshot(db, key)
+    changed = after != before or clock.offset != offset
     problems = []
     if response.status_code != expected:
         problems.append(f"expected {expected}, got {response.status_code}: {response.text[:300]}")
     elif expected >= 400:
         code = problem_code(response)
-        if code != REFUSAL_CODES.get(expected, code):
-            problems.append(f"expected problem code {REFUSAL_CODES[expected]}, got {code}")
-    if (expected >= 400 or call.method in READ_METHODS) and changed:
+        wanted = call.spec.forbidden_code if expected == 403 else REFUSAL_CODES.get(expected)
+        if code != (wanted or code):
+            problems.append(f"expected problem code {wanted}, got {code}")
+    if (expected >= 400 or call.reads) and changed:
         problems.append("the database changed although the call was a read or was refused")
-    if expected < 400 and call.method not in READ_METHODS and not changed:
+    if expected < 400 and not call.reads and not changed:
         problems.append("an allowed write left the database unchanged")
-    return problems, changed
+    # After a keyed call the database holds its idempotency row, which ``after`` leaves out.
+    return problems, changed, None if key is not None else after
 
 
 def _cases(row: RowKey, world: MatrixWorld) -> Iterator[tuple[str, str, int]]:
@@ -404,22 +640,28 @@ def test_authorization_matrix(route: RouteKey, db: Database, client: TestClient)
             f"no authorization-matrix row for {route[0]} {route[1]}: "
             f"add one to MATRIX_TABLE in {__file__}"
         )
-    world = build_world(db)
+    commerce = any(REQUESTS.get(row, RequestSpec()).commerce for row in rows)
+    world = build_world(db, commerce)
+    initial, initial_rows = snapshot(db), table_rows(db)
+    state: Snapshot | None = initial  # the database now, when known
     failures: list[str] = []
     for row in rows:
         for caller, scope, expected in list(_cases(row, world)):
             call = build_call(row, world, caller, scope)
-            problems, changed = _check(client, db, call, caller, expected, world)
+            problems, changed, state = _check(client, db, call, caller, expected, world, state)
             label = f"{row[0]} {row[1]}{f' [{row[2]}]' if row[2] else ''} as {caller} ({scope})"
             failures += [f"{label}: {p}\n    {call.describe()}" for p in problems]
-            if changed:  # start the next case from the same world, with fresh ids
-                truncate_all(db)
-                world = build_world(db)
+            if changed:  # start the next case from the same world
+                clock.reset()
+                restore(db, initial_rows)
+                state = initial
     assert not failures, f"{len(failures)} authorization mismatches:\n" + "\n".join(failures)
 
 
 def test_lists_show_only_visible_objects(db: Database, client: TestClient) -> None:
-    world = build_world(db)
+    world = build_world(db, with_commerce=True)
+    assert world.commerce is not None
+    _checkout(db, world.commerce.buyer_b, world.shop_a.sku_id)  # buyer B buys in shop A too
     a, b = str(world.shop_a.id), str(world.shop_b.id)
     expected_shops = {"seller": [a], "staff": [a], "agent": [b, a], "admin": [b, a]}
     for caller, ids in expected_shops.items():
@@ -431,3 +673,23 @@ def test_lists_show_only_visible_objects(db: Database, client: TestClient) -> No
         assert response.status_code == 200
         owners = {t["user_id"] for t in response.json()["items"]}
         assert owners == {str(actor.id)}, caller
+    with db.unit_of_work(write=False) as session:
+        orders = session.execute(select(Order.id, Order.buyer_id, Order.shop_id)).all()
+    newest_first = sorted(orders, reverse=True)
+    buyer_id, shop_a = world.callers["buyer"].id, world.shop_a.id
+    mine = [str(o.id) for o in newest_first if o.buyer_id == buyer_id]
+    in_shop_a = [str(o.id) for o in newest_first if o.shop_id == shop_a]
+    every = [str(o.id) for o in newest_first]
+    expected_orders = {
+        "buyer": mine,
+        "seller": in_shop_a,
+        "staff": in_shop_a,
+        "agent": every,
+        "supervisor": every,
+        "admin": every,
+    }
+    assert [len(expected_orders[c]) for c in ("buyer", "seller", "admin")] == [2, 3, 5]
+    for caller, ids in expected_orders.items():
+        response = client.get("/api/v1/orders", headers=world.headers(caller))
+        assert response.status_code == 200
+        assert [o["id"] for o in response.json()["items"]] == ids, caller
