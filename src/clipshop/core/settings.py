@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     carrier_webhook_secret: str = Field(
         default=DEFAULT_CARRIER_SECRET, description="HMAC key of inbound carrier webhooks"
+    )
+    storage_dir: Path = Field(
+        default=Path("./clipshop-files"),
+        description="Where uploaded files (photos, evidence) are kept; created on first upload",
     )
 
     @model_validator(mode="after")
