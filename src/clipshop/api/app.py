@@ -13,6 +13,7 @@ from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
     checkout,
     fulfillment,
+    fulfillment_files,
     identity,
     orders,
     pricing,
@@ -22,6 +23,7 @@ from clipshop.api.routers import (
 )
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
+from clipshop.core.storage import LocalFileStorage, Storage
 from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.simulated import SimulatedGateway
@@ -33,6 +35,7 @@ def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
     gateway: PaymentGateway | None = None,
+    storage: Storage | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     db = database or Database(settings)
@@ -53,10 +56,12 @@ def create_app(
     app.state.settings = settings
     app.state.gateway = gateway or SimulatedGateway(db)
     app.state.carrier = SimulatedCarrier()
+    app.state.storage = storage or LocalFileStorage(settings.storage_dir)
     app.add_middleware(IdempotencyMiddleware, db=db)
     errors.install(app)
     for module in (identity, shops, products, pricing, checkout, orders, fulfillment, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(fulfillment_files.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -104,6 +104,17 @@ class CarrierEventIn(RequestModel):
     occurred_at: AwareDatetime
     location: str = Field("", max_length=200)
     description: str = Field("", max_length=500)
+    proof_photo: str | None = Field(
+        None,
+        description="DELIVERED only: a base64 JPEG, PNG or WebP photo (at most 5 MB decoded), "
+        "kept as the package's proof of delivery",
+    )
+
+    @model_validator(mode="after")
+    def _proof_on_delivery(self) -> CarrierEventIn:
+        if self.proof_photo is not None and self.kind != "DELIVERED":
+            raise ValueError("proof_photo is only accepted on DELIVERED events")
+        return self
 
 
 class CarrierBatch(RequestModel):
@@ -118,3 +129,32 @@ class CarrierOutcomeOut(ResponseModel):
 
 class CarrierBatchOut(ResponseModel):
     results: list[CarrierOutcomeOut]
+
+
+class PhotoOut(ResponseModel):
+    id: IdStr
+    package_id: IdStr
+    kind: Literal["HANDOVER_PHOTO", "PROOF_OF_DELIVERY"]
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: IdStr | None
+    created_at: datetime
+    download_url: str
+
+
+class UploadRowOut(ResponseModel):
+    row: int = Field(description="1-based data row number (the header row is not counted)")
+    status: Literal["OK", "ERROR"]
+    order_id: str
+    tracking_number: str
+    package_id: IdStr | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+class UploadOut(ResponseModel):
+    total: int
+    succeeded: int
+    failed: int
+    rows: list[UploadRowOut]

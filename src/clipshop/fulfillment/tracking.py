@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
-from clipshop.fulfillment import progress
+from clipshop.core.storage import Storage
+from clipshop.fulfillment import photos, progress
 from clipshop.fulfillment.errors import InvalidSignature
 from clipshop.fulfillment.packages import orders_of_package
 from clipshop.models import Package, PackageEvent, SimCarrierStep
@@ -50,6 +51,7 @@ class CarrierEvent:
     occurred_at: datetime
     location: str = ""
     description: str = ""
+    proof_photo: bytes | None = None  # DELIVERED only: checked image bytes
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,12 @@ def _apply(package: Package, event: CarrierEvent) -> None:
         package.last_event_kind = event.kind
 
 
-def apply_events(session: Session, provider_code: str, events: list[CarrierEvent]) -> list[Outcome]:
+def apply_events(
+    session: Session,
+    provider_code: str,
+    events: list[CarrierEvent],
+    storage: Storage | None = None,
+) -> list[Outcome]:
     outcomes = []
     touched: dict[int, Package] = {}
     for event in sorted(events, key=lambda e: e.occurred_at):
@@ -133,6 +140,8 @@ def apply_events(session: Session, provider_code: str, events: list[CarrierEvent
             outcomes.append(Outcome(event.event_id, "DUPLICATE", package.id))
             continue
         _apply(package, event)
+        if event.proof_photo is not None and event.kind == "DELIVERED" and storage is not None:
+            photos.add_proof_of_delivery(session, storage, package, event.proof_photo)
         touched[package.id] = package
         outcomes.append(Outcome(event.event_id, "APPLIED", package.id))
     session.flush()

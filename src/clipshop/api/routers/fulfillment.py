@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import AwareDatetime
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from clipshop.api.deps import DB, Caller, OrderId, Paging
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound
-from clipshop.fulfillment import packages, tracking, views
+from clipshop.fulfillment import packages, photos, tracking, views
 from clipshop.fulfillment.carriers import CarrierAdapter
 from clipshop.fulfillment.providers import PROVIDERS, allowed_providers
 from clipshop.fulfillment.schemas import (
@@ -193,17 +194,26 @@ async def carrier_events(
     )
     if carrier not in PROVIDERS:
         raise NotFound(f"unknown carrier {carrier!r}")
-    batch = CarrierBatch.model_validate_json(raw)
+    try:
+        batch = CarrierBatch.model_validate_json(raw)
+    except ValidationError as exc:  # a malformed body is the carrier's error (422), not ours
+        raise RequestValidationError(exc.errors(include_url=False)) from None
     events = [
         tracking.CarrierEvent(
-            e.event_id, e.tracking_number, e.kind, e.occurred_at, e.location, e.description
+            e.event_id,
+            e.tracking_number,
+            e.kind,
+            e.occurred_at,
+            e.location,
+            e.description,
+            photos.decode_photo(e.proof_photo) if e.proof_photo is not None else None,
         )
         for e in batch.events
     ]
 
     def apply() -> list[tracking.Outcome]:
         with request.app.state.db.unit_of_work() as session:
-            return tracking.apply_events(session, carrier, events)
+            return tracking.apply_events(session, carrier, events, request.app.state.storage)
 
     outcomes = await run_in_threadpool(apply)
     return CarrierBatchOut(
