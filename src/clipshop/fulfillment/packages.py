@@ -112,7 +112,7 @@ def _lines(
 def _weight(session: Session, lines: list[OrderLineItem]) -> int:
     sku_ids = [line.sku_id for line in lines]
     weights = dict(
-        session.execute(select(Sku.id, Sku.weight_grams).where(Sku.id.in_(sku_ids))).tuples().all()
+        session.execute(select(Sku.id, Sku.weight_grams).where(Sku.id.in_(sku_ids))).all()
     )
     return sum(weights.get(s, 0) for s in sku_ids)
 
@@ -265,6 +265,18 @@ def correct_tracking(
     package.tracking_updated_at = utcnow()
     try:
         with session.begin_nested():
+            session.flush()
+            # The simulated carrier reports under the corrected number (or stops, when the
+            # package moved to a carrier without a simulated feed).
+            steps = select(SimCarrierStep).where(
+                SimCarrierStep.package_id == package.id, SimCarrierStep.emitted.is_(False)
+            )
+            for step in session.scalars(steps):
+                if provider.simulated:
+                    step.provider_code = provider.code
+                    step.tracking_number = package.tracking_number
+                else:
+                    session.delete(step)
             session.flush()
     except IntegrityError:
         raise TrackingNumberTaken(f"tracking number {tracking_number} is already used") from None
