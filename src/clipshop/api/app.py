@@ -12,6 +12,7 @@ from clipshop.api import errors
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
     checkout,
+    documents,
     fulfillment,
     fulfillment_files,
     identity,
@@ -61,6 +62,7 @@ def create_app(
     errors.install(app)
     for module in (identity, shops, products, pricing, checkout, orders, fulfillment, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(fulfillment_files.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
