@@ -182,6 +182,10 @@ def test_photos_of_other_shops_and_buyers_are_not_found(
         assert body["detail"] == "file not found"
     refused(client.get(f"{API}/files/123456789", headers=world.admin.headers), 404, "not_found")
     refused(client.get(f"{API}/files/{photo['id']}"), 401, "missing_token")
+    no_token = client.post(
+        f"{API}/packages/{pid}/photos", content=JPEG, headers={"Content-Type": "image/jpeg"}
+    )
+    refused(no_token, 401, "missing_token")
     assert count(db, StoredFile) == 1
     assert len(files_on_disk(files_dir)) == 1
 

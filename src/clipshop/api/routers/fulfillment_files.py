@@ -3,7 +3,8 @@
 Uploads are either the raw request body (``Content-Type: text/csv`` for the CSV,
 ``image/jpeg|png|webp`` for a photo) or ``multipart/form-data`` with one file part named
 ``file``. Sizes are capped while reading (413 ``file_too_large``); the content decides the
-type, not the header."""
+type, not the header. The body is read before the request's transaction opens, so a slow
+upload never holds a database lock (on SQLite, the write lock)."""
 
 from __future__ import annotations
 
@@ -141,9 +142,9 @@ PHOTO_BODY = {
 def upload_tracking(
     shop_id: ShopId,
     request: Request,
+    data: Annotated[bytes, Depends(csv_body)],  # read before the transaction opens
     session: DB,
     caller: Caller,
-    data: Annotated[bytes, Depends(csv_body)],
 ) -> UploadOut:
     carrier: CarrierAdapter = request.app.state.carrier
     results = uploads.upload_tracking(session, caller, carrier, shop_id, data)
@@ -177,9 +178,9 @@ def upload_tracking(
 def add_photo(
     package_id: PackageId,
     request: Request,
+    data: Annotated[bytes, Depends(photo_body)],  # read before the transaction opens
     session: DB,
     caller: Caller,
-    data: Annotated[bytes, Depends(photo_body)],
 ) -> PhotoOut:
     row = photos.add_handover_photo(session, _storage(request), caller, package_id, data)
     return _photo_out(row)
