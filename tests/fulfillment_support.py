@@ -212,3 +212,19 @@ def now() -> datetime:
 def start() -> datetime:
     """Where the frozen clock started (whatever the sandbox advanced since)."""
     return utcnow() - clock.offset
+
+
+def advance_to(client: TestClient, admin: Actor, when: datetime) -> int:
+    """Move the sandbox clock to ``when`` (running what fell due); the carrier events emitted."""
+    delta = when - utcnow()
+    assert delta > timedelta(0), "the clock only moves forward"
+    seconds = int(delta.total_seconds())
+    assert timedelta(seconds=seconds) == delta
+    days, rest = divmod(seconds, 86400)
+    body = {"days": days, "seconds": rest} if rest else {"days": days}
+    return int(advance(client, admin, **body)["carrier_events"])
+
+
+def z(value: datetime) -> str:
+    """How the API writes a UTC time."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -8,7 +8,7 @@ simulated carrier is the point, through the sandbox clock."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,6 +35,7 @@ from tests.fulfillment_support import (
     status_moves,
     tracking_number,
     tracking_view,
+    z,
 )
 from tests.integration.checkout_api import API, address, advance, cancel, count, get_order, ok
 
@@ -482,7 +483,7 @@ def test_the_simulated_carrier_reports_under_the_corrected_number(
     assert view["status"] == "DELIVERED"
     (only,) = view["packages"]
     assert (only["tracking_number"], only["status"]) == (SX2, "COMPLETED")
-    assert only["delivered_at"] == (t0() + timedelta(days=7)).isoformat().replace("+00:00", "Z")
+    assert only["delivered_at"] == z(t0() + timedelta(days=7))
     # The old number is nobody's parcel any more.
     (result,) = send(client, "SIMEX", carrier_event("old-1", SX1, "IN_TRANSIT", start()))
     assert result == {"event_id": "old-1", "result": "UNKNOWN_PACKAGE", "package_id": None}
@@ -497,7 +498,7 @@ def test_platform_shipping_pickup_in_an_offered_slot(
     tomorrow = (start() + timedelta(days=1)).replace(hour=9)
     expected = [tomorrow + timedelta(days=d, hours=h) for d in range(3) for h in (0, 2, 4, 6)]
     assert [(s["start"], s["end"]) for s in slots] == [
-        (_z(begin), _z(begin + timedelta(hours=2))) for begin in expected
+        (z(begin), z(begin + timedelta(hours=2))) for begin in expected
     ]
     foreign = client.get(
         f"{API}/orders/{order['id']}/handover-slots", headers=world.seller_b.headers
@@ -511,7 +512,7 @@ def test_platform_shipping_pickup_in_an_offered_slot(
         "handover_method": "PICKUP",
         "sim_scenario": "on_time",
     }
-    for given in (None, _z(tomorrow + timedelta(hours=1)), _z(start())):
+    for given in (None, z(tomorrow + timedelta(hours=1)), z(start())):
         response = post_package(client, seller, **base, pickup_slot_start=given)
         assert response.status_code == 422, given
         assert problem_code(response) == "invalid_pickup_slot"
@@ -542,8 +543,8 @@ def test_platform_shipping_pickup_in_an_offered_slot(
     assert luhn_valid(number[2:])
     assert (label["shipping_type"], label["handover_method"]) == ("PLATFORM", "PICKUP")
     assert (label["pickup_slot_start"], label["pickup_slot_end"]) == (
-        _z(slot),
-        _z(slot + timedelta(hours=2)),
+        z(slot),
+        z(slot + timedelta(hours=2)),
     )
     assert status(client, world.buyer, order["id"]) == "AWAITING_COLLECTION"
     # Platform labels are not corrected by the seller.
@@ -566,7 +567,7 @@ def test_platform_shipping_pickup_in_an_offered_slot(
     view = tracking_view(client, world.buyer, order["id"])
     assert view["status"] == "IN_TRANSIT"
     (parcel,) = view["packages"]
-    assert parcel["collected_at"] == _z(slot + timedelta(hours=4))
+    assert parcel["collected_at"] == z(slot + timedelta(hours=4))
     assert [(e["kind"], e["location"]) for e in parcel["events"]] == [
         ("PICKED_UP", "Origin facility")
     ]
@@ -604,10 +605,5 @@ def test_platform_shipping_drop_off(client: TestClient, db: Database, world: Wor
     assert advance(client, world.admin, hours=4)["carrier_events"] == 1
     fresh = package(client, world.buyer, label["id"])
     assert fresh["status"] == "FULFILLING"
-    assert fresh["collected_at"] == _z(t0() + timedelta(hours=4))
+    assert fresh["collected_at"] == z(t0() + timedelta(hours=4))
     assert status(client, world.buyer, order["id"]) == "AWAITING_COLLECTION"
-
-
-def _z(value: datetime) -> str:
-    """How the API writes a UTC time."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

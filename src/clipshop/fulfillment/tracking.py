@@ -82,6 +82,7 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> None:
 
 
 def _apply(package: Package, event: CarrierEvent) -> None:
+    latest = package.last_event_at is None or event.occurred_at >= package.last_event_at
     if event.kind == "DELIVERY_FAILED":
         package.failed_attempts += 1
     if event.kind == "RETURNED_TO_SENDER" and package.returned_at is None:
@@ -89,14 +90,14 @@ def _apply(package: Package, event: CarrierEvent) -> None:
     new_status = STATUS_OF.get(event.kind, "FULFILLING")
     if package.status in RANK and RANK[new_status] > RANK[package.status]:
         package.status = new_status
-    if package.collected_at is None:
-        package.collected_at = event.occurred_at
+    if package.collected_at is None or event.occurred_at < package.collected_at:
+        package.collected_at = event.occurred_at  # the first scan, even when it comes late
     if event.kind == "DELIVERED" and package.delivered_at is None:
         package.delivered_at = event.occurred_at
         package.estimated_delivery = event.occurred_at.date()
-    elif event.kind == "OUT_FOR_DELIVERY" and package.delivered_at is None:
+    elif event.kind == "OUT_FOR_DELIVERY" and package.delivered_at is None and latest:
         package.estimated_delivery = event.occurred_at.date()
-    if package.last_event_at is None or event.occurred_at >= package.last_event_at:
+    if latest:
         package.last_event_at = event.occurred_at
         package.last_event_kind = event.kind
 
