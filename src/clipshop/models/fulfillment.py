@@ -121,3 +121,8 @@ class OrderEdit(IdMixin, CreatedMixin, Base):
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(String(500), default="")
     decided_at: Mapped[datetime | None]
+    proposed_by: Mapped[int | None]  # the seller (or admin) who proposed it
+    decided_by: Mapped[int | None]  # the buyer who accepted or declined; the withdrawer
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    # Once ACCEPTED: what the buyer paid (+) or got back (-), minor units of the order currency.
+    amount_change: Mapped[int | None]
