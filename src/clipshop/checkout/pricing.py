@@ -196,3 +196,16 @@ def quote(
             )
         result.shops.append(ShopQuote(shops[shop_id], units, opts, chosen))
     return result
+
+
+def sellable_skus(session: Session, sku_ids: list[int]) -> dict[int, tuple[Sku, Product]]:
+    """The SKUs with their products, as checkout checks them: NotSellable for a SKU that does
+    not exist, is switched off or delisted, or whose product is not ACTIVE."""
+    return _load_skus(session, dict.fromkeys(sku_ids, 1))
+
+
+def unit_prices(session: Session, skus: list[Sku]) -> dict[int, tuple[int, int]]:
+    """(original price, seller discount) of one unit of each SKU now, as checkout prices it:
+    the largest active seller discount, never above the price."""
+    cuts = _seller_discounts(session, [s.id for s in skus])
+    return {s.id: (s.price, min(cuts.get(s.id, 0), s.price)) for s in skus}

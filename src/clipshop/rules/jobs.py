@@ -11,7 +11,7 @@ from clipshop.checkout.payflow import reconcile
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.fulfillment.tracking import emit_sim_events
-from clipshop.orders import lifecycle
+from clipshop.orders import changes, lifecycle
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
 
@@ -30,6 +30,7 @@ class JobReport:
 
 def run_due(db: Database, gateway: PaymentGateway) -> JobReport:
     reconciled = reconcile(db, gateway, RECONCILE_AFTER)
+    reconciled += changes.settle_stale_charges(db, gateway, RECONCILE_AFTER)
     now = utcnow()
     with db.unit_of_work() as session:
         released = lifecycle.release_on_hold(session, now)
