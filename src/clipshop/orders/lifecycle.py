@@ -86,7 +86,8 @@ def cancel(
     order.cancel_reason = reason
     session.execute(
         update(OrderLineItem)
-        .where(OrderLineItem.order_id == order.id)
+        # Lines cancelled before (removed by an order edit) keep their own reason.
+        .where(OrderLineItem.order_id == order.id, OrderLineItem.cancel_reason.is_(None))
         .values(status="CANCELLED", cancel_reason=reason)
     )
     if was is OrderStatus.UNPAID:
