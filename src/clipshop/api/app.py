@@ -16,6 +16,7 @@ from clipshop.api.routers import (
     fulfillment,
     fulfillment_files,
     identity,
+    order_changes,
     orders,
     pricing,
     products,
@@ -64,6 +65,7 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(fulfillment_files.router, prefix=API_PREFIX)
+    app.include_router(order_changes.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:
