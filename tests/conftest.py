@@ -7,21 +7,22 @@ always sets it); without it those tests are skipped with a visible reason.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from clipshop.api.app import create_app
 from clipshop.catalog import inventory, products, shops, warehouses
 from clipshop.catalog.schemas import ProductCreate, SkuCreate
 from clipshop.core.clock import clock
-from clipshop.core.db import Database
+from clipshop.core.db import Database, normalise_url
 from clipshop.core.migrate import upgrade
 from clipshop.core.settings import Settings
 from clipshop.identity.principal import Principal, Role
@@ -42,28 +43,38 @@ BACKENDS = [
 ]
 
 
-def _fresh_database(backend: str, tmp_dir: Path) -> Database:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'clipshop-test.db'}"
-    else:
-        assert POSTGRES_URL
-        url = POSTGRES_URL
-    db = Database(Settings(env="test", database_url=url))
-    if backend == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(db.engine)
-    return db
+@contextmanager
+def private_postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database of its own for this test session (created on the server
+    of ``CLIPSHOP_TEST_POSTGRES_URL``, dropped afterwards), so that several test runs, or
+    pytest-xdist workers, never share tables."""
+    assert POSTGRES_URL
+    base = make_url(normalise_url(POSTGRES_URL))
+    name = f"{base.database or 'test'}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
-    db = _fresh_database(request.param, tmp_path_factory.mktemp(request.param))
-    yield db
-    db.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'clipshop-test.db'}"
+        else:
+            url = stack.enter_context(private_postgres_database())
+        db = Database(Settings(env="test", database_url=url))
+        upgrade(db.engine)
+        yield db
+        db.dispose()
 
 
 def truncate_all(db: Database) -> None:
