@@ -27,11 +27,13 @@ from clipshop.models.payments import (
     PaymentTransaction,
     SimGatewayOperation,
 )
+from clipshop.models.rules import ClockState, ShopStandingEvent, Timer
 
 __all__ = [
     "ApiToken",
     "Base",
     "CartItem",
+    "ClockState",
     "IdempotencyRecord",
     "InventoryMovement",
     "Order",
@@ -49,6 +51,7 @@ __all__ = [
     "ShippingProfile",
     "Shop",
     "ShopMember",
+    "ShopStandingEvent",
     "SimCarrierStep",
     "SimGatewayOperation",
     "Sku",
@@ -56,6 +59,7 @@ __all__ = [
     "StockLevel",
     "StoredFile",
     "TaxRate",
+    "Timer",
     "User",
     "Warehouse",
 ]

@@ -26,13 +26,23 @@ PRODUCT_STATUSES = ("ACTIVE", "INACTIVE")
 
 class Shop(IdMixin, CreatedMixin, Base):
     __tablename__ = "shops"
-    __table_args__ = (CheckConstraint(f"shop_type IN {SHOP_TYPES!r}", name="shop_type"),)
+    __table_args__ = (
+        CheckConstraint(f"shop_type IN {SHOP_TYPES!r}", name="shop_type"),
+        CheckConstraint(
+            "standing IN ('GOOD', 'WARNING', 'RESTRICTED', 'SUSPENDED')", name="standing"
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3))
     shop_type: Mapped[str] = mapped_column(String(20))
     verified: Mapped[bool] = mapped_column(default=False)
+    # Seller performance enforcement (rules.performance): GOOD, WARNING after a breach,
+    # RESTRICTED (no new promotions) after repeated breaches, SUSPENDED past the limit.
+    standing: Mapped[str] = mapped_column(String(12), default="GOOD", server_default="GOOD")
+    breach_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    standing_changed_at: Mapped[datetime | None]
 
 
 class Warehouse(IdMixin, CreatedMixin, Base):

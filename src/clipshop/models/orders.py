@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.core.clock import utcnow
@@ -81,6 +81,21 @@ class Order(IdMixin, CreatedMixin, Base):
     hold_until: Mapped[datetime | None]  # end of the remorse window while ON_HOLD
     cancelled_by: Mapped[str | None] = mapped_column(String(10))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # The region whose policy (rules/policies.toml) sets this order's deadlines: the shop's.
+    region: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
+    # SLA times, named as the reference API names them, stamped when the state that starts
+    # each one is entered (see orders.sla and docs/deadlines.md).
+    cancel_order_sla_time: Mapped[datetime | None]  # UNPAID: auto-cancel if still unpaid
+    rts_sla_time: Mapped[datetime | None]  # ship by this, or it counts as late dispatch
+    shipping_due_time: Mapped[datetime | None]  # not AWAITING_COLLECTION by then: cancelled
+    tts_sla_time: Mapped[datetime | None]  # the carrier's first scan expected by then
+    collection_due_time: Mapped[datetime | None]  # not IN_TRANSIT by then: cancelled
+    delivery_sla_time: Mapped[datetime | None]  # delivered by then counts as on time
+    delivery_due_time: Mapped[datetime | None]  # not DELIVERED by then: lost, refunded
+    rts_time: Mapped[datetime | None]  # when every item had a shipment arranged
+    delivered_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    late_dispatch: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
