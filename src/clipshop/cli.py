@@ -7,6 +7,7 @@ import typer
 from clipshop.core.cli import db_app
 from clipshop.demo.cli import demo, serve
 from clipshop.identity.cli import tokens_app, users_app
+from clipshop.rules.cli import worker
 
 app = typer.Typer(
     help="clipshop: order platform for social commerce.",
@@ -18,6 +19,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.command()(serve)
 app.command()(demo)
+app.command()(worker)
 
 
 def main() -> None:

@@ -119,9 +119,7 @@ def a_buyer(db: Database) -> Principal:
 def release(db: Database, order_id: int) -> None:
     """End the order's remorse window: AWAITING_SHIPMENT."""
     with db.unit_of_work() as session:
-        hold_until = session.get_one(Order, order_id).hold_until
-        assert hold_until is not None
-        assert lifecycle.release_on_hold(session, hold_until) == 1
+        assert lifecycle.release_from_hold(session, session.get_one(Order, order_id))
 
 
 def assert_money_adds_up(db: Database, gateway: SimulatedGateway, order_id: int) -> Order:

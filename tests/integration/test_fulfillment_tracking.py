@@ -536,9 +536,11 @@ OUTCOMES: dict[str, tuple[str, str, int, timedelta | None, timedelta | None, tim
     "on_time": ("DELIVERED", "COMPLETED", 0, 7 * D, None, 7 * D),
     "late": ("DELIVERED", "COMPLETED", 0, 10 * D, None, 10 * D),
     "fail_once": ("DELIVERED", "COMPLETED", 1, 8 * D, None, 8 * D),
-    "fail_twice": ("IN_TRANSIT", "FULFILLING", 2, None, None, 7 * D - 4 * H),
+    # The second failed attempt, and a return to sender, make the package lost: the platform
+    # cancels and refunds the order at once (rules: FAILED_DELIVERY, PACKAGE_LOST).
+    "fail_twice": ("CANCELLED", "CANCELLED", 2, None, None, 7 * D - 4 * H),
     "exception": ("IN_TRANSIT", "FULFILLING", 0, None, None, None),
-    "return_to_sender": ("IN_TRANSIT", "FULFILLING", 1, None, 12 * D, 7 * D - 4 * H),
+    "return_to_sender": ("CANCELLED", "CANCELLED", 1, None, 12 * D, 7 * D - 4 * H),
     "lost_in_transit": ("IN_TRANSIT", "FULFILLING", 0, None, None, None),
     "never_collected": ("AWAITING_COLLECTION", "PROCESSING", 0, None, None, None),
 }
@@ -574,6 +576,8 @@ def test_simulated_carrier_scenarios(
         expected.append(("CARRIER", "AWAITING_COLLECTION", "IN_TRANSIT"))
     if order_status == "DELIVERED":
         expected.append(("CARRIER", "IN_TRANSIT", "DELIVERED"))
+    if order_status == "CANCELLED":
+        expected.append(("SYSTEM", "IN_TRANSIT", "CANCELLED"))
     assert moves == expected
     # Nothing more is due.
     assert advance_to(client, world.admin, now() + D) == 0

@@ -196,3 +196,41 @@ def release(
     """Give held units back to available (order cancelled or expired)."""
     if not _move(session, shop_id, sku_id, warehouse_id, -quantity, "ORDER_RELEASE", note, actor):
         raise AssertionError(f"cannot release {quantity} of sku {sku_id}: not committed")
+
+
+def ship(
+    session: Session,
+    shop_id: int,
+    sku_id: int,
+    warehouse_id: int,
+    quantity: int,
+    note: str = "",
+    actor: int | None = None,
+) -> None:
+    """Held units leave the warehouse in a package: committed goes down, available stays."""
+    row = session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.sku_id == sku_id,
+            StockLevel.warehouse_id == warehouse_id,
+            StockLevel.committed >= quantity,
+        )
+        .values(committed=StockLevel.committed - quantity)
+        .returning(StockLevel.available, StockLevel.committed)
+    ).one_or_none()
+    if row is None:
+        raise AssertionError(f"cannot ship {quantity} of sku {sku_id}: not committed")
+    session.add(
+        InventoryMovement(
+            shop_id=shop_id,
+            sku_id=sku_id,
+            warehouse_id=warehouse_id,
+            delta_available=0,
+            delta_committed=-quantity,
+            available_after=row.available,
+            committed_after=row.committed,
+            reason="ORDER_SHIPPED",
+            note=note,
+            actor_user_id=actor,
+        )
+    )

@@ -62,7 +62,7 @@ def _finish(
             shares = [(o.id, o.shop_id, o.total_amount) for o in unpaid]
             assert result.reference is not None
             if ledger.record_capture(session, attempt, result.reference, shares):
-                lifecycle.mark_paid(session, unpaid, db.settings)
+                lifecycle.mark_paid(session, unpaid)
                 # Safety net: orders cannot be cancelled while an attempt is in flight, but if
                 # the money taken exceeds what the unpaid orders owe, give the rest back.
                 surplus = attempt.amount - sum(amount for _, _, amount in shares)

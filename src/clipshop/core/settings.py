@@ -23,8 +23,11 @@ class Settings(BaseSettings):
     node_id: int = Field(default=0, ge=0, le=1023, description="Id generator node number")
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
-    remorse_window_minutes: int = Field(default=60, ge=0, description="ON_HOLD duration")
-    unpaid_cancel_hours: int = Field(default=48, ge=1, description="UNPAID auto-cancel")
+    policy_file: Path | None = Field(
+        default=None,
+        description="A TOML file overriding the built-in deadline policies (docs/deadlines.md)",
+    )
+    sweep_batch_size: int = Field(default=200, ge=1, le=10_000, description="Timers per batch")
     fraud_failed_payments_per_hour: int = Field(
         default=3, ge=1, description="Failed payments in the last hour that put orders on review"
     )

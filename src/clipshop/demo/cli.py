@@ -72,9 +72,9 @@ def serve(
     port: int = typer.Option(8000, help="TCP port"),
     demo_data: bool = typer.Option(False, "--demo", help="Seed demo data and print tokens"),
     jobs_interval: float = typer.Option(
-        30.0,
-        help="Seconds between background job runs (remorse window, unpaid expiry, "
-        "payment reconciliation, refunds); 0 turns the embedded worker off",
+        5.0,
+        help="Seconds between runs of the embedded worker (deadline sweeper, payment "
+        "reconciliation, refund retries, simulated carrier); 0 turns it off",
     ),
 ) -> None:
     """Run the API and the background jobs in one process.

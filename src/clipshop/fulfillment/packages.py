@@ -4,6 +4,7 @@ shop going to the same address may share a package; an order may be split over p
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clipshop.catalog import holds
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import InvalidInput, NotFound
 from clipshop.core.ids import new_id
@@ -187,6 +189,17 @@ def create_package(
     for line in lines:
         line.package_id = package.id
     session.flush()
+    shipped = Counter((line.shop_id, line.sku_id, line.warehouse_id) for line in lines)
+    for (shop_id, sku_id, warehouse_id), quantity in sorted(shipped.items()):
+        holds.ship(
+            session,
+            shop_id,
+            sku_id,
+            warehouse_id,
+            quantity,
+            f"package {package.id}",
+            principal.user_id,
+        )
     for order in orders:
         record_event(
             session,

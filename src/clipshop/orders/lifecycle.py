@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import holds
 from clipshop.core.clock import utcnow
-from clipshop.core.settings import Settings
 from clipshop.models import Order, OrderLineItem, PaymentTransaction
+from clipshop.orders import changes, sla
 from clipshop.orders.errors import NotCancellable
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.transitions import record_event, transition
@@ -25,13 +24,13 @@ def orders_of_payment(session: Session, payment_id: int) -> list[Order]:
     return list(session.scalars(stmt))
 
 
-def mark_paid(session: Session, orders: list[Order], settings: Settings) -> None:
+def mark_paid(session: Session, orders: list[Order]) -> None:
     now = utcnow()
     for order in orders:
         if order.status != OrderStatus.UNPAID:
             continue
         order.paid_at = now
-        order.hold_until = now + timedelta(minutes=settings.remorse_window_minutes)
+        order.hold_until = sla.remorse_until(order, now)
         order.payment_failure = None
         transition(
             session, order, OrderStatus.ON_HOLD, Actor.BUYER, order.buyer_id, "payment captured"
@@ -50,9 +49,13 @@ def mark_payment_failed(session: Session, orders: list[Order], message: str) -> 
 
 
 def _release_stock(session: Session, order: Order, actor_id: int | None) -> None:
+    """Held units of unshipped lines go back to available; shipped ones left the warehouse
+    (``holds.ship``) and are not put back (a lost or refused parcel is not stock)."""
     lines = session.scalars(
         select(OrderLineItem).where(
-            OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED"
+            OrderLineItem.order_id == order.id,
+            OrderLineItem.status != "CANCELLED",
+            OrderLineItem.package_id.is_(None),
         )
     ).all()
     counts = Counter((line.sku_id, line.warehouse_id) for line in lines)
@@ -113,47 +116,76 @@ def buyer_cancel(
     return cancel(session, order, Actor.BUYER, buyer_id, reason)
 
 
-def release_on_hold(session: Session, now: datetime, limit: int = 500) -> int:
-    """Move orders whose remorse window has passed (and not on review) to AWAITING_SHIPMENT."""
-    stmt = (
-        select(Order)
-        .where(
-            Order.status == OrderStatus.ON_HOLD.value,
-            Order.hold_until <= now,
-            Order.review_hold.is_(False),
-        )
-        .order_by(Order.hold_until)
-        .limit(limit)
+def release_from_hold(session: Session, order: Order) -> bool:
+    """The remorse window is over: ON_HOLD -> AWAITING_SHIPMENT, unless on review hold."""
+    if order.status != OrderStatus.ON_HOLD or order.review_hold:
+        return False
+    transition(
+        session, order, OrderStatus.AWAITING_SHIPMENT, Actor.SYSTEM, reason="remorse window ended"
     )
-    moved = 0
-    for order in session.scalars(stmt).all():
-        transition(
-            session,
-            order,
-            OrderStatus.AWAITING_SHIPMENT,
-            Actor.SYSTEM,
-            reason="remorse window ended",
-        )
-        moved += 1
-    return moved
+    return True
 
 
-def expire_unpaid(session: Session, now: datetime, settings: Settings, limit: int = 500) -> int:
-    """Cancel orders left unpaid past the deadline, giving their stock back."""
-    cutoff = now - timedelta(hours=settings.unpaid_cancel_hours)
-    stmt = (
-        select(Order)
-        .where(Order.status == OrderStatus.UNPAID.value, Order.created_at <= cutoff)
-        .order_by(Order.created_at)
-        .limit(limit)
+def cancel_lines(
+    session: Session,
+    order: Order,
+    lines: list[OrderLineItem],
+    actor: Actor,
+    actor_id: int | None,
+    reason: str,
+) -> PaymentTransaction | None:
+    """Cancel some line items. When they are all the order's live lines the whole order is
+    cancelled (``cancel``); otherwise the order's totals are recomputed over the lines left
+    (shipping kept), the difference is refunded, and unshipped units go back to stock. The
+    caller moves the order on (its remaining lines may all be shipped now)."""
+    live = session.scalars(
+        select(OrderLineItem).where(
+            OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED"
+        )
+    ).all()
+    chosen = {line.id for line in lines if line.status != "CANCELLED"}
+    if not chosen:
+        return None
+    if chosen == {line.id for line in live}:
+        return cancel(session, order, actor, actor_id, reason)
+    reason = ledger.clip(reason)
+    counts = Counter(
+        (line.sku_id, line.warehouse_id)
+        for line in live
+        if line.id in chosen and line.package_id is None
     )
-    cancelled = 0
-    for order in session.scalars(stmt).all():
-        if ledger.has_attempt_in_flight(session, order.payment_id):
-            continue  # the reconciler settles it first
-        cancel(session, order, Actor.SYSTEM, None, "not paid in time")
-        cancelled += 1
-    return cancelled
+    for (sku_id, warehouse_id), quantity in sorted(counts.items()):
+        note = f"order {order.id}: lines cancelled"
+        holds.release(session, order.shop_id, sku_id, warehouse_id, quantity, note, actor_id)
+    for line in live:
+        if line.id in chosen:
+            line.status = "CANCELLED"
+            line.cancel_reason = reason
+    before = order.total_amount
+    changes.keep_shipping([line for line in live if line.id not in chosen], order).apply(order)
+    note = changes.money_note(before, order.total_amount, order.currency)
+    record_event(
+        session,
+        order,
+        "LINES_CANCELLED",
+        actor,
+        actor_id,
+        f"{len(chosen)} item(s): {reason}; {note}",
+    )
+    session.flush()
+    if order.status == OrderStatus.UNPAID:
+        return None
+    return ledger.queue_refund(
+        session, order.payment_id, order.id, order.shop_id, before - order.total_amount, reason
+    )
+
+
+def expire_unpaid(session: Session, order: Order) -> bool:
+    """Cancel an order left unpaid past its deadline, giving its stock back."""
+    if order.status != OrderStatus.UNPAID:
+        return False
+    cancel(session, order, Actor.SYSTEM, None, "not paid in time")
+    return True
 
 
 def decide_review(
@@ -171,5 +203,11 @@ def decide_review(
         note,
     )
     if clear:
+        sla.review_cleared(session, order, utcnow())
         return None
     return cancel(session, order, Actor.OPERATOR, agent_id, f"fraud review: {note}")
+
+
+def complete(session: Session, order: Order) -> None:
+    """The after-sales window closed: DELIVERED -> COMPLETED."""
+    transition(session, order, OrderStatus.COMPLETED, Actor.SYSTEM, reason="return window closed")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from clipshop.checkout.pricing import Quote, ShopQuote
 from clipshop.core.ids import new_id
 from clipshop.models import Order, OrderLineItem
+from clipshop.orders import sla
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.transitions import record_event
 
@@ -45,6 +46,7 @@ def _order(
         recipient_address=address,
         review_hold=review_reason is not None,
         review_reason=review_reason,
+        region=quote.shop.region,
     )
 
 
@@ -65,6 +67,8 @@ def create_orders(
     ]
     session.add_all(orders)
     session.flush()
+    for order in orders:
+        sla.on_placed(session, order)
     for order, shop_quote in zip(orders, quote.shops, strict=True):
         session.add_all(
             OrderLineItem(

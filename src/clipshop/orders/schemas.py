@@ -60,6 +60,32 @@ class OrderOut(ResponseModel):
     hold_until: datetime | None
     cancelled_by: str | None
     cancel_reason: str | None
+    region: str = Field(description="The region whose deadline policy applies (the shop's)")
+    cancel_order_sla_time: datetime | None = Field(
+        description="UNPAID: the order is cancelled if still unpaid at this time"
+    )
+    rts_sla_time: datetime | None = Field(
+        description="Ship (arrange every package) by this time, or it counts as late dispatch"
+    )
+    shipping_due_time: datetime | None = Field(
+        description="Not AWAITING_COLLECTION by this time: unshipped items are cancelled"
+    )
+    tts_sla_time: datetime | None = Field(
+        description="The carrier's first scan is expected by this time"
+    )
+    collection_due_time: datetime | None = Field(
+        description="Not IN_TRANSIT by this time: uncollected items are cancelled"
+    )
+    delivery_sla_time: datetime | None = Field(
+        description="Delivered by this time counts as on time"
+    )
+    delivery_due_time: datetime | None = Field(
+        description="Not delivered by this time: the package is lost and refunded"
+    )
+    rts_time: datetime | None = Field(description="When every item had a shipment arranged")
+    late_dispatch: bool
+    delivered_at: datetime | None
+    completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
     line_items: list[LineItemOut]
@@ -81,6 +107,22 @@ MONEY_FIELDS = (
     "shipping_fee",
     "tax",
     "total_amount",
+)
+
+
+SLA_FIELDS = (
+    "region",
+    "cancel_order_sla_time",
+    "rts_sla_time",
+    "shipping_due_time",
+    "tts_sla_time",
+    "collection_due_time",
+    "delivery_sla_time",
+    "delivery_due_time",
+    "rts_time",
+    "late_dispatch",
+    "delivered_at",
+    "completed_at",
 )
 
 
@@ -133,6 +175,7 @@ def order_out(
         hold_until=order.hold_until,
         cancelled_by=order.cancelled_by,
         cancel_reason=order.cancel_reason,
+        **{name: getattr(order, name) for name in SLA_FIELDS},
         created_at=order.created_at,
         updated_at=order.updated_at,
         line_items=[line_out(x) for x in lines],

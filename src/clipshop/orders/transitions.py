@@ -1,4 +1,5 @@
-"""The one function that changes an order's status, and the timeline it appends to."""
+"""The one function that changes an order's status: it appends the timeline event and
+arms or disarms the deadlines the new status starts or ends (``orders.sla``)."""
 
 from __future__ import annotations
 
@@ -8,32 +9,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from clipshop.core.clock import utcnow
 from clipshop.models import Order, OrderEvent, OrderLineItem
+from clipshop.orders import sla
 from clipshop.orders.errors import InvalidTransition
 from clipshop.orders.states import ACTORS, ALLOWED, Actor, OrderStatus
+from clipshop.orders.timeline import record_event
 
-
-def record_event(
-    session: Session,
-    order: Order,
-    kind: str,
-    actor: Actor,
-    actor_id: int | None = None,
-    reason: str = "",
-    from_status: str | None = None,
-    to_status: str | None = None,
-) -> OrderEvent:
-    event = OrderEvent(
-        order_id=order.id,
-        shop_id=order.shop_id,
-        kind=kind,
-        actor_type=actor.value,
-        actor_id=actor_id,
-        reason=reason,
-        from_status=from_status,
-        to_status=to_status,
-    )
-    session.add(event)
-    return event
+__all__ = ["record_event", "transition"]
 
 
 def transition(
@@ -80,6 +61,8 @@ def transition(
         .where(OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED")
         .values(status=to.value)
     )
-    return record_event(
+    event = record_event(
         session, order, "STATUS_CHANGED", actor, actor_id, reason, current.value, to.value
     )
+    sla.on_enter(session, order, to, now)
+    return event

@@ -1,53 +1,64 @@
-"""Time-driven work, run by the sandbox clock and by the background worker of ``serve``."""
+"""Time-driven work, run by the sweeper processes (``clipshop worker``), the embedded
+worker of ``clipshop serve``, and the sandbox clock."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from clipshop.checkout.payflow import reconcile
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.fulfillment.tracking import emit_sim_events
-from clipshop.orders import changes, lifecycle
+from clipshop.orders import changes
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
+from clipshop.rules import shared_clock
+from clipshop.rules.sweeper import SweepReport, sweep
 
 RECONCILE_AFTER = timedelta(minutes=2)
 log = logging.getLogger("clipshop.jobs")
 
 
-@dataclass(frozen=True)
+@dataclass
 class JobReport:
-    reconciled: int
-    released: int
-    expired: int
-    refunds: int
-    carrier_events: int
+    reconciled: int = 0
+    refunds: int = 0  # queued refunds retried (the sweeper's own are in ``sweep``)
+    carrier_events: int = 0
+    sweep: SweepReport = field(default_factory=SweepReport)
+
+    def add(self, other: JobReport) -> None:
+        self.reconciled += other.reconciled
+        self.refunds += other.refunds
+        self.carrier_events += other.carrier_events
+        self.sweep.add(other.sweep)
 
 
-def run_due(db: Database, gateway: PaymentGateway) -> JobReport:
-    reconciled = reconcile(db, gateway, RECONCILE_AFTER)
-    reconciled += changes.settle_stale_charges(db, gateway, RECONCILE_AFTER)
-    now = utcnow()
+def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) -> JobReport:
+    """Everything due by ``now``: unanswered payments and charges are settled first (a
+    timer may wait on them), then the simulated carrier reports its due events, then the
+    deadline timers fire, then refunds that earlier timed out are retried."""
+    report = JobReport()
+    report.reconciled = reconcile(db, gateway, RECONCILE_AFTER)
+    report.reconciled += changes.settle_stale_charges(db, gateway, RECONCILE_AFTER)
+    now = now or utcnow()
     with db.unit_of_work() as session:
-        released = lifecycle.release_on_hold(session, now)
-    with db.unit_of_work() as session:
-        expired = lifecycle.expire_unpaid(session, now, db.settings)
-    refunds = retry_pending_refunds(db, gateway)
-    with db.unit_of_work() as session:
-        carrier_events = emit_sim_events(session, now)
-    return JobReport(reconciled, released, expired, refunds, carrier_events)
+        report.carrier_events = emit_sim_events(session, now)
+    report.sweep = sweep(db, gateway, now)
+    report.refunds = retry_pending_refunds(db, gateway)
+    return report
 
 
 def run_forever(
     db: Database, gateway: PaymentGateway, interval: float, stop: threading.Event
 ) -> None:
-    """The embedded worker of ``clipshop serve``: run what is due every ``interval`` seconds."""
+    """A worker loop: pick up the shared sandbox clock, then run what is due, every
+    ``interval`` seconds, until ``stop`` is set."""
     while not stop.wait(interval):
         try:
+            shared_clock.sync(db)
             run_due(db, gateway)
         except Exception:  # keep the loop alive; the next round retries
             log.exception("background jobs failed")

@@ -12,7 +12,8 @@ from clipshop.core.clock import clock
 from clipshop.core.errors import PermissionDenied
 from clipshop.core.schemas import RequestModel
 from clipshop.identity.principal import Permission
-from clipshop.rules.jobs import run_due
+from clipshop.rules import sandbox
+from clipshop.rules.timers import TimerKind
 
 router = APIRouter(tags=["sandbox"])
 
@@ -38,11 +39,14 @@ class AdvanceBody(RequestModel):
 class AdvanceOut(BaseModel):
     now: datetime
     offset_seconds: float
+    stops: int = Field(description="Due times the clock stopped at on the way")
     reconciled_payments: int
     released_from_hold: int
     expired_unpaid: int
     refunds_sent: int
     carrier_events: int
+    rules_applied: dict[str, int] = Field(description="Timers whose rule changed something")
+    rules_failed: int
 
 
 @router.post(
@@ -58,14 +62,17 @@ def advance(
         raise PermissionDenied(
             "the clock can only be moved in sandbox mode", code="sandbox_disabled"
         )
-    now = clock.advance(body.delta())
-    report = run_due(db, gateway)
+    report, stops = sandbox.advance(db, gateway, body.delta())
+    applied = report.sweep.applied
     return AdvanceOut(
-        now=now,
+        now=clock.now(),
         offset_seconds=clock.offset.total_seconds(),
+        stops=stops,
         reconciled_payments=report.reconciled,
-        released_from_hold=report.released,
-        expired_unpaid=report.expired,
-        refunds_sent=report.refunds,
+        released_from_hold=applied[TimerKind.RELEASE_HOLD],
+        expired_unpaid=applied[TimerKind.UNPAID_CANCEL],
+        refunds_sent=report.refunds + report.sweep.refunds,
         carrier_events=report.carrier_events,
+        rules_applied=dict(sorted(applied.items())),
+        rules_failed=report.sweep.failed,
     )

@@ -1,0 +1,73 @@
+"""The durable due-time index: arm, disarm, and take due timers.
+
+A timer is armed in the same transaction as the state change that starts its deadline and
+deleted when the deadline stops mattering (the order moved on) or when its rule ran. Arming
+twice moves the one timer of that (kind, subject); the rule re-checks the subject's state
+when it fires, so a stale timer changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from clipshop.core.ids import new_id
+from clipshop.models import Timer
+
+
+class TimerKind(StrEnum):
+    UNPAID_CANCEL = "UNPAID_CANCEL"  # order: not paid in time
+    RELEASE_HOLD = "RELEASE_HOLD"  # order: remorse window over
+    LATE_DISPATCH = "LATE_DISPATCH"  # order: rts_sla_time passed unshipped
+    SHIP_DUE = "SHIP_DUE"  # order: no shipment arranged by shipping_due_time
+    COLLECTION_DUE = "COLLECTION_DUE"  # order: handed over, no carrier scan by then
+    PACKAGE_LOST = "PACKAGE_LOST"  # package: collected, not delivered in time
+    FAILED_DELIVERY = "FAILED_DELIVERY"  # package: too many failed attempts
+    AUTO_COMPLETE = "AUTO_COMPLETE"  # order: the return window closed
+
+
+ORDER_KINDS = frozenset(TimerKind) - {TimerKind.PACKAGE_LOST, TimerKind.FAILED_DELIVERY}
+
+
+def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
+    """Make the (kind, subject) timer fall due at ``due_at`` (creating or moving it)."""
+    moved = session.execute(
+        update(Timer)
+        .where(Timer.kind == kind.value, Timer.subject_id == subject_id)
+        .values(due_at=due_at, attempts=0, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(
+            Timer(
+                id=new_id(), kind=kind.value, subject_id=subject_id, shop_id=shop_id, due_at=due_at
+            )
+        )
+
+
+def disarm(session: Session, subject_id: int, kinds: Iterable[TimerKind]) -> None:
+    names = [kind.value for kind in kinds]
+    if names:
+        session.execute(
+            delete(Timer)
+            .where(Timer.subject_id == subject_id, Timer.kind.in_(names))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def due_at(session: Session, kind: TimerKind, subject_id: int) -> datetime | None:
+    return session.scalar(
+        select(Timer.due_at).where(Timer.kind == kind.value, Timer.subject_id == subject_id)
+    )
+
+
+def take_due(session: Session, now: datetime, limit: int, skip_locked: bool) -> list[Timer]:
+    """The earliest ``limit`` timers due by ``now``, locked for this transaction. On
+    PostgreSQL rows another worker holds are skipped, so workers share the work."""
+    stmt = select(Timer).where(Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(limit)
+    if skip_locked:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
