@@ -91,7 +91,7 @@ def test_daylight_saving_change_keeps_the_local_time() -> None:
 def test_operator_override_file_replaces_keys_one_by_one(tmp_path: Path) -> None:
     override = tmp_path / "ops.toml"
     override.write_text(
-        '[default]\nunpaid_cancel_hours = 24\n[regions.GB]\nreturn_window_days = 21\n'
+        "[default]\nunpaid_cancel_hours = 24\n[regions.GB]\nreturn_window_days = 21\n"
         '[regions.DE]\ntimezone = "Europe/Berlin"\nholiday_calendar = "DE"\n'
     )
     merged = load(override)
