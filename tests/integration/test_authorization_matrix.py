@@ -18,6 +18,8 @@ scopes, or "own/foreign".
 For checkout, payment and order routes the world also has a second buyer ("buyer B"): "own"
 is the buyer's order in shop A (and the buyer's payment, saved card, cart SKU of shop A),
 "foreign" is buyer B's order in shop B (buyer B's payment and card, shop B's SKU).
+Fulfilment and order-change routes use the same two buyers and shops, with orders awaiting
+shipment, a pending edit, a shipped package and its stored photo (``matrix_fulfillment``).
 
 Every request is valid (body, path ids that exist), so only authorization decides. Besides
 the status, each case checks the problem code of a refusal, that a refusal or a read left the
@@ -30,6 +32,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +46,7 @@ from clipshop.checkout.place import CheckoutRequest, place_order
 from clipshop.core.clock import clock, utcnow
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings
+from clipshop.core.storage import LocalFileStorage
 from clipshop.identity.principal import Role
 from clipshop.identity.tokens import issue_token
 from clipshop.identity.users import principal_for
@@ -50,6 +54,13 @@ from clipshop.models import Base, IdempotencyRecord, Order, Payment, User
 from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
 from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
+from tests.integration import matrix_fulfillment as mf
+from tests.integration.fulfillment_files_api import (
+    JPEG,
+    fclient_fixture,  # noqa: F401  (fixture "fclient": file storage in a temporary dir)
+    files_dir_fixture,  # noqa: F401  (fixture "files_dir")
+    sx,
+)
 
 CALLERS = ("anon", "buyer", "seller", "staff", "agent", "supervisor", "admin")
 SCOPES = ("own", "foreign")
@@ -111,6 +122,29 @@ GET    /api/v1/orders                                                 401     20
 GET    /api/v1/orders/{order_id}                                      401     200/404 200/404 200/404 200     200     200
 POST   /api/v1/orders/{order_id}/cancel                               401     200/404 404     404     404     404     404
 POST   /api/v1/orders/{order_id}/review                               401     403     403     403     200     200     200
+POST   /api/v1/orders/{order_id}/address                              401     200/404 403     403     403     403     403
+GET    /api/v1/orders/{order_id}/edits                                401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/orders/{order_id}/edits                                401     403     201/404 201/404 403     403     201
+GET    /api/v1/orders/{order_id}/edits/{edit_id}                      401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/orders/{order_id}/edits/{edit_id}/accept               401     200/404 403     403     403     403     403
+POST   /api/v1/orders/{order_id}/edits/{edit_id}/decline              401     200/404 403     403     403     403     403
+POST   /api/v1/orders/{order_id}/edits/{edit_id}/withdraw             401     403     200/404 200/404 403     403     200
+GET    /api/v1/orders/{order_id}/tracking                             401     200/404 200/404 200/404 200     200     200
+GET    /api/v1/orders/{order_id}/handover-slots                       401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/packages                                               401     403     201/404 201/404 403     403     201
+GET    /api/v1/packages                                               401     200     200     200     200     200     200
+GET    /api/v1/packages/{package_id}                                  401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/packages/{package_id}/tracking                         401     403     200/404 200/404 403     403     200
+POST   /api/v1/shops/{shop_id}/packages/upload                        401     403     200/404 200/404 403     403     200
+GET    /api/v1/packages/{package_id}/label                            401     403     200/404 200/404 403     403     200
+GET    /api/v1/packages/{package_id}/packing-slip                     401     403     200/404 200/404 403     403     200
+POST   /api/v1/packages/labels                                        401     403     200/404 200/404 403     403     200
+POST   /api/v1/packages/labels [mixed]                                401     403     404     404     403     403     200
+POST   /api/v1/packages/{package_id}/photos                           401     403     201/404 201/404 403     403     201
+GET    /api/v1/packages/{package_id}/photos                           401     200/404 200/404 200/404 200     200     200
+GET    /api/v1/files/{file_id}                                        401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/carriers/{carrier}/events                              202     202     202     202     202     202     202
+POST   /api/v1/carriers/{carrier}/events [bad-signature]              401     401     401     401     401     401     401
 POST   /api/v1/sandbox/clock/advance                                  401     403     200     200     403     403     200
 """  # noqa: E501
 # [verified]: the body sets ``verified`` (admins only) instead of renaming.
@@ -121,6 +155,21 @@ POST   /api/v1/sandbox/clock/advance                                  401     40
 # Cancel: only the order's buyer; everybody else gets 404, even staff who may read the order.
 # Review: both orders (own and foreign) are on review hold; agents, supervisors, admins decide.
 # Sandbox: sellers may move the clock because the test settings run in sandbox mode.
+# Address change, accept, decline: only the order's buyer (403 for every other role, even
+# admins; another buyer's order is 404). Edits are proposed and withdrawn by whoever ships
+# for the shop (its owner, its staff, admins); support staff read them but may not act.
+# Order and package reads (tracking, handover slots, packages, photos, files): the buyer of
+# the order or package, the shop's members, agents, supervisors and admins. Handover slots
+# are carrier pickup times for platform shipping; a buyer may read them for its own order.
+# GET /packages is 200 for every signed-in role; test_package_search_shows_only_visible_packages
+# checks which packages each one sees.
+# Shipping, tracking corrections, the CSV upload, labels, packing slips and handover photos
+# need fulfillment:write: buyers, agents and supervisors get 403, even for their own order.
+# [mixed]: one label batch naming an own package and a foreign one: refused whole (404).
+# Carrier webhook: no user, an HMAC-SHA256 signature of the raw body with the carrier
+# secret. A valid signature is accepted (202, the package is picked up) whoever else calls,
+# anonymous or not; [bad-signature] (signed with another key) is 401 invalid_signature for
+# every caller, admins too: a user token never stands in for the signature.
 
 RouteKey = tuple[str, str]  # (METHOD, path template)
 RowKey = tuple[str, str, str]  # (METHOD, path template, variant or "")
@@ -196,7 +245,21 @@ class MatrixWorld:
     shop_a: ShopFixture
     shop_b: ShopFixture
     spare_tokens: dict[int, int] = field(default_factory=dict)  # user id -> a revocable token
+    buyer_b: Actor | None = None  # the second buyer, with commerce or fulfilment
     commerce: Commerce | None = None  # built only for the routes that need it
+    fulfillment: mf.Fulfillment | None = None  # likewise
+
+    def buyer(self, scope: str) -> Actor:
+        """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
+        if scope == "own":
+            return self.callers["buyer"]
+        assert self.buyer_b is not None
+        return self.buyer_b
+
+    @property
+    def ful(self) -> mf.Fulfillment:
+        assert self.fulfillment is not None, "the row needs fulfillment=True in REQUESTS"
+        return self.fulfillment
 
     def shop(self, scope: str) -> ShopFixture:
         return self.shop_a if scope == "own" else self.shop_b
@@ -252,10 +315,7 @@ def _checkout(db: Database, buyer: Actor, sku_id: int, **extra: Any) -> int:
 
 def build_commerce(db: Database, world: MatrixWorld) -> Commerce:
     """Checkouts through the service: per buyer a paid order on review hold and a failed one."""
-    buyers = {
-        "own": world.callers["buyer"],
-        "foreign": make_actor(db, Role.BUYER, "buyer.b@matrix.dev"),
-    }
+    buyers = {scope: world.buyer(scope) for scope in SCOPES}
     commerce = Commerce(buyers["foreign"], {}, {}, {})
     for scope, buyer in buyers.items():
         sku_id = world.shop(scope).sku_id
@@ -274,7 +334,14 @@ def build_commerce(db: Database, world: MatrixWorld) -> Commerce:
     return commerce
 
 
-def build_world(db: Database, with_commerce: bool = False) -> MatrixWorld:
+def build_world(
+    db: Database,
+    with_commerce: bool = False,
+    with_fulfillment: bool = False,
+    files_dir: Path | None = None,
+) -> MatrixWorld:
+    """The callers and two shops; commerce and fulfilment only when asked for (the
+    fulfilment world stores its photos under ``files_dir``, the client's storage)."""
     admin = make_actor(db, Role.ADMIN, "admin@matrix.dev")
     seller_a = make_actor(db, Role.SELLER, "seller.a@matrix.dev")
     seller_b = make_actor(db, Role.SELLER, "seller.b@matrix.dev")
@@ -299,8 +366,16 @@ def build_world(db: Database, with_commerce: bool = False) -> MatrixWorld:
         shops.add_member(session, admin_p, world.shop_a.id, staff.id, "STAFF")
         for actor in [*callers.values(), seller_b]:
             world.spare_tokens[actor.id] = issue_token(session, actor.id, "spare").token.id
+    if with_commerce or with_fulfillment:
+        world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
     if with_commerce:
         world.commerce = build_commerce(db, world)
+    if with_fulfillment:
+        assert files_dir is not None
+        buyers = {scope: world.buyer(scope) for scope in SCOPES}
+        shops_by_scope = {scope: world.shop(scope) for scope in SCOPES}
+        storage = LocalFileStorage(files_dir)
+        world.fulfillment = mf.build_fulfillment(db, storage, buyers, shops_by_scope)
     return world
 
 
@@ -361,13 +436,16 @@ Builder = Callable[[MatrixWorld, str, str], Any]  # (world, caller, scope) -> va
 
 @dataclass(frozen=True)
 class RequestSpec:
-    body: Builder | None = None
+    body: Builder | None = None  # JSON, or bytes sent as they are (with ``headers``)
     query: Builder | None = None
     ids: Builder | None = None  # overrides of path parameters
+    headers: Builder | None = None  # extra headers (Content-Type of a raw body, a signature)
     forbidden_code: str = "forbidden"  # the problem code of the row's 403s
+    unauthenticated_code: str = "missing_token"  # the problem code of the row's 401s
     reads_only: bool = False  # an unsafe method that writes nothing (a quote)
     idempotency_key: bool = False  # the route requires an Idempotency-Key header
     commerce: bool = False  # the row needs orders, payments, cards and a cart in the world
+    fulfillment: bool = False  # the row needs orders to ship, edits, packages, photos
 
 
 def _shop_ids(shop: ShopFixture) -> dict[str, int]:
@@ -390,6 +468,11 @@ def default_ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int | 
         ids["order_id"] = world.commerce.orders[scope]
         ids["payment_id"] = world.commerce.payments[scope]
         ids["method_id"] = world.commerce.cards[scope]
+    if (f := world.fulfillment) is not None:
+        ids["order_id"] = f.open_orders[scope]
+        ids["package_id"] = f.packages[scope]
+        ids["file_id"] = f.photos[scope]
+        ids["carrier"] = mf.CARRIER
     return ids
 
 
@@ -452,6 +535,65 @@ def _card_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
 
 def _const(value: Any) -> Builder:
     return lambda world, caller, scope: value
+
+
+# Fulfilment and order changes (the world of ``matrix_fulfillment``): by default the scope's
+# open order (awaiting shipment), its shipped package and the package's photo.
+NEW_ADDRESS = {**ADDRESS, "address_line1": "3 Oak St"}  # same city: same shipping and tax
+NEW_TRACKING = sx(10)  # a ship-by-seller number no package has yet
+
+
+def _edited(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
+    """The scope's order with a PROPOSED edit, and the edit."""
+    return {"order_id": world.ful.edited_orders[scope], "edit_id": world.ful.edits[scope]}
+
+
+def _shipped(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
+    return {"order_id": world.ful.shipped_orders[scope]}
+
+
+def _proposal(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    """One more unit of the SKU the open order holds."""
+    return {
+        "changes": [{"action": "ADD", "sku_id": str(world.shop(scope).sku_id)}],
+        "note": "matrix",
+    }
+
+
+def _ship_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    return {
+        "order_ids": [str(world.ful.open_orders[scope])],
+        "shipping_type": "SELLER",
+        "provider_code": mf.CARRIER,
+        "tracking_number": NEW_TRACKING,
+        "sim_scenario": "never_collected",
+    }
+
+
+def _upload_body(world: MatrixWorld, caller: str, scope: str) -> bytes:
+    return mf.tracking_csv(world.ful.open_orders[scope], NEW_TRACKING)
+
+
+def _labels_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    return {"package_ids": [str(world.ful.packages[scope])], "kind": "LABEL"}
+
+
+def _mixed_labels_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    return {"package_ids": [str(world.ful.packages[s]) for s in SCOPES], "kind": "LABEL"}
+
+
+def _carrier_body(world: MatrixWorld, caller: str, scope: str) -> bytes:
+    return mf.carrier_batch(world.ful, scope)
+
+
+def _signed(secret: str | None) -> Builder:
+    """Headers signing the carrier batch with ``secret`` (None: the carrier's own)."""
+
+    def headers(world: MatrixWorld, caller: str, scope: str) -> dict[str, str]:
+        raw = _carrier_body(world, caller, scope)
+        return mf.signature_header(secret or world.ful.webhook_secret, raw)
+
+    return headers
 
 
 REQUESTS: dict[RowKey, RequestSpec] = {
@@ -534,6 +676,56 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ("POST", "/api/v1/sandbox/clock/advance", ""): RequestSpec(
         body=_const({"hours": 49}), commerce=True
     ),
+    ("POST", "/api/v1/orders/{order_id}/address", ""): RequestSpec(
+        body=_const(NEW_ADDRESS), fulfillment=True
+    ),
+    ("GET", "/api/v1/orders/{order_id}/edits", ""): RequestSpec(ids=_edited, fulfillment=True),
+    ("POST", "/api/v1/orders/{order_id}/edits", ""): RequestSpec(body=_proposal, fulfillment=True),
+    ("GET", "/api/v1/orders/{order_id}/edits/{edit_id}", ""): RequestSpec(
+        ids=_edited, fulfillment=True
+    ),
+    ("POST", "/api/v1/orders/{order_id}/edits/{edit_id}/accept", ""): RequestSpec(
+        body=_const({}), ids=_edited, fulfillment=True
+    ),
+    ("POST", "/api/v1/orders/{order_id}/edits/{edit_id}/decline", ""): RequestSpec(
+        body=_const({"reason": "matrix"}), ids=_edited, fulfillment=True
+    ),
+    ("POST", "/api/v1/orders/{order_id}/edits/{edit_id}/withdraw", ""): RequestSpec(
+        body=_const({}), ids=_edited, fulfillment=True
+    ),
+    ("GET", "/api/v1/orders/{order_id}/tracking", ""): RequestSpec(ids=_shipped, fulfillment=True),
+    ("GET", "/api/v1/orders/{order_id}/handover-slots", ""): RequestSpec(fulfillment=True),
+    ("POST", "/api/v1/packages", ""): RequestSpec(body=_ship_body, fulfillment=True),
+    ("GET", "/api/v1/packages", ""): RequestSpec(fulfillment=True),
+    ("GET", "/api/v1/packages/{package_id}", ""): RequestSpec(fulfillment=True),
+    ("POST", "/api/v1/packages/{package_id}/tracking", ""): RequestSpec(
+        body=_const({"tracking_number": sx(11)}), fulfillment=True
+    ),
+    ("POST", "/api/v1/shops/{shop_id}/packages/upload", ""): RequestSpec(
+        body=_upload_body, headers=_const({"Content-Type": "text/csv"}), fulfillment=True
+    ),
+    ("GET", "/api/v1/packages/{package_id}/label", ""): RequestSpec(fulfillment=True),
+    ("GET", "/api/v1/packages/{package_id}/packing-slip", ""): RequestSpec(fulfillment=True),
+    ("POST", "/api/v1/packages/labels", ""): RequestSpec(
+        body=_labels_body, reads_only=True, fulfillment=True
+    ),
+    ("POST", "/api/v1/packages/labels", "mixed"): RequestSpec(
+        body=_mixed_labels_body, reads_only=True, fulfillment=True
+    ),
+    ("POST", "/api/v1/packages/{package_id}/photos", ""): RequestSpec(
+        body=_const(JPEG), headers=_const({"Content-Type": "image/jpeg"}), fulfillment=True
+    ),
+    ("GET", "/api/v1/packages/{package_id}/photos", ""): RequestSpec(fulfillment=True),
+    ("GET", "/api/v1/files/{file_id}", ""): RequestSpec(fulfillment=True),
+    ("POST", "/api/v1/carriers/{carrier}/events", ""): RequestSpec(
+        body=_carrier_body, headers=_signed(None), fulfillment=True
+    ),
+    ("POST", "/api/v1/carriers/{carrier}/events", "bad-signature"): RequestSpec(
+        body=_carrier_body,
+        headers=_signed("not-the-carrier-secret"),
+        unauthenticated_code="invalid_signature",
+        fulfillment=True,
+    ),
 }
 
 
@@ -544,13 +736,18 @@ class Call:
     body: Any
     query: Any
     spec: RequestSpec = RequestSpec()
+    headers: dict[str, str] = field(default_factory=dict)  # besides the caller's token
 
     @property
     def reads(self) -> bool:
         return self.method in READ_METHODS or self.spec.reads_only
 
     def describe(self) -> str:
-        return f"{self.method} {self.url} query={self.query} body={self.body}"
+        body = self.body
+        if isinstance(body, bytes):
+            body = body.decode() if body.isascii() else f"<{len(body)} bytes>"
+        extra = f" headers={self.headers}" if self.headers else ""
+        return f"{self.method} {self.url} query={self.query}{extra} body={body}"
 
 
 def build_call(row: RowKey, world: MatrixWorld, caller: str, scope: str) -> Call:
@@ -570,7 +767,8 @@ def build_call(row: RowKey, world: MatrixWorld, caller: str, scope: str) -> Call
     if method not in READ_METHODS | {"DELETE"}:
         assert body is not None, f"no request body declared in REQUESTS for {row}"
     query = spec.query(world, caller, scope) if spec.query else None
-    return Call(method, url, body, query, spec)
+    headers = spec.headers(world, caller, scope) if spec.headers else {}
+    return Call(method, url, body, query, spec, headers)
 
 
 REFUSAL_CODES = {401: "missing_token", 403: "forbidden", 404: "not_found"}
@@ -588,14 +786,20 @@ def _check(
     """Run one call (``before``: the database now, if known). Returns the problems found,
     whether the database (or the clock, which the sandbox moves) changed, and the database
     after the call when it can stand for the next call's ``before``."""
-    headers = dict(world.headers(caller))
+    headers = {**world.headers(caller), **call.headers}
     key = None
     if call.spec.idempotency_key:
         key = headers["Idempotency-Key"] = uuid.uuid4().hex
     before = before if before is not None else snapshot(db)
     offset = clock.offset
+    raw = call.body if isinstance(call.body, bytes) else None
     response = client.request(
-        call.method, call.url, json=call.body, params=call.query, headers=headers
+        call.method,
+        call.url,
+        json=None if raw is not None else call.body,
+        content=raw,
+        params=call.query,
+        headers=headers,
     )
     after = snapshot(db, key)
     changed = after != before or clock.offset != offset
@@ -604,7 +808,9 @@ def _check(
         problems.append(f"expected {expected}, got {response.status_code}: {response.text[:300]}")
     elif expected >= 400:
         code = problem_code(response)
-        wanted = call.spec.forbidden_code if expected == 403 else REFUSAL_CODES.get(expected)
+        wanted = {403: call.spec.forbidden_code, 401: call.spec.unauthenticated_code}.get(
+            expected, REFUSAL_CODES.get(expected)
+        )
         if code != (wanted or code):
             problems.append(f"expected problem code {wanted}, got {code}")
     if (expected >= 400 or call.reads) and changed:
@@ -633,15 +839,20 @@ def _cases(row: RowKey, world: MatrixWorld) -> Iterator[tuple[str, str, int]]:
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
-def test_authorization_matrix(route: RouteKey, db: Database, client: TestClient) -> None:
+def test_authorization_matrix(
+    route: RouteKey, db: Database, fclient: TestClient, files_dir: Path
+) -> None:
     rows = [key for key in MATRIX if key[:2] == route]
     if not rows:
         pytest.fail(
             f"no authorization-matrix row for {route[0]} {route[1]}: "
             f"add one to MATRIX_TABLE in {__file__}"
         )
-    commerce = any(REQUESTS.get(row, RequestSpec()).commerce for row in rows)
-    world = build_world(db, commerce)
+    specs = [REQUESTS.get(row, RequestSpec()) for row in rows]
+    commerce = any(spec.commerce for spec in specs)
+    fulfillment = any(spec.fulfillment for spec in specs)
+    world = build_world(db, commerce, fulfillment, files_dir)
+    client = fclient  # its files live in files_dir, never in the working directory
     initial, initial_rows = snapshot(db), table_rows(db)
     state: Snapshot | None = initial  # the database now, when known
     failures: list[str] = []
@@ -693,3 +904,29 @@ def test_lists_show_only_visible_objects(db: Database, client: TestClient) -> No
         response = client.get("/api/v1/orders", headers=world.headers(caller))
         assert response.status_code == 200
         assert [o["id"] for o in response.json()["items"]] == ids, caller
+
+
+def test_package_search_shows_only_visible_packages(
+    db: Database, fclient: TestClient, files_dir: Path
+) -> None:
+    world = build_world(db, with_fulfillment=True, files_dir=files_dir)
+    own, foreign = (str(world.ful.packages[scope]) for scope in SCOPES)
+    expected = {
+        "buyer": [own],
+        "seller": [own],
+        "staff": [own],
+        "agent": [foreign, own],
+        "supervisor": [foreign, own],
+        "admin": [foreign, own],
+    }
+    for caller, ids in expected.items():
+        response = fclient.get("/api/v1/packages", headers=world.headers(caller))
+        assert response.status_code == 200
+        assert [p["id"] for p in response.json()["items"]] == ids, caller
+    # Filtering on an order does not widen the search: buyer B sees only buyer B's package.
+    assert world.buyer_b is not None
+    for scope, ids in {"own": [], "foreign": [foreign]}.items():
+        query = {"order_id": world.ful.shipped_orders[scope]}
+        response = fclient.get("/api/v1/packages", params=query, headers=world.buyer_b.headers)
+        assert response.status_code == 200
+        assert [p["id"] for p in response.json()["items"]] == ids, scope
