@@ -7,10 +7,11 @@ clears the cache before and after.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,17 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from clipshop.api.app import create_app
+from clipshop.checkout.place import CheckoutRequest, place_order
 from clipshop.cli import app
+from clipshop.core.clock import clock
 from clipshop.core.db import Database
 from clipshop.core.migrate import alembic_config
 from clipshop.core.settings import Settings, get_settings
 from clipshop.identity.tokens import hash_token
-from clipshop.identity.users import age_on
-from clipshop.models import ApiToken, Base, User
+from clipshop.identity.users import age_on, principal_for
+from clipshop.models import ApiToken, Base, Order, User
+from clipshop.payments.simulated import SimulatedGateway
+from clipshop.rules import shared_clock
 from tests.integration.native_api import API, ok, snapshot
 
 
@@ -260,3 +265,40 @@ def test_demo_twice_reuses_the_data_with_new_tokens(cli: Cli) -> None:
     # both the old and the new tokens work
     assert me(cli, old["admin"])["role"] == "admin"
     assert me(cli, new["admin"])["role"] == "admin"
+
+
+def test_worker_once_picks_up_the_shared_clock_and_runs_what_is_due(cli: Cli) -> None:
+    """Another process moved the sandbox clock two hours (published in the database): the
+    worker adopts that time, releases the order from its remorse window, and says so."""
+    world = demo(cli)
+    buyer = next(u for u in world["users"] if u["key"] == "buyer")
+    sku_id = next(iter(world["shops"][0]["skus"].values()))
+    db = cli.database()
+    try:
+        with db.unit_of_work() as session:
+            principal = principal_for(session, session.get_one(User, int(buyer["id"])))
+        address = {
+            "name": "Ada",
+            "phone": "+1 555 0100",
+            "address_line1": "2 Elm St",
+            "city": "Springfield",
+            "state": "IL",
+            "postal_code": "62702",
+            "country": "US",
+        }
+        request = CheckoutRequest(shipping_address=address, items={int(sku_id): 1})
+        payment_id = place_order(db, SimulatedGateway(db), principal, request)
+        clock.advance(timedelta(hours=2))
+        shared_clock.publish(db)
+        clock.reset()  # this test process forgets; the worker must read it back
+        output = run_ok(cli("worker", "--once"))
+        assert re.search(r"rule RELEASE_HOLD\s*│\s*1\b", output), output
+        with db.unit_of_work(write=False) as session:
+            statuses = set(
+                session.scalars(select(Order.status).where(Order.payment_id == payment_id))
+            )
+        assert statuses == {"AWAITING_SHIPMENT"}
+        assert shared_clock.published(db) == timedelta(hours=2)
+    finally:
+        clock.reset()
+        db.dispose()
