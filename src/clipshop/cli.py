@@ -7,7 +7,7 @@ import typer
 from clipshop.core.cli import db_app
 from clipshop.demo.cli import demo, serve
 from clipshop.identity.cli import tokens_app, users_app
-from clipshop.rules.cli import worker
+from clipshop.rules.cli import sim, worker
 
 app = typer.Typer(
     help="clipshop: order platform for social commerce.",
@@ -20,6 +20,7 @@ app.add_typer(tokens_app, name="tokens")
 app.command()(serve)
 app.command()(demo)
 app.command()(worker)
+app.command()(sim)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""``clipshop worker``: the deadline sweeper and the other time-driven jobs, as a process."""
+"""``clipshop worker``: the deadline sweeper and the other time-driven jobs, as a process;
+``clipshop sim``: a scripted sandbox day and the weeks after it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from types import FrameType
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from clipshop.core.cli import open_database
+from clipshop.core.money import Money
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.rules import shared_clock
 from clipshop.rules.jobs import JobReport, run_due, run_forever
+from clipshop.rules.sim import simulate, total_steps
+from clipshop.rules.sim_script import plan
+from clipshop.rules.sim_summary import Summary, summarize
 
 console = Console()
 
@@ -62,3 +68,63 @@ def worker(
         run_forever(db, gateway, interval, stop)
     finally:
         db.dispose()
+
+
+def sim_table(summary: Summary, title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_column("amount", justify="right")
+    for status, count in summary.by_status.items():
+        table.add_row(f"orders {status}", str(count), "")
+    table.add_row("late dispatches", str(summary.late_dispatches), "", end_section=True)
+    for (by, reason), count in summary.cancellations.items():
+        label = "auto-cancelled" if by == "SYSTEM" else f"cancelled by {by}"
+        table.add_row(f"{label}: {reason}", str(count), "")
+    table.add_section()
+    for currency, (count, amount) in summary.refunds.items():
+        table.add_row(f"refunds sent ({currency})", str(count), str(Money(amount, currency)))
+    table.add_row("refunds not sent", str(summary.refunds_unsent), "")
+    table.add_row("packages shipped", str(summary.packages), "")
+    table.add_row("packages lost", str(summary.lost_packages), "", end_section=True)
+    for kind, count in summary.rules_applied.items():
+        table.add_row(f"rule applied: {kind}", str(count), "")
+    table.add_row("timers failed (retried later)", str(summary.timers_failed), "")
+    table.add_row("clock stops", str(summary.stops), "")
+    return table
+
+
+def sim(
+    orders: int = typer.Option(200, min=1, max=10_000, help="Buyers checking out in the day"),
+    days: int = typer.Option(
+        60, min=0, max=365, help="Days to move the clock on after the day (deadlines fire)"
+    ),
+    seed: int = typer.Option(1, help="Seed of the script: the same seed plays the same day"),
+) -> None:
+    """Play a scripted sandbox day on the demo shops (seeded if absent): buyers check out,
+    some cards are declined, some buyers cancel, sellers ship on time, late or never, the
+    simulated carrier delivers, is late, fails or loses parcels. Then the clock moves on
+    DAYS days and every deadline fires. Moves the platform clock: sandbox mode only."""
+    db = open_database(migrate=True)
+    try:
+        if not db.settings.sandbox:
+            console.print("[red]clipshop sim moves the platform clock: sandbox mode only[/red]")
+            raise typer.Exit(1)
+        gateway = SimulatedGateway(db)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("simulating", total=total_steps(plan(orders, seed), days))
+            run = simulate(db, gateway, orders, days, seed, on_step=lambda: progress.advance(task))
+        summary = summarize(db, run)
+    finally:
+        db.dispose()
+    title = (
+        f"clipshop sim: {orders} orders, seed {seed}, clock "
+        f"{run.started_at:%Y-%m-%d %H:%M} -> {run.ended_at:%Y-%m-%d %H:%M} UTC"
+    )
+    console.print(sim_table(summary, title))
