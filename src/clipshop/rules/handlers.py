@@ -20,6 +20,8 @@ from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction, T
 from clipshop.orders import lifecycle, sla
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.payments import ledger
+from clipshop.rules import standing
+from clipshop.rules.performance import NO_CARRIER_SCAN, NO_SHIPMENT_IN_TIME
 from clipshop.rules.timers import TimerKind
 
 S = OrderStatus
@@ -98,7 +100,7 @@ def ship_due(session: Session, timer: Timer, now: datetime) -> Outcome:
     if order is None or order.status not in (S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING):
         return Outcome()
     unshipped = [line for line in _live_lines(session, order.id) if line.package_id is None]
-    return _cancel_lines(session, order, unshipped, "no shipment arranged in time")
+    return _cancel_lines(session, order, unshipped, NO_SHIPMENT_IN_TIME)
 
 
 def _uncollected(session: Session, order_id: int) -> list[OrderLineItem]:
@@ -117,8 +119,7 @@ def collection_due(session: Session, timer: Timer, now: datetime) -> Outcome:
     order = _order(session, timer.subject_id)
     if order is None or order.status != S.AWAITING_COLLECTION:
         return Outcome()
-    reason = "no tracking progress from the carrier"
-    return _cancel_lines(session, order, _uncollected(session, order.id), reason)
+    return _cancel_lines(session, order, _uncollected(session, order.id), NO_CARRIER_SCAN)
 
 
 def _lose_package(session: Session, package_id: int, reason: str) -> Outcome:
@@ -159,6 +160,11 @@ def auto_complete(session: Session, timer: Timer, now: datetime) -> Outcome:
     return Outcome(applied=True)
 
 
+def shop_review(session: Session, timer: Timer, now: datetime) -> Outcome:
+    """The shop's performance review (rules.standing); it re-arms itself."""
+    return Outcome(applied=standing.review_due(session, timer, now))
+
+
 HANDLERS: dict[TimerKind, Handler] = {
     K.UNPAID_CANCEL: unpaid_cancel,
     K.RELEASE_HOLD: release_hold,
@@ -168,5 +174,6 @@ HANDLERS: dict[TimerKind, Handler] = {
     K.PACKAGE_LOST: package_lost,
     K.FAILED_DELIVERY: failed_delivery,
     K.AUTO_COMPLETE: auto_complete,
+    K.SHOP_REVIEW: shop_review,
 }
 assert set(HANDLERS) == set(TimerKind)

@@ -111,6 +111,8 @@ class PerformancePolicy(BaseModel):
     review_window_days: int = Field(30, ge=1)
     restrict_after_breaches: int = Field(2, ge=1)
     suspend_after_breaches: int = Field(4, ge=1)
+    review_interval_days: int = Field(1, ge=1)
+    review_hour_utc: int = Field(0, ge=0, le=23)
 
 
 class Policies(BaseModel):

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from clipshop.core.db import insert_ignore
 from clipshop.core.ids import new_id
 from clipshop.models import Timer
 
@@ -27,9 +28,14 @@ class TimerKind(StrEnum):
     PACKAGE_LOST = "PACKAGE_LOST"  # package: collected, not delivered in time
     FAILED_DELIVERY = "FAILED_DELIVERY"  # package: too many failed attempts
     AUTO_COMPLETE = "AUTO_COMPLETE"  # order: the return window closed
+    SHOP_REVIEW = "SHOP_REVIEW"  # shop: the periodic performance review (rules.standing)
 
 
-ORDER_KINDS = frozenset(TimerKind) - {TimerKind.PACKAGE_LOST, TimerKind.FAILED_DELIVERY}
+ORDER_KINDS = frozenset(TimerKind) - {
+    TimerKind.PACKAGE_LOST,
+    TimerKind.FAILED_DELIVERY,
+    TimerKind.SHOP_REVIEW,
+}
 
 
 def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
@@ -46,6 +52,19 @@ def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at
                 id=new_id(), kind=kind.value, subject_id=subject_id, shop_id=shop_id, due_at=due_at
             )
         )
+
+
+def arm_if_absent(
+    session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime
+) -> None:
+    """Create the (kind, subject) timer unless it exists (then it keeps its due time). A
+    plain read first, so the common case takes no lock; concurrent creators insert once."""
+    found = select(Timer.id).where(Timer.kind == kind.value, Timer.subject_id == subject_id)
+    if session.scalar(found) is not None:
+        return
+    row: dict[str, object] = {"id": new_id(), "kind": kind.value, "subject_id": subject_id}
+    row |= {"shop_id": shop_id, "due_at": due_at, "attempts": 0}
+    insert_ignore(session, Timer.__table__, row, ["kind", "subject_id"])
 
 
 def disarm(session: Session, subject_id: int, kinds: Iterable[TimerKind]) -> None:
