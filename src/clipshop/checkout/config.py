@@ -15,7 +15,8 @@ from clipshop.core.db import upsert
 from clipshop.core.errors import InvalidInput
 from clipshop.core.ids import new_id
 from clipshop.identity.principal import Permission, Principal
-from clipshop.models import PlatformVoucher, ShippingProfile, SkuDiscount, TaxRate
+from clipshop.models import PlatformVoucher, ShippingProfile, Shop, SkuDiscount, TaxRate
+from clipshop.rules import standing
 
 
 def put_shipping_profile(
@@ -56,6 +57,7 @@ def add_sku_discount(
 ) -> SkuDiscount:
     sku = get_sku(session, principal, sku_id)
     principal.require(Permission.CATALOG_WRITE)
+    standing.check_may_promote(session.get_one(Shop, sku.shop_id))
     if ends_at <= starts_at:
         raise InvalidInput("ends_at must be after starts_at", code="invalid_window")
     if amount > sku.price:

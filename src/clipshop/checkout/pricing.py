@@ -28,6 +28,7 @@ from clipshop.checkout.errors import (
 from clipshop.core.clock import utcnow
 from clipshop.core.money import allocate
 from clipshop.models import PlatformVoucher, Product, Shop, Sku, SkuDiscount
+from clipshop.rules import standing as shop_standing
 
 
 @dataclass
@@ -97,9 +98,13 @@ class Destination:
 
 def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, Product]]:
     rows = session.execute(
-        select(Sku, Product).join(Product, Product.id == Sku.product_id).where(Sku.id.in_(items))
+        select(Sku, Product, Shop.name, Shop.standing)
+        .join(Product, Product.id == Sku.product_id)
+        .join(Shop, Shop.id == Sku.shop_id)
+        .where(Sku.id.in_(items))
     ).all()
-    found = {sku.id: (sku, product) for sku, product in rows}
+    found = {sku.id: (sku, product) for sku, product, _, _ in rows}
+    shop_of = {sku.id: (sku.shop_id, name, standing) for sku, _, name, standing in rows}
     watched = [sku.id for sku, _ in found.values() if sku.auto_delist]
     stock = listing.totals(session, watched) if watched else {}
     for sku_id in items:
@@ -109,6 +114,7 @@ def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, 
         sellable = listing.is_sellable(sku, stock.get(sku_id, 0)) if sku.auto_delist else sku.active
         if not sellable or product.status != "ACTIVE":
             raise NotSellable(f"sku {sku_id} is not for sale", sku_id=str(sku_id))
+        shop_standing.check_may_sell(*shop_of[sku_id])  # a suspended shop sells nothing
     return found
 
 
@@ -200,7 +206,8 @@ def quote(
 
 def sellable_skus(session: Session, sku_ids: list[int]) -> dict[int, tuple[Sku, Product]]:
     """The SKUs with their products, as checkout checks them: NotSellable for a SKU that does
-    not exist, is switched off or delisted, or whose product is not ACTIVE."""
+    not exist, is switched off or delisted, or whose product is not ACTIVE; ShopSuspended
+    for a SKU of a suspended shop."""
     return _load_skus(session, dict.fromkeys(sku_ids, 1))
 
 
