@@ -18,6 +18,7 @@ from clipshop.api.routers import (
     identity,
     order_changes,
     orders,
+    performance,
     pricing,
     products,
     sandbox,
@@ -66,6 +67,7 @@ def create_app(
     app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(fulfillment_files.router, prefix=API_PREFIX)
     app.include_router(order_changes.router, prefix=API_PREFIX)
+    app.include_router(performance.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:
