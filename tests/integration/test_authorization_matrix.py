@@ -146,6 +146,8 @@ GET    /api/v1/files/{file_id}                                        401     20
 POST   /api/v1/carriers/{carrier}/events                              202     202     202     202     202     202     202
 POST   /api/v1/carriers/{carrier}/events [bad-signature]              401     401     401     401     401     401     401
 POST   /api/v1/sandbox/clock/advance                                  401     403     200     200     403     403     200
+GET    /api/v1/shops/{shop_id}/performance                            401     403     200/404 200/404 200     200     200
+POST   /api/v1/shops/{shop_id}/standing                               401     403     403/404 403/404 403     403     200
 """  # noqa: E501
 # [verified]: the body sets ``verified`` (admins only) instead of renaming.
 # [cross-shop]: the SKU and the warehouse belong to different shops ("own" = own SKU with the
@@ -725,6 +727,10 @@ REQUESTS: dict[RowKey, RequestSpec] = {
         headers=_signed("not-the-carrier-secret"),
         unauthenticated_code="invalid_signature",
         fulfillment=True,
+    ),
+    # Performance is read like the shop; only admins set the standing (shop:verify).
+    ("POST", "/api/v1/shops/{shop_id}/standing", ""): RequestSpec(
+        body=_const({"standing": "WARNING", "note": "matrix"})
     ),
 }
 
