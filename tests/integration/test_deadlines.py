@@ -418,3 +418,27 @@ def test_an_order_on_review_waits_and_is_released_once_cleared(
     assert timers_of(db, oid) == {"RELEASE_HOLD": week.monday + 3 * H}
     move_to(client, world, week.monday + 3 * H + S)
     assert get_order(client, world.buyer, oid)["status"] == "AWAITING_SHIPMENT"
+
+
+def test_a_cross_border_parcel_is_not_lost_inside_its_delivery_estimate(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    with db.unit_of_work() as session:
+        session.execute(
+            update(Shop).where(Shop.id == world.shop_a.id).values(shop_type="CROSS_BORDER")
+        )
+    order = awaiting_shipment(client, world, week)
+    oid, longest = order["id"], order["delivery_max_days"]
+    assert longest > 12  # transit and customs added
+    parcel = ship(client, world.seller_a, [oid], TN1)
+    scanned = week.monday + 3 * H
+    scan(client, world, carrier_event("e1", TN1, "PICKED_UP", scanned))
+    lost_at = scanned + (longest + 3) * D  # the estimate plus the grace, not 12 days
+    assert timers_of(db, parcel["id"]) == {"PACKAGE_LOST": lost_at}
+    assert at(get_order(client, world.buyer, oid), "delivery_due_time") == lost_at
+    move_to(client, world, scanned + 12 * D)
+    assert get_order(client, world.buyer, oid)["status"] == "IN_TRANSIT"
+    move_to(client, world, lost_at)
+    assert get_order(client, world.buyer, oid)["cancel_reason"] == (
+        "package lost: no delivery acknowledged"
+    )

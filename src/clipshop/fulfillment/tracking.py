@@ -19,7 +19,7 @@ from clipshop.core.storage import Storage
 from clipshop.fulfillment import photos, progress
 from clipshop.fulfillment.errors import InvalidSignature
 from clipshop.fulfillment.packages import orders_of_package
-from clipshop.models import Package, PackageEvent, SimCarrierStep
+from clipshop.models import Order, Package, PackageEvent, SimCarrierStep
 from clipshop.orders import sla
 
 EVENT_KINDS = (
@@ -150,20 +150,21 @@ def apply_events(
     now = utcnow()
     for package in touched.values():
         package_orders = orders_of_package(session, package.id)
-        _arm_deadlines(session, package, package_orders[0].region if package_orders else "", now)
+        _arm_deadlines(session, package, package_orders, now)
         for order in package_orders:
             progress.sync_order(session, order, f"carrier: {package.last_event_kind}")
     return outcomes
 
 
-def _arm_deadlines(session: Session, package: Package, region: str, now: datetime) -> None:
+def _arm_deadlines(session: Session, package: Package, orders: list[Order], now: datetime) -> None:
     """Lost-package deadlines (orders.sla): armed at the first scan, and when failed
     attempts reach the region's limit; disarmed on delivery."""
     if package.delivered_at is not None:
         sla.package_delivered(session, package)
         return
-    sla.package_collected(session, package, region, now)
-    sla.package_failed_attempt(session, package, region, now)
+    sla.package_collected(session, package, orders, now)
+    if orders:
+        sla.package_failed_attempt(session, package, orders[0].region, now)
 
 
 def emit_sim_events(session: Session, now: datetime | None = None, limit: int = 1000) -> int:

@@ -107,7 +107,7 @@ def on_enter(session: Session, order: Order, to: OrderStatus, now: datetime) -> 
         _ready_to_ship(session, order, now)
         timers.disarm(session, order.id, (K.COLLECTION_DUE,))
         if order.delivery_due_time is None:
-            order.delivery_due_time = now + timedelta(days=policy.undelivered_lost_days)
+            order.delivery_due_time = now + lost_after(policy, order.delivery_max_days)
     elif to is S.DELIVERED:
         order.delivered_at = _delivered_at(session, order, now)
         complete_at = order.delivered_at + timedelta(days=policy.return_window_days)
@@ -128,13 +128,23 @@ def review_cleared(session: Session, order: Order, now: datetime) -> None:
 # --- packages ---------------------------------------------------------------------------
 
 
-def package_collected(session: Session, package: Package, region: str, now: datetime) -> None:
-    """The first carrier scan: lost if not delivered within the policy's days. A parcel
+def lost_after(policy: RegionPolicy, delivery_max_days: int) -> timedelta:
+    """How long after collection an undelivered parcel counts as lost: the policy's days,
+    but never inside the order's own delivery estimate plus a grace (cross-border routes
+    promise more than 12 days)."""
+    days = max(policy.undelivered_lost_days, delivery_max_days + policy.lost_grace_days)
+    return timedelta(days=days)
+
+
+def package_collected(
+    session: Session, package: Package, orders: list[Order], now: datetime
+) -> None:
+    """The first carrier scan: lost if not delivered in time (``lost_after``). A parcel
     returned to the sender is settled at once (the same rule, with that reason)."""
-    if package.collected_at is None or package.delivered_at is not None:
+    if package.collected_at is None or package.delivered_at is not None or not orders:
         return
-    days = for_region(region).undelivered_lost_days
-    due = package.collected_at + timedelta(days=days)
+    policy = policy_of(orders[0])
+    due = package.collected_at + lost_after(policy, max(o.delivery_max_days for o in orders))
     if package.returned_at is not None:
         due = now
     timers.arm(session, K.PACKAGE_LOST, package.id, package.shop_id, due)

@@ -41,6 +41,7 @@ class RegionPolicy(BaseModel):
     no_progress_cancel_days: int = Field(15, ge=1)
     failed_attempts_lost: int = Field(2, ge=1)
     undelivered_lost_days: int = Field(12, ge=1)
+    lost_grace_days: int = Field(3, ge=0)
     platform_delivery_hours: int = Field(120, ge=1)
     seller_response_hours: int = Field(48, ge=1)
     dispute_escalation_hours: int = Field(72, ge=1)
