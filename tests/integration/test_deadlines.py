@@ -442,3 +442,23 @@ def test_a_cross_border_parcel_is_not_lost_inside_its_delivery_estimate(
     assert get_order(client, world.buyer, oid)["cancel_reason"] == (
         "package lost: no delivery acknowledged"
     )
+
+
+def test_platform_shipping_promises_delivery_within_120_hours_of_placement(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    order = awaiting_shipment(client, world, week)
+    response = client.post(
+        "/api/v1/packages",
+        json={
+            "order_ids": [order["id"]],
+            "shipping_type": "PLATFORM",
+            "provider_code": "SIMPOST",
+            "handover_method": "DROP_OFF",
+        },
+        headers=world.seller_a.headers,
+    )
+    assert response.status_code == 201, response.text
+    fresh = get_order(client, world.buyer, order["id"])
+    assert fresh["status"] == "AWAITING_COLLECTION"
+    assert at(fresh, "delivery_sla_time") == week.monday + 120 * H

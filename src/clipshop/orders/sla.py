@@ -70,6 +70,18 @@ def _ready_to_ship(session: Session, order: Order, now: datetime) -> None:
     timers.disarm(session, order.id, (K.LATE_DISPATCH, K.SHIP_DUE))
     policy = policy_of(order)
     order.tts_sla_time = now + timedelta(hours=policy.collection_scan_hours)
+    if _platform_shipped(session, order.id):  # the platform's carrier promises delivery
+        order.delivery_sla_time = order.created_at + timedelta(hours=policy.platform_delivery_hours)
+
+
+def _platform_shipped(session: Session, order_id: int) -> bool:
+    found = session.scalar(
+        select(Package.id)
+        .join(OrderLineItem, OrderLineItem.package_id == Package.id)
+        .where(OrderLineItem.order_id == order_id, Package.shipping_type == "PLATFORM")
+        .limit(1)
+    )
+    return found is not None
 
 
 def _awaiting_shipment(session: Session, order: Order, now: datetime) -> None:
