@@ -1,5 +1,13 @@
 """SQLAlchemy tables, one module per aggregate. Importing this package registers them all."""
 
+from clipshop.models.aftersales import (
+    AftersaleRecord,
+    Cancellation,
+    Dispute,
+    RefundAllocation,
+    Return,
+    ReturnLine,
+)
 from clipshop.models.base import Base
 from clipshop.models.catalog import Product, Shop, Sku, Warehouse
 from clipshop.models.checkout import (
@@ -30,10 +38,13 @@ from clipshop.models.payments import (
 from clipshop.models.rules import ClockState, ShopStandingEvent, Timer
 
 __all__ = [
+    "AftersaleRecord",
     "ApiToken",
     "Base",
+    "Cancellation",
     "CartItem",
     "ClockState",
+    "Dispute",
     "IdempotencyRecord",
     "InventoryMovement",
     "Order",
@@ -48,6 +59,9 @@ __all__ = [
     "PaymentTransaction",
     "PlatformVoucher",
     "Product",
+    "RefundAllocation",
+    "Return",
+    "ReturnLine",
     "ShippingProfile",
     "Shop",
     "ShopMember",

@@ -42,6 +42,14 @@ class Order(IdMixin, CreatedMixin, Base):
             name="shipping_identity",
         ),
         CheckConstraint("total_amount = sub_total + shipping_fee + tax", name="total_identity"),
+        # After-sales refunds never exceed what the order costs, nor its shipping fee.
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= total_amount", name="refund_cap"
+        ),
+        CheckConstraint(
+            "shipping_refunded >= 0 AND shipping_refunded <= shipping_fee",
+            name="shipping_refund_cap",
+        ),
         CheckConstraint(
             "sub_total >= 0 AND shipping_fee >= 0 AND tax >= 0"
             " AND seller_discount >= 0 AND platform_discount >= 0"
@@ -96,6 +104,9 @@ class Order(IdMixin, CreatedMixin, Base):
     delivered_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     late_dispatch: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Refunded after the sale (cancellations, returns, lost parcels): lines plus shipping.
+    refunded_amount: Mapped[int] = mapped_column(default=0, server_default="0")
+    shipping_refunded: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -107,6 +118,9 @@ class OrderLineItem(IdMixin, Base):
             name="sale_price_identity",
         ),
         CheckConstraint("sale_price >= 0 AND tax >= 0", name="amounts_non_negative"),
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= sale_price + tax", name="refund_cap"
+        ),
         Index("ix_order_line_items_order_id", "order_id"),
     )
 
@@ -127,6 +141,7 @@ class OrderLineItem(IdMixin, Base):
     tax: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(24), default="UNPAID")
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    refunded_amount: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class OrderEvent(IdMixin, CreatedMixin, Base):
