@@ -226,7 +226,10 @@ def test_partly_shipped_order_loses_only_its_unshipped_items(
     assert lines[second["id"]]["status"] == "CANCELLED"
     assert lines[second["id"]]["cancel_reason"] == "no shipment arranged in time"
     assert lines[first["id"]]["status"] == "AWAITING_COLLECTION"
-    assert minor(fresh, "total_amount") == total - line_amount
+    assert minor(fresh, "total_amount") == total  # what was charged
+    assert minor(fresh, "refunded_amount") == line_amount
+    assert int(lines[second["id"]]["refunded_amount"]["minor_units"]) == line_amount
+    assert int(lines[first["id"]]["refunded_amount"]["minor_units"]) == 0
     assert refunds(db, oid) == [(line_amount, "SUCCEEDED")]
     assert stock(client, world.seller_a, world.shop_a.sku_id) == (9, 0)
     assert [e["kind"] for e in fresh["timeline"]].count("LINES_CANCELLED") == 1

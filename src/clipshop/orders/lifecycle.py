@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from clipshop.catalog import holds
 from clipshop.core.clock import utcnow
 from clipshop.models import Order, OrderLineItem, PaymentTransaction
-from clipshop.orders import changes, sla
+from clipshop.orders import changes, refunds, sla
 from clipshop.orders.errors import NotCancellable
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.transitions import record_event, transition
@@ -83,6 +83,7 @@ def cancel(
             "a payment for this order is being processed; try again shortly",
             code="payment_in_progress",
         )
+    per_line, shipping = refunds.full_refund_plan(session, order)
     _release_stock(session, order, actor_id)
     transition(session, order, OrderStatus.CANCELLED, actor, actor_id, reason)
     order.cancelled_by = actor.value
@@ -95,14 +96,7 @@ def cancel(
     )
     if was is OrderStatus.UNPAID:
         return None
-    return ledger.queue_refund(
-        session,
-        order.payment_id,
-        order.id,
-        order.shop_id,
-        order.total_amount,
-        f"order cancelled: {reason}",
-    )
+    return refunds.refund(session, order, per_line, shipping, f"order cancelled: {reason}")
 
 
 def buyer_cancel(
@@ -135,49 +129,36 @@ def cancel_lines(
     reason: str,
 ) -> PaymentTransaction | None:
     """Cancel some line items. When they are all the order's live lines the whole order is
-    cancelled (``cancel``); otherwise the order's totals are recomputed over the lines left
-    (shipping kept), the difference is refunded, and unshipped units go back to stock. The
+    cancelled (``cancel``); otherwise each chosen line's price and tax is refunded (the
+    shipping fee is kept: the rest still ships) and its unshipped units go back to stock.
+    The order's totals stay what was charged; ``refunded_amount`` says what went back. The
     caller moves the order on (its remaining lines may all be shipped now)."""
     live = session.scalars(
-        select(OrderLineItem).where(
-            OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED"
-        )
+        select(OrderLineItem)
+        .where(OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED")
+        .order_by(OrderLineItem.id)
     ).all()
-    chosen = {line.id for line in lines if line.status != "CANCELLED"}
+    chosen = [line for line in live if line.id in {x.id for x in lines}]
     if not chosen:
         return None
-    if chosen == {line.id for line in live}:
+    if len(chosen) == len(live):
         return cancel(session, order, actor, actor_id, reason)
     reason = ledger.clip(reason)
-    counts = Counter(
-        (line.sku_id, line.warehouse_id)
-        for line in live
-        if line.id in chosen and line.package_id is None
-    )
+    counts = Counter((line.sku_id, line.warehouse_id) for line in chosen if line.package_id is None)
     for (sku_id, warehouse_id), quantity in sorted(counts.items()):
         note = f"order {order.id}: lines cancelled"
         holds.release(session, order.shop_id, sku_id, warehouse_id, quantity, note, actor_id)
-    for line in live:
-        if line.id in chosen:
-            line.status = "CANCELLED"
-            line.cancel_reason = reason
-    before = order.total_amount
-    changes.keep_shipping([line for line in live if line.id not in chosen], order).apply(order)
-    note = changes.money_note(before, order.total_amount, order.currency)
-    record_event(
-        session,
-        order,
-        "LINES_CANCELLED",
-        actor,
-        actor_id,
-        f"{len(chosen)} item(s): {reason}; {note}",
-    )
+    for line in chosen:
+        line.status = "CANCELLED"
+        line.cancel_reason = reason
+    back = {line.id: refunds.line_cap(line) for line in chosen}
+    amount = changes.amount(sum(back.values()), order.currency)
+    what = f"{len(chosen)} item(s): {reason}; refunded {amount}"
+    record_event(session, order, "LINES_CANCELLED", actor, actor_id, what)
     session.flush()
     if order.status == OrderStatus.UNPAID:
         return None
-    return ledger.queue_refund(
-        session, order.payment_id, order.id, order.shop_id, before - order.total_amount, reason
-    )
+    return refunds.refund(session, order, back, 0, reason)
 
 
 def expire_unpaid(session: Session, order: Order) -> bool:

@@ -25,6 +25,7 @@ class LineItemOut(ResponseModel):
     platform_discount: MoneyOut
     sale_price: MoneyOut
     tax: MoneyOut
+    refunded_amount: MoneyOut
     cancel_reason: str | None
 
 
@@ -107,6 +108,8 @@ MONEY_FIELDS = (
     "shipping_fee",
     "tax",
     "total_amount",
+    "refunded_amount",  # after the sale: cancellations, returns, lost parcels, disputes
+    "shipping_refunded",
 )
 
 
@@ -145,6 +148,7 @@ def line_out(line: OrderLineItem) -> LineItemOut:
         platform_discount=money(line.platform_discount, c),
         sale_price=money(line.sale_price, c),
         tax=money(line.tax, c),
+        refunded_amount=money(line.refunded_amount, c),
         cancel_reason=line.cancel_reason,
     )
 
