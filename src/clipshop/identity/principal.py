@@ -28,6 +28,8 @@ class Permission(StrEnum):
     ORDERS_REVIEW = "orders:review"
     SANDBOX = "sandbox"
     FULFILL = "fulfillment:write"
+    AFTERSALES_DECIDE = "aftersales:decide"  # a shop answers cancel/return/refund requests
+    DISPUTES_DECIDE = "disputes:decide"  # the platform arbitrates and cancels as operator
 
 
 _STAFF = {
@@ -35,6 +37,7 @@ _STAFF = {
     Permission.TOKENS_OWN,
     Permission.ORDERS_READ,
     Permission.ORDERS_REVIEW,
+    Permission.DISPUTES_DECIDE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +51,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ,
             Permission.SANDBOX,
             Permission.FULFILL,
+            Permission.AFTERSALES_DECIDE,
         }
     ),
     Role.AGENT: frozenset(_STAFF),
