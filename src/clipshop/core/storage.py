@@ -41,6 +41,8 @@ class UnsupportedFileType(InvalidInput):
 
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
+FILE_EXTENSIONS = {**IMAGE_TYPES, **VIDEO_TYPES}
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -51,6 +53,16 @@ def sniff_image(data: bytes) -> str | None:
         return "image/png"
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    return None
+
+
+def sniff_video(data: bytes) -> str | None:
+    """The video type the content really is: an ISO media ``ftyp`` box (MP4, or QuickTime
+    when its major brand is ``qt``), or an EBML header whose doc type is ``webm``."""
+    if len(data) >= 12 and data[4:8] == b"ftyp":
+        return "video/quicktime" if data[8:12] == b"qt  " else "video/mp4"
+    if data.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in data[:64]:
+        return "video/webm"
     return None
 
 

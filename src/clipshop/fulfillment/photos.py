@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from clipshop.core.errors import Conflict, InvalidInput, NotFound
 from clipshop.core.ids import new_id
 from clipshop.core.storage import (
-    IMAGE_TYPES,
+    FILE_EXTENSIONS,
     FileTooLarge,
     Storage,
     UnsupportedFileType,
@@ -103,7 +103,7 @@ def store_file(
 ) -> StoredFile:
     """Keep ``data`` (already checked) under ``<prefix>/<owner_id>/<file_id>.<ext>``."""
     file_id = new_id()
-    key = f"{prefix}/{owner_id}/{file_id}.{IMAGE_TYPES.get(content_type, 'bin')}"
+    key = f"{prefix}/{owner_id}/{file_id}.{FILE_EXTENSIONS.get(content_type, 'bin')}"
     row = StoredFile(
         id=file_id,
         shop_id=shop_id,

@@ -18,7 +18,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from clipshop.api.deps import DB, Caller, ShopId
 from clipshop.core.errors import InvalidInput
-from clipshop.core.storage import IMAGE_TYPES, FileTooLarge, Storage
+from clipshop.core.storage import FILE_EXTENSIONS, IMAGE_TYPES, FileTooLarge, Storage
 from clipshop.fulfillment import photos, uploads
 from clipshop.fulfillment.carriers import CarrierAdapter
 from clipshop.fulfillment.schemas import PhotoOut, UploadOut, UploadRowOut
@@ -199,11 +199,11 @@ def list_photos(package_id: PackageId, session: DB, caller: Caller) -> list[Phot
     "/files/{file_id}",
     response_class=Response,
     summary="Download a stored file",
-    responses={200: {"content": {t: {} for t in IMAGE_TYPES}}},
+    responses={200: {"content": {t: {} for t in FILE_EXTENSIONS}}},
 )
 def download_file(file_id: FileId, request: Request, session: DB, caller: Caller) -> Response:
     row, data = photos.open_file(session, _storage(request), caller, file_id)
-    extension = IMAGE_TYPES.get(row.content_type, "bin")
+    extension = FILE_EXTENSIONS.get(row.content_type, "bin")
     return Response(
         data,
         media_type=row.content_type,
