@@ -22,7 +22,7 @@ from clipshop.core.db import Database
 from clipshop.models import OrderEvent, Payment, PaymentTransaction, Timer
 from clipshop.rules import policies
 from tests.conftest import World
-from tests.fulfillment_support import paid_orders, send
+from tests.fulfillment_support import carrier_event, paid_orders, send, ship
 from tests.integration.checkout_api import advance, get_order, parse_time
 
 D, H = timedelta(days=1), timedelta(hours=1)
@@ -135,6 +135,18 @@ def awaiting_shipment(
     fresh = get_order(client, world.buyer, order["id"])
     assert fresh["status"] == "AWAITING_SHIPMENT"
     return fresh
+
+
+def picked_up(
+    client: TestClient, world: World, week: Week, tracking: str
+) -> tuple[dict[str, Any], dict[str, Any], datetime]:
+    """An order shipped by seller and scanned by the carrier on Monday 13:00: the order
+    (before the scan), its package, and the scan time."""
+    order = awaiting_shipment(client, world, week)
+    parcel = ship(client, world.seller_a, [order["id"]], tracking)
+    scanned = week.monday + 3 * H
+    scan(client, world, carrier_event("e1", tracking, "PICKED_UP", scanned))
+    return order, parcel, scanned
 
 
 def at(order: dict[str, Any], field: str) -> datetime | None:

@@ -34,6 +34,7 @@ from clipshop.identity.users import age_on, principal_for
 from clipshop.models import ApiToken, Base, Order, User
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.rules import shared_clock
+from tests.integration.checkout_api import ADDRESS
 from tests.integration.native_api import API, ok, snapshot
 
 
@@ -277,16 +278,7 @@ def test_worker_once_picks_up_the_shared_clock_and_runs_what_is_due(cli: Cli) ->
     try:
         with db.unit_of_work() as session:
             principal = principal_for(session, session.get_one(User, int(buyer["id"])))
-        address = {
-            "name": "Ada",
-            "phone": "+1 555 0100",
-            "address_line1": "2 Elm St",
-            "city": "Springfield",
-            "state": "IL",
-            "postal_code": "62702",
-            "country": "US",
-        }
-        request = CheckoutRequest(shipping_address=address, items={int(sku_id): 1})
+        request = CheckoutRequest(shipping_address=dict(ADDRESS), items={int(sku_id): 1})
         payment_id = place_order(db, SimulatedGateway(db), principal, request)
         clock.advance(timedelta(hours=2))
         shared_clock.publish(db)

@@ -39,6 +39,7 @@ from tests.integration.deadline_support import (
     awaiting_shipment,
     event_times,
     move_to,
+    picked_up,
     refunded,
     refunds,
     scan,
@@ -283,11 +284,8 @@ def test_two_failed_delivery_attempts_make_the_package_lost_and_refunded(
 def test_collected_but_never_delivered_is_lost_after_twelve_days(
     client: TestClient, db: Database, world: World, week: Week
 ) -> None:
-    order = awaiting_shipment(client, world, week)
+    order, parcel, scanned = picked_up(client, world, week, TN1)
     oid = order["id"]
-    parcel = ship(client, world.seller_a, [oid], TN1)
-    scanned = week.monday + 3 * H
-    scan(client, world, carrier_event("e1", TN1, "PICKED_UP", scanned))
     lost_at = scanned + 12 * D
     assert timers_of(db, parcel["id"]) == {"PACKAGE_LOST": lost_at}
     assert at(get_order(client, world.buyer, oid), "delivery_due_time") is not None
@@ -333,11 +331,8 @@ def test_one_lost_package_of_a_split_order_refunds_its_items_only(
 def test_delivered_order_completes_when_the_return_window_closes(
     client: TestClient, db: Database, world: World, week: Week
 ) -> None:
-    order = awaiting_shipment(client, world, week)
+    order, parcel, t = picked_up(client, world, week, TN1)
     oid = order["id"]
-    parcel = ship(client, world.seller_a, [oid], TN1)
-    t = week.monday + 3 * H
-    scan(client, world, carrier_event("e1", TN1, "PICKED_UP", t))
     scan(client, world, carrier_event("e2", TN1, "DELIVERED", t + 3 * D))
     delivered = get_order(client, world.buyer, oid)
     assert delivered["status"] == "DELIVERED"
@@ -361,12 +356,9 @@ def test_a_region_with_a_shorter_return_window_completes_sooner(
 ) -> None:
     with db.unit_of_work() as session:
         session.execute(update(Shop).where(Shop.id == world.shop_a.id).values(region="GB"))
-    order = awaiting_shipment(client, world, week)
+    order, _, t = picked_up(client, world, week, TN1)
     assert order["region"] == "GB"
     oid = order["id"]
-    ship(client, world.seller_a, [oid], TN1)
-    t = week.monday + 3 * H
-    scan(client, world, carrier_event("e1", TN1, "PICKED_UP", t))
     scan(client, world, carrier_event("e2", TN1, "DELIVERED", t + D))
     assert timers_of(db, oid) == {"AUTO_COMPLETE": t + 15 * D}  # 14 days in GB
     move_to(client, world, t + 15 * D)
@@ -430,12 +422,9 @@ def test_a_cross_border_parcel_is_not_lost_inside_its_delivery_estimate(
         session.execute(
             update(Shop).where(Shop.id == world.shop_a.id).values(shop_type="CROSS_BORDER")
         )
-    order = awaiting_shipment(client, world, week)
+    order, parcel, scanned = picked_up(client, world, week, TN1)
     oid, longest = order["id"], order["delivery_max_days"]
     assert longest > 12  # transit and customs added
-    parcel = ship(client, world.seller_a, [oid], TN1)
-    scanned = week.monday + 3 * H
-    scan(client, world, carrier_event("e1", TN1, "PICKED_UP", scanned))
     lost_at = scanned + (longest + 3) * D  # the estimate plus the grace, not 12 days
     assert timers_of(db, parcel["id"]) == {"PACKAGE_LOST": lost_at}
     assert at(get_order(client, world.buyer, oid), "delivery_due_time") == lost_at

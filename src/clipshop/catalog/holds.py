@@ -28,7 +28,7 @@ def _record(
     shop_id: int,
     sku_id: int,
     warehouse_id: int,
-    take: int,
+    deltas: tuple[int, int],  # (available, committed)
     available: int,
     committed: int,
     reason: str,
@@ -40,8 +40,8 @@ def _record(
             shop_id=shop_id,
             sku_id=sku_id,
             warehouse_id=warehouse_id,
-            delta_available=-take,
-            delta_committed=take,
+            delta_available=deltas[0],
+            delta_committed=deltas[1],
             available_after=available,
             committed_after=committed,
             reason=reason,
@@ -81,7 +81,7 @@ def _move(
         shop_id,
         sku_id,
         warehouse_id,
-        take,
+        (-take, take),
         row.available,
         row.committed,
         reason,
@@ -123,7 +123,7 @@ def _take_whole(
         shop_id,
         sku_id,
         row.warehouse_id,
-        quantity,
+        (-quantity, quantity),
         row.available,
         row.committed,
         "ORDER_HOLD",
@@ -220,17 +220,15 @@ def ship(
     ).one_or_none()
     if row is None:
         raise AssertionError(f"cannot ship {quantity} of sku {sku_id}: not committed")
-    session.add(
-        InventoryMovement(
-            shop_id=shop_id,
-            sku_id=sku_id,
-            warehouse_id=warehouse_id,
-            delta_available=0,
-            delta_committed=-quantity,
-            available_after=row.available,
-            committed_after=row.committed,
-            reason="ORDER_SHIPPED",
-            note=note,
-            actor_user_id=actor,
-        )
+    _record(
+        session,
+        shop_id,
+        sku_id,
+        warehouse_id,
+        (0, -quantity),
+        row.available,
+        row.committed,
+        "ORDER_SHIPPED",
+        note,
+        actor,
     )
