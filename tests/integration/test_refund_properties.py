@@ -1,0 +1,201 @@
+"""Random sequences of after-sales refunds on one paid order never refund more than was
+captured, per line, for shipping and per order, and the books always balance.
+
+A Hypothesis state machine (SQLite) drives ``orders.refunds.refund`` with random partial
+refunds of random lines and of the shipping fee, full "approve what is left" refunds of some
+lines, and gateway runs (``payments.refunds.execute_refunds``) through a gateway that may not
+answer (nothing done) or lose its answer (refund done, the caller hears a timeout), retried
+twice or by ``retry_pending_refunds``. A model predicts which refunds must be refused; after
+every step the database must hold exactly the model's amounts and ``assert_balanced`` holds:
+refunded <= captured per line and per order, ``payments.refunded_amount`` is the sum of the
+REFUND transactions, allocations add up to each line's, the shipping's and each
+transaction's amount, and the gateway refunded exactly the transactions that succeeded."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import select
+
+from clipshop.catalog import inventory
+from clipshop.core.db import Database
+from clipshop.models import Order, OrderLineItem, PaymentTransaction
+from clipshop.orders import refunds
+from clipshop.payments.errors import OverRefund
+from clipshop.payments.gateway import GatewayResult, GatewayTimeout
+from clipshop.payments.refunds import execute_refunds, retry_pending_refunds
+from clipshop.payments.simulated import SimulatedGateway
+from tests.checkout_support import buy, save_card
+from tests.conftest import World
+from tests.refund_support import assert_balanced, read_books
+
+pytestmark = pytest.mark.parametrize(
+    "database", [pytest.param("sqlite", id="sqlite")], indirect=True
+)
+
+UNITS = 3  # line items per order
+seen: Counter[str] = Counter()  # what the runs did, so the test knows it tried every path
+
+
+class FlakyGateway(SimulatedGateway):
+    """The simulated gateway, told per call whether to answer: ``no_answer`` times out before
+    doing anything, ``answer_lost`` refunds and then times out."""
+
+    mode = "ok"
+
+    def refund(
+        self, reference: str, amount: int, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        if self.mode == "no_answer":
+            raise GatewayTimeout("no answer")
+        result = super().refund(reference, amount, currency, idempotency_key)
+        if self.mode == "answer_lost":
+            raise GatewayTimeout("answer lost")
+        return result
+
+
+def machine_for(db: Database, world: World) -> type[RuleBasedStateMachine]:
+    gateway = FlakyGateway(db)
+    save_card(db, world.buyer.principal)
+
+    def fresh_order() -> int:
+        with db.unit_of_work() as session:
+            inventory.set_stock(
+                session, world.admin.principal, world.shop_a.sku_id, world.shop_a.warehouse_id, 10
+            )
+        (order,) = buy(db, gateway, world.buyer.principal, {world.shop_a.sku_id: UNITS})
+        return order.id
+
+    class RefundMachine(RuleBasedStateMachine):
+        @initialize()
+        def place(self) -> None:
+            self.order_id = fresh_order()
+            books = read_books(db, self.order_id)
+            assert books.captured == books.total > 0
+            self.lines = sorted(books.line_caps)
+            self.caps = dict(books.line_caps)
+            self.shipping_fee = books.shipping_fee
+            self.refunded = dict.fromkeys(self.lines, 0)
+            self.shipping = 0
+
+        def _refund(self, per_line: dict[int, int], shipping: int) -> None:
+            over = shipping + self.shipping > self.shipping_fee or any(
+                amount + self.refunded[line] > self.caps[line] for line, amount in per_line.items()
+            )
+            nothing = not any(per_line.values()) and not shipping
+            seen["refused" if over else "nothing due" if nothing else "refunded"] += 1
+            with db.unit_of_work() as session:
+                order = session.get_one(Order, self.order_id)
+                if over:
+                    with pytest.raises(OverRefund):
+                        refunds.refund(session, order, per_line, shipping, "property")
+                    session.rollback()
+                    return
+                txn = refunds.refund(session, order, per_line, shipping, "property")
+            assert (txn is None) == nothing
+            for line, amount in per_line.items():
+                self.refunded[line] += amount
+            self.shipping += shipping
+
+        @rule(data=st.data(), shipping=st.integers(0, 400))
+        def partial_refund(self, data: st.DataObject, shipping: int) -> None:
+            chosen = data.draw(st.lists(st.sampled_from(self.lines), unique=True, max_size=UNITS))
+            per_line = {
+                line: data.draw(st.integers(0, self.caps[line] // 2 + 1), label=f"line {line}")
+                for line in chosen
+            }
+            self._refund(per_line, data.draw(st.sampled_from([0, shipping, self.shipping_fee])))
+
+        @rule(data=st.data())
+        def approve_lines(self, data: st.DataObject) -> None:
+            """An approval: whatever is left of some lines (and of shipping with the last)."""
+            chosen = data.draw(
+                st.lists(st.sampled_from(self.lines), unique=True, min_size=1, max_size=UNITS)
+            )
+            per_line = {line: self.caps[line] - self.refunded[line] for line in chosen}
+            last = all(
+                self.refunded[line] == self.caps[line] for line in self.lines if line not in chosen
+            )
+            self._refund(per_line, self.shipping_fee - self.shipping if last else 0)
+
+        @rule()
+        def approve_everything_left(self) -> None:
+            with db.unit_of_work() as session:
+                plan = refunds.full_refund_plan(session, session.get_one(Order, self.order_id))
+            self._refund(*plan)
+
+        @precondition(lambda self: self.pending())
+        @rule(mode=st.sampled_from(["ok", "no_answer", "answer_lost"]), twice=st.booleans())
+        def run_gateway(self, mode: str, twice: bool) -> None:
+            gateway.mode = mode
+            seen[mode] += 1
+            try:
+                for _ in range(2 if twice else 1):
+                    execute_refunds(db, gateway, self.pending())
+            finally:
+                gateway.mode = "ok"
+
+        @rule()
+        def retry_all(self) -> None:
+            retry_pending_refunds(db, gateway)
+            assert not self.pending()
+
+        def pending(self) -> list[int]:
+            with db.unit_of_work(write=False) as session:
+                return list(
+                    session.scalars(
+                        select(PaymentTransaction.id).where(
+                            PaymentTransaction.order_id == self.order_id,
+                            PaymentTransaction.kind == "REFUND",
+                            PaymentTransaction.status == "PENDING",
+                        )
+                    )
+                )
+
+        @invariant()
+        def books_balance(self) -> None:
+            books = read_books(db, self.order_id)
+            assert books.line_refunded == self.refunded
+            assert books.shipping_refunded == self.shipping
+            assert_balanced(books)
+
+        def teardown(self) -> None:
+            if hasattr(self, "order_id"):  # every refund reaches the gateway in the end
+                retry_pending_refunds(db, gateway)
+                assert not self.pending()
+                books = read_books(db, self.order_id)
+                assert_balanced(books)
+                assert sum(books.gateway_refunds.values()) == books.order_refunded
+
+    return RefundMachine
+
+
+def test_refunds_never_exceed_what_was_captured(db: Database, world: World) -> None:
+    seen.clear()
+    machine = machine_for(db, world)
+    run: Callable[..., None] = run_state_machine_as_test
+    run(
+        machine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
+    with db.unit_of_work(write=False) as session:  # the runs really refunded something
+        refunded = session.scalars(select(OrderLineItem.refunded_amount)).all()
+    assert any(refunded)
+    assert min(seen[k] for k in ("refused", "refunded", "ok", "no_answer", "answer_lost")) > 0, seen
