@@ -29,6 +29,7 @@ from clipshop.fulfillment.errors import (
 from clipshop.fulfillment.providers import Provider, provider_for
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import Order, OrderLineItem, Package, SimCarrierStep, Sku
+from clipshop.orders import cancellations
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.transitions import record_event
 
@@ -210,6 +211,7 @@ def create_package(
             f"package {package.id}: {provider.name} {tracking}",
         )
         progress.sync_order(session, order, "shipment arranged", principal.user_id)
+        cancellations.on_shipment(session, order, principal.user_id)  # rejects a pending request
     if provider.simulated:
         schedule_script(
             session, carrier, package, slot[0] or now, max(o.delivery_max_days for o in orders)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from clipshop.fulfillment import progress
 from clipshop.fulfillment.packages import orders_of_package
 from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction, Timer
-from clipshop.orders import lifecycle, sla
+from clipshop.orders import cancellations, lifecycle, sla
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.payments import ledger
 from clipshop.rules import standing
@@ -165,6 +165,12 @@ def shop_review(session: Session, timer: Timer, now: datetime) -> Outcome:
     return Outcome(applied=standing.review_due(session, timer, now))
 
 
+def cancel_auto_approve(session: Session, timer: Timer, now: datetime) -> Outcome:
+    """The seller did not answer a buyer's cancellation request by respond_by: approved."""
+    applied, refund_ids = cancellations.auto_approve(session, timer.subject_id, now)
+    return Outcome(applied=applied, refund_ids=refund_ids)
+
+
 HANDLERS: dict[TimerKind, Handler] = {
     K.UNPAID_CANCEL: unpaid_cancel,
     K.RELEASE_HOLD: release_hold,
@@ -175,5 +181,6 @@ HANDLERS: dict[TimerKind, Handler] = {
     K.FAILED_DELIVERY: failed_delivery,
     K.AUTO_COMPLETE: auto_complete,
     K.SHOP_REVIEW: shop_review,
+    K.CANCEL_AUTO_APPROVE: cancel_auto_approve,
 }
 assert set(HANDLERS) == set(TimerKind)

@@ -35,13 +35,15 @@ from sqlalchemy import ColumnElement, and_, case, exists, extract, func, or_, se
 from sqlalchemy.orm import Session
 
 from clipshop.models import Order, OrderEvent, OrderLineItem, Package
+from clipshop.orders.cancel_reasons import SELLER_FAULT_TEXTS
 from clipshop.rules.policies import PerformancePolicy, current
 
 WINDOWS = (7, 30, 90)
 # Reasons of the platform's cancellations that are the seller's fault (rules.handlers).
 NO_SHIPMENT_IN_TIME = "no shipment arranged in time"
 NO_CARRIER_SCAN = "no tracking progress from the carrier"
-SELLER_FAULT_REASONS = (NO_SHIPMENT_IN_TIME, NO_CARRIER_SCAN)
+# and the seller's own cancellations for a reason that is its fault (orders.cancel_reasons)
+SELLER_FAULT_REASONS = (NO_SHIPMENT_IN_TIME, NO_CARRIER_SCAN, *SELLER_FAULT_TEXTS)
 # Orders created this long before a window starts are not looked at: every time a metric
 # reads (paid, shipped, delivered) comes within weeks of placement.
 ORDER_LOOKBACK = timedelta(days=90)

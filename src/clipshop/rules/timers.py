@@ -29,12 +29,14 @@ class TimerKind(StrEnum):
     FAILED_DELIVERY = "FAILED_DELIVERY"  # package: too many failed attempts
     AUTO_COMPLETE = "AUTO_COMPLETE"  # order: the return window closed
     SHOP_REVIEW = "SHOP_REVIEW"  # shop: the periodic performance review (rules.standing)
+    CANCEL_AUTO_APPROVE = "CANCEL_AUTO_APPROVE"  # cancellation: the seller did not answer
 
 
 ORDER_KINDS = frozenset(TimerKind) - {
     TimerKind.PACKAGE_LOST,
     TimerKind.FAILED_DELIVERY,
     TimerKind.SHOP_REVIEW,
+    TimerKind.CANCEL_AUTO_APPROVE,
 }
 
 
