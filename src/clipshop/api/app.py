@@ -11,6 +11,7 @@ from clipshop import __version__
 from clipshop.api import errors
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
+    cancellations,
     checkout,
     documents,
     fulfillment,
@@ -68,6 +69,7 @@ def create_app(
     app.include_router(fulfillment_files.router, prefix=API_PREFIX)
     app.include_router(order_changes.router, prefix=API_PREFIX)
     app.include_router(performance.router, prefix=API_PREFIX)
+    app.include_router(cancellations.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:

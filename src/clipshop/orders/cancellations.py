@@ -45,6 +45,7 @@ from clipshop.models import (
 )
 from clipshop.orders import changes, lifecycle, refunds
 from clipshop.orders.cancel_reasons import SELLER_REASONS
+from clipshop.orders.cancellation_schemas import CancellationOut, cancellation_out
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.timeline import record_event
 from clipshop.payments import ledger
@@ -88,7 +89,7 @@ class Filters:
 # -- reading -----------------------------------------------------------------------------------
 
 
-def _scoped(principal: Principal) -> Select[tuple[Cancellation]]:
+def _scoped(principal: Principal) -> Select[Cancellation]:
     principal.require(Permission.ORDERS_READ)
     stmt = select(Cancellation)
     if principal.role is Role.BUYER:
@@ -105,7 +106,7 @@ def list_cancellations(
         stmt = stmt.where(Cancellation.status == filters.status)
     if filters.order_id is not None:
         stmt = stmt.where(Cancellation.order_id == filters.order_id)
-    return paginate(session, stmt, Cancellation.id, page)  # type: ignore[arg-type]
+    return paginate(session, stmt, Cancellation.id, page)
 
 
 def get_cancellation(session: Session, principal: Principal, cancel_id: int) -> Cancellation:
@@ -603,3 +604,19 @@ def _check_status(order: Order, allowed: frozenset[OrderStatus]) -> None:
     raise CancellationConflict(
         f"an order in {status} cannot be cancelled this way", code="order_not_cancellable"
     )
+
+
+def read(db: Database, principal: Principal, cancel_id: int) -> CancellationOut:
+    """One cancellation as the caller may see it, with its records."""
+    with db.unit_of_work(write=False) as session:
+        found = get_cancellation(session, principal, cancel_id)
+        return cancellation_out(found, lines_of(session, found), records_of(session, found.id))
+
+
+def lines_by_cancellation(
+    session: Session, rows: list[Cancellation]
+) -> dict[int, list[OrderLineItem]]:
+    ids = sorted({int(i) for c in rows for i in c.line_item_ids})
+    stmt = select(OrderLineItem).where(OrderLineItem.id.in_(ids)).order_by(OrderLineItem.id)
+    by_id = {line.id: line for line in session.scalars(stmt)} if ids else {}
+    return {c.id: [by_id[int(i)] for i in c.line_item_ids if int(i) in by_id] for c in rows}
