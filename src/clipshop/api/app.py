@@ -22,6 +22,7 @@ from clipshop.api.routers import (
     performance,
     pricing,
     products,
+    returns,
     sandbox,
     shops,
 )
@@ -69,6 +70,7 @@ def create_app(
     app.include_router(fulfillment_files.router, prefix=API_PREFIX)
     app.include_router(order_changes.router, prefix=API_PREFIX)
     app.include_router(performance.router, prefix=API_PREFIX)
+    app.include_router(returns.router, prefix=API_PREFIX)
     app.include_router(cancellations.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

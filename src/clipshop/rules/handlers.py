@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clipshop.aftersales import return_decisions
 from clipshop.fulfillment import progress
 from clipshop.fulfillment.packages import orders_of_package
 from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction, Timer
@@ -171,6 +172,20 @@ def cancel_auto_approve(session: Session, timer: Timer, now: datetime) -> Outcom
     return Outcome(applied=applied, refund_ids=refund_ids)
 
 
+def return_auto_approve(session: Session, timer: Timer, now: datetime) -> Outcome:
+    applied, refund_id = return_decisions.auto_approve(session, timer.subject_id, now)
+    return Outcome(applied=applied, refund_ids=[refund_id] if refund_id else [])
+
+
+def return_buyer_ship(session: Session, timer: Timer, now: datetime) -> Outcome:
+    return Outcome(applied=return_decisions.buyer_ship_due(session, timer.subject_id, now))
+
+
+def return_receive(session: Session, timer: Timer, now: datetime) -> Outcome:
+    applied, refund_id = return_decisions.receive_due(session, timer.subject_id, now)
+    return Outcome(applied=applied, refund_ids=[refund_id] if refund_id else [])
+
+
 HANDLERS: dict[TimerKind, Handler] = {
     K.UNPAID_CANCEL: unpaid_cancel,
     K.RELEASE_HOLD: release_hold,
@@ -181,6 +196,9 @@ HANDLERS: dict[TimerKind, Handler] = {
     K.FAILED_DELIVERY: failed_delivery,
     K.AUTO_COMPLETE: auto_complete,
     K.SHOP_REVIEW: shop_review,
+    K.RETURN_AUTO_APPROVE: return_auto_approve,
+    K.RETURN_BUYER_SHIP: return_buyer_ship,
+    K.RETURN_RECEIVE: return_receive,
     K.CANCEL_AUTO_APPROVE: cancel_auto_approve,
 }
 assert set(HANDLERS) == set(TimerKind)

@@ -29,6 +29,9 @@ class TimerKind(StrEnum):
     FAILED_DELIVERY = "FAILED_DELIVERY"  # package: too many failed attempts
     AUTO_COMPLETE = "AUTO_COMPLETE"  # order: the return window closed
     SHOP_REVIEW = "SHOP_REVIEW"  # shop: the periodic performance review (rules.standing)
+    RETURN_AUTO_APPROVE = "RETURN_AUTO_APPROVE"  # return: the seller did not answer in time
+    RETURN_BUYER_SHIP = "RETURN_BUYER_SHIP"  # return: approved, the buyer never shipped it
+    RETURN_RECEIVE = "RETURN_RECEIVE"  # return: shipped back, receipt never confirmed
     CANCEL_AUTO_APPROVE = "CANCEL_AUTO_APPROVE"  # cancellation: the seller did not answer
 
 

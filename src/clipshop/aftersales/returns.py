@@ -1,0 +1,298 @@
+"""Return requests: who sees which, what a buyer may ask for, creating one, the records.
+
+A buyer asks for some delivered lines of its order (``REFUND``: refund only, the item is
+kept; ``RETURN_AND_REFUND``; ``REPLACEMENT``) inside the region's return window after
+delivery; each line at most in one open request and only while it has money left to give
+back. The seller has ``seller_response_hours`` (48) to answer, else the request is approved
+for it (``return_decisions``). Every step is an ``AftersaleRecord`` and an order event."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from clipshop.aftersales import return_errors as errors
+from clipshop.aftersales.calculate import RefundPlan, plan_for
+from clipshop.core.clock import utcnow
+from clipshop.core.errors import NotFound, PermissionDenied
+from clipshop.core.ids import new_id
+from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.identity.principal import Permission, Principal, Role
+from clipshop.models import AftersaleRecord, Order, OrderLineItem, Return, ReturnLine
+from clipshop.orders import queries
+from clipshop.orders.refunds import line_cap
+from clipshop.orders.states import Actor
+from clipshop.orders.timeline import record_event
+from clipshop.rules import timers
+from clipshop.rules.policies import for_region
+from clipshop.rules.timers import TimerKind
+
+BUYER_SHIP_DAYS = 7  # after APPROVE_RETURN, the buyer ships by then or the request closes
+RECEIVE_DAYS = 10  # after the buyer shipped, the seller confirms by then or it is refunded
+RETURN_TIMERS = (
+    TimerKind.RETURN_AUTO_APPROVE,
+    TimerKind.RETURN_BUYER_SHIP,
+    TimerKind.RETURN_RECEIVE,
+)
+
+
+class ReturnStatus(StrEnum):
+    PENDING = "RETURN_OR_REFUND_REQUEST_PENDING"
+    AWAITING_BUYER_SHIP = "AWAITING_BUYER_SHIP"
+    BUYER_SHIPPED_ITEM = "BUYER_SHIPPED_ITEM"
+    REJECT_RECEIVE_PACKAGE = "REJECT_RECEIVE_PACKAGE"
+    SUCCESS = "RETURN_OR_REFUND_REQUEST_SUCCESS"
+    REJECT = "REFUND_OR_RETURN_REQUEST_REJECT"
+    CANCEL = "RETURN_OR_REFUND_REQUEST_CANCEL"
+    COMPLETE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
+
+
+OPEN = (ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP, ReturnStatus.BUYER_SHIPPED_ITEM)
+
+
+@dataclass(frozen=True)
+class ReturnFilters:
+    status: str | None = None
+    return_type: str | None = None
+    order_id: int | None = None
+    shop_id: int | None = None
+
+
+def require_buyer(principal: Principal, what: str) -> None:
+    if principal.role is not Role.BUYER:
+        raise PermissionDenied(f"only the order's buyer may {what}", code="buyers_only")
+
+
+def _scoped(principal: Principal) -> Select[tuple[Return]]:
+    principal.require(Permission.ORDERS_READ)
+    stmt = select(Return)
+    if principal.role is Role.BUYER:
+        return stmt.where(Return.buyer_id == principal.user_id)
+    visible = principal.visible_shop_ids()
+    return stmt if visible is None else stmt.where(Return.shop_id.in_(visible))
+
+
+def get_return(session: Session, principal: Principal, return_id: int) -> Return:
+    found = session.scalar(_scoped(principal).where(Return.id == return_id))
+    if found is None:
+        raise NotFound("return not found")
+    return found
+
+
+def list_returns(
+    session: Session, principal: Principal, page: PageRequest, filters: ReturnFilters
+) -> Page[Return]:
+    stmt = _scoped(principal)
+    if filters.status is not None:
+        stmt = stmt.where(Return.status == filters.status)
+    if filters.return_type is not None:
+        stmt = stmt.where(Return.return_type == filters.return_type)
+    if filters.order_id is not None:
+        stmt = stmt.where(Return.order_id == filters.order_id)
+    if filters.shop_id is not None:
+        stmt = stmt.where(Return.shop_id == filters.shop_id)
+    return paginate(session, stmt, Return.id, page)
+
+
+def lines_of(session: Session, return_ids: Sequence[int]) -> dict[int, list[ReturnLine]]:
+    grouped: dict[int, list[ReturnLine]] = {i: [] for i in return_ids}
+    if return_ids:
+        stmt = select(ReturnLine).where(ReturnLine.return_id.in_(return_ids))
+        for line in session.scalars(stmt.order_by(ReturnLine.id)):
+            grouped[line.return_id].append(line)
+    return grouped
+
+
+def order_lines(session: Session, ret: Return) -> list[OrderLineItem]:
+    ids = [line.line_item_id for line in lines_of(session, [ret.id])[ret.id]]
+    stmt = select(OrderLineItem).where(OrderLineItem.id.in_(ids)).order_by(OrderLineItem.id)
+    return list(session.scalars(stmt))
+
+
+def records(session: Session, principal: Principal, return_id: int) -> list[AftersaleRecord]:
+    ret = get_return(session, principal, return_id)
+    stmt = (
+        select(AftersaleRecord)
+        .where(AftersaleRecord.subject_kind == "RETURN", AftersaleRecord.subject_id == ret.id)
+        .order_by(AftersaleRecord.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def record(
+    session: Session,
+    ret: Return,
+    event: str,
+    actor: Actor,
+    actor_id: int | None,
+    note: str = "",
+) -> None:
+    """One step: the return's record and the order's timeline event."""
+    session.add(
+        AftersaleRecord(
+            id=new_id(),
+            subject_kind="RETURN",
+            subject_id=ret.id,
+            order_id=ret.order_id,
+            shop_id=ret.shop_id,
+            event=event,
+            actor_role=actor.value,
+            actor_id=actor_id,
+            note=note[:1000],
+            status_after=ret.status,
+        )
+    )
+    order = session.get_one(Order, ret.order_id)
+    reason = f"return {ret.id}: {note}" if note else f"return {ret.id}"
+    record_event(session, order, f"RETURN_{event}", actor, actor_id, reason[:500])
+
+
+def lock_order(session: Session, order_id: int) -> Order:
+    return session.scalars(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def lock_return(session: Session, principal: Principal, return_id: int) -> tuple[Order, Return]:
+    """The caller's return and its order, locked: the order row first (the refund's lock
+    order), then the return, re-read."""
+    found = get_return(session, principal, return_id)
+    return lock_subject(session, found.id)
+
+
+def lock_subject(session: Session, return_id: int) -> tuple[Order, Return]:
+    order_id = session.scalars(select(Return.order_id).where(Return.id == return_id)).one()
+    order = lock_order(session, order_id)
+    ret = session.scalars(
+        select(Return)
+        .where(Return.id == return_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return order, ret
+
+
+def window_closes(order: Order) -> datetime | None:
+    if order.delivered_at is None:
+        return None
+    return order.delivered_at + timedelta(days=for_region(order.region).return_window_days)
+
+
+def check_window(order: Order, now: datetime) -> None:
+    closes = window_closes(order)
+    if order.status not in ("DELIVERED", "COMPLETED") or closes is None:
+        raise errors.OrderNotDelivered(
+            f"returns are requested after delivery; the order is {order.status}"
+        )
+    if now >= closes:
+        raise errors.ReturnWindowClosed(
+            f"the return window of this order closed at {closes.isoformat()}",
+            closed_at=closes.isoformat(),
+        )
+
+
+def returnable_lines(
+    session: Session, order: Order, line_ids: Sequence[int], *, exclude_open: bool = True
+) -> list[OrderLineItem]:
+    """The requested lines of ``order``, each still able to be returned, or a refusal."""
+    if len(set(line_ids)) != len(line_ids):
+        raise errors.LineNotInOrder("a line item is named twice")
+    lines = list(
+        session.scalars(
+            select(OrderLineItem)
+            .where(OrderLineItem.order_id == order.id, OrderLineItem.id.in_(line_ids))
+            .order_by(OrderLineItem.id)
+        )
+    )
+    if len(lines) != len(line_ids):
+        missing = sorted(set(line_ids) - {line.id for line in lines})
+        raise errors.LineNotInOrder(
+            f"line items {', '.join(map(str, missing))} are not lines of order {order.id}"
+        )
+    for line in lines:
+        if line.status == "CANCELLED":
+            raise errors.LineNotReturnable(f"line item {line.id} was cancelled")
+        if line_cap(line) == 0:
+            raise errors.LineFullyRefunded(f"line item {line.id} was already fully refunded")
+    if exclude_open:
+        busy = session.scalars(
+            select(ReturnLine.line_item_id)
+            .join(Return, Return.id == ReturnLine.return_id)
+            .where(ReturnLine.line_item_id.in_(line_ids), Return.status.in_(list(OPEN)))
+        ).first()
+        if busy is not None:
+            raise errors.ReturnAlreadyOpen(f"line item {busy} is already in an open request")
+    return lines
+
+
+def quote(
+    session: Session,
+    principal: Principal,
+    order_id: int,
+    line_ids: Sequence[int],
+    return_type: str,
+    reason: str,
+) -> tuple[Order, RefundPlan]:
+    """What a request would refund (``POST /returns/calculate``): nothing is written."""
+    require_buyer(principal, "ask for a refund")
+    order = queries.get_order(session, principal, order_id)
+    check_window(order, utcnow())
+    lines = returnable_lines(session, order, line_ids)
+    return order, plan_for(session, order, lines, return_type, reason)
+
+
+def create_return(
+    session: Session,
+    principal: Principal,
+    order_id: int,
+    return_type: str,
+    reason: str,
+    line_ids: Sequence[int],
+    description: str,
+) -> Return:
+    require_buyer(principal, "request a return or refund")
+    queries.get_order(session, principal, order_id)  # 404 unless it is the caller's
+    order = lock_order(session, order_id)  # one request per line, whoever races
+    now = utcnow()
+    check_window(order, now)
+    lines = returnable_lines(session, order, line_ids)
+    plan = plan_for(session, order, lines, return_type, reason)
+    respond_by = now + timedelta(hours=for_region(order.region).seller_response_hours)
+    ret = Return(
+        id=new_id(),
+        order_id=order.id,
+        shop_id=order.shop_id,
+        buyer_id=order.buyer_id,
+        return_type=return_type,
+        status=ReturnStatus.PENDING.value,
+        reason=reason,
+        description=description,
+        refund_amount=plan.total,
+        shipping_refund=plan.shipping,
+        seller_respond_by=respond_by,
+    )
+    session.add(ret)
+    session.flush()
+    per_line = plan.per_line
+    session.add_all(
+        ReturnLine(
+            id=new_id(), return_id=ret.id, line_item_id=line.id, refund_amount=per_line[line.id]
+        )
+        for line in lines
+    )
+    record(session, ret, "REQUESTED", Actor.BUYER, principal.user_id, f"{return_type}: {reason}")
+    timers.arm(session, TimerKind.RETURN_AUTO_APPROVE, ret.id, ret.shop_id, respond_by)
+    session.flush()
+    return ret
+
+
+def close_timers(session: Session, ret: Return) -> None:
+    timers.disarm(session, ret.id, RETURN_TIMERS)
