@@ -13,6 +13,7 @@ from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
     cancellations,
     checkout,
+    disputes,
     documents,
     fulfillment,
     fulfillment_files,
@@ -72,6 +73,7 @@ def create_app(
     app.include_router(performance.router, prefix=API_PREFIX)
     app.include_router(returns.router, prefix=API_PREFIX)
     app.include_router(cancellations.router, prefix=API_PREFIX)
+    app.include_router(disputes.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -1,0 +1,433 @@
+"""Disputes: the buyer escalates a rejected or unanswered request, claims damage, or claims
+buyer protection; a platform agent decides SUPPORT_BUYER (refund through ``orders.refunds``)
+or SUPPORT_SELLER. Services only flush; ``dispute_actions`` opens the units of work.
+
+Windows come from ``aftersales.protection`` (the table there). One open dispute per line:
+opening one locks the order row first, so two claims on the same line cannot both pass the
+check. Every step is an ``AftersaleRecord`` (subject DISPUTE) and an order timeline event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from clipshop.aftersales import protection
+from clipshop.core.clock import as_utc, utcnow
+from clipshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from clipshop.core.ids import new_id
+from clipshop.identity.principal import Permission, Principal, Role
+from clipshop.models import (
+    AftersaleRecord,
+    Cancellation,
+    Dispute,
+    Order,
+    OrderLineItem,
+    Package,
+    Return,
+    ReturnLine,
+    StoredFile,
+)
+from clipshop.orders import queries, refunds
+from clipshop.orders.states import Actor, OrderStatus
+from clipshop.orders.timeline import record_event
+from clipshop.orders.transitions import transition
+from clipshop.payments.errors import OverRefund
+from clipshop.payments.ledger import clip
+from clipshop.rules.policies import for_region
+
+SUBJECT = "DISPUTE"
+OPEN = "IN_PROGRESS"
+REJECTED_RETURNS = ("REFUND_OR_RETURN_REQUEST_REJECT", "REJECT_RECEIVE_PACKAGE")
+PENDING_RETURN = "RETURN_OR_REFUND_REQUEST_PENDING"
+PENDING_CANCEL = "CANCELLATION_REQUEST_PENDING"
+
+
+class DisputeRefused(Conflict):
+    """A claim outside its window or without grounds; ``code`` names why."""
+
+    code = "dispute_not_allowed"
+
+
+class DisputeAlreadyOpen(Conflict):
+    code = "dispute_already_open"
+
+
+class DisputeDecided(Conflict):
+    code = "dispute_already_decided"
+
+
+class EvidenceRequired(Conflict):
+    code = "evidence_required"
+
+
+class LineNotInOrder(InvalidInput):
+    code = "line_not_in_order"
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # ESCALATION, DAMAGE_CLAIM, BUYER_PROTECTION
+    reason: str
+    line_item_ids: list[int]
+    description: str = ""
+    return_id: int | None = None
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def scoped(principal: Principal) -> Select[Dispute]:
+    """Disputes the caller may see: staff all, a buyer its own, a seller its shops'."""
+    principal.require(Permission.ORDERS_READ)
+    stmt = select(Dispute)
+    if principal.role is Role.BUYER:
+        return stmt.where(Dispute.buyer_id == principal.user_id)
+    visible = principal.visible_shop_ids()
+    return stmt if visible is None else stmt.where(Dispute.shop_id.in_(visible))
+
+
+def get_dispute(session: Session, principal: Principal, dispute_id: int) -> Dispute:
+    dispute = session.scalar(scoped(principal).where(Dispute.id == dispute_id))
+    if dispute is None:
+        raise NotFound("dispute not found")
+    return dispute
+
+
+def records(session: Session, dispute_id: int) -> list[AftersaleRecord]:
+    stmt = select(AftersaleRecord).where(
+        AftersaleRecord.subject_kind == SUBJECT, AftersaleRecord.subject_id == dispute_id
+    )
+    return list(session.scalars(stmt.order_by(AftersaleRecord.id)))
+
+
+def open_disputes_by_line(session: Session, order_id: int) -> dict[int, int]:
+    """Line id -> the open dispute claiming it."""
+    rows = session.scalars(
+        select(Dispute).where(Dispute.order_id == order_id, Dispute.status == OPEN)
+    )
+    return {int(line): d.id for d in rows for line in d.line_item_ids}
+
+
+def delivered_times(session: Session, order: Order) -> dict[int, datetime | None]:
+    """When each line's package was delivered (the carrier's event), else the order's."""
+    rows = session.execute(
+        select(OrderLineItem.id, Package.delivered_at)
+        .outerjoin(Package, Package.id == OrderLineItem.package_id)
+        .where(OrderLineItem.order_id == order.id)
+    ).all()
+    fallback = as_utc(order.delivered_at) if order.delivered_at else None
+    return {line_id: as_utc(at) if at else fallback for line_id, at in rows}
+
+
+# -- opening ------------------------------------------------------------------------------
+
+
+def _record(
+    session: Session,
+    order: Order,
+    dispute: Dispute,
+    event: str,
+    actor: Actor,
+    actor_id: int | None,
+    note: str,
+) -> None:
+    session.add(
+        AftersaleRecord(
+            id=new_id(),
+            subject_kind=SUBJECT,
+            subject_id=dispute.id,
+            order_id=order.id,
+            shop_id=order.shop_id,
+            event=event,
+            actor_role=actor.value,
+            actor_id=actor_id,
+            note=clip(note, 1000),
+            status_after=dispute.status,
+        )
+    )
+    record_event(session, order, event, actor, actor_id, clip(note, 500))
+
+
+def lock_order(session: Session, order_id: int) -> Order:
+    order = session.scalars(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return order
+
+
+def _escalation_grounds(
+    session: Session, order: Order, claim: Claim, now: datetime
+) -> tuple[list[int], str]:
+    """The lines an escalation may cover and what it escalates, or a refusal."""
+    policy = for_region(order.region)
+    if claim.return_id is not None:
+        ret = session.get(Return, claim.return_id)
+        if ret is None or ret.order_id != order.id:
+            raise NotFound("return not found")
+        if ret.status not in (*REJECTED_RETURNS, PENDING_RETURN):
+            raise DisputeRefused(
+                f"return {ret.id} is {ret.status}: only a rejected or unanswered request "
+                "can be escalated",
+                code="nothing_to_escalate",
+            )
+        window = protection.escalation(
+            as_utc(ret.created_at), ret.status in REJECTED_RETURNS, policy, now
+        )
+        lines = list(
+            session.scalars(select(ReturnLine.line_item_id).where(ReturnLine.return_id == ret.id))
+        )
+        what = f"return {ret.id} ({ret.status})"
+    else:
+        cancel = session.scalar(
+            select(Cancellation)
+            .where(Cancellation.order_id == order.id, Cancellation.status == PENDING_CANCEL)
+            .order_by(Cancellation.id.desc())
+        )
+        if cancel is None:
+            raise DisputeRefused(
+                "there is no rejected or unanswered request on this order to escalate "
+                "(name the return with return_id)",
+                code="nothing_to_escalate",
+            )
+        window = protection.escalation(as_utc(cancel.created_at), False, policy, now)
+        lines = [int(i) for i in cancel.line_item_ids]
+        what = f"cancellation request {cancel.id}"
+    if not window.open:
+        assert window.opens is not None
+        raise DisputeRefused(
+            f"the seller has until {window.opens.isoformat()} to answer {what}",
+            code=window.refused,
+            opens_at=window.opens.isoformat(),
+        )
+    return lines, what
+
+
+def _claim_window(
+    claim: Claim, delivered: dict[int, datetime | None], order: Order, now: datetime
+) -> None:
+    policy = for_region(order.region)
+    for line_id in claim.line_item_ids:
+        if claim.kind == "DAMAGE_CLAIM":
+            window = protection.damage_claim(delivered[line_id], policy, now)
+        else:
+            window = protection.buyer_protection(delivered[line_id], claim.reason, policy, now)
+        if window.open:
+            continue
+        extra = {}
+        if window.opens is not None:
+            extra["opens_at"] = window.opens.isoformat()
+        if window.closes is not None:
+            extra["closed_at"] = window.closes.isoformat()
+        message = {
+            "order_not_delivered": f"line {line_id} has not been delivered",
+            "damage_claim_window_closed": "damage claims close "
+            f"{policy.damage_claim_days} days after delivery",
+            "protection_window_closed": "buyer protection ends "
+            f"{policy.buyer_protection_days} days after delivery",
+            "not_received_claim_too_early": "carriers may report delivery before the parcel "
+            f"arrives: a not-received claim opens {policy.not_received_claim_after_hours} h "
+            "after the delivered event",
+        }[window.refused or ""]
+        raise DisputeRefused(message, code=window.refused, line_item_id=str(line_id), **extra)
+
+
+def open_dispute(session: Session, principal: Principal, order_id: int, claim: Claim) -> Dispute:
+    if principal.role is not Role.BUYER:
+        raise PermissionDenied("only the buyer of the order opens a dispute")
+    queries.get_order(session, principal, order_id)  # 404 unless the caller's order
+    order = lock_order(session, order_id)
+    now = utcnow()
+    if claim.kind == "BUYER_PROTECTION" and claim.reason not in protection.PROTECTION_REASONS:
+        raise InvalidInput(
+            f"buyer protection covers {', '.join(protection.PROTECTION_REASONS)}",
+            code="invalid_reason",
+        )
+    lines = {
+        line.id: line
+        for line in session.scalars(select(OrderLineItem).where(OrderLineItem.order_id == order.id))
+    }
+    wanted = list(dict.fromkeys(claim.line_item_ids))
+    what = ""
+    if claim.kind == "ESCALATION":
+        allowed, what = _escalation_grounds(session, order, claim, now)
+        if not set(wanted) <= set(allowed):
+            raise LineNotInOrder("an escalation covers only the lines of the request it escalates")
+        wanted = wanted or allowed
+    elif claim.return_id is not None:
+        raise InvalidInput("return_id is for escalations", code="invalid_claim")
+    if not wanted:
+        raise InvalidInput("name the line items the claim is about", code="invalid_claim")
+    unknown = [i for i in wanted if i not in lines]
+    if unknown:
+        raise LineNotInOrder(f"line {unknown[0]} is not in order {order.id}")
+    for line_id in wanted:
+        if refunds.line_cap(lines[line_id]) <= 0:
+            raise DisputeRefused(
+                f"line {line_id} is already refunded in full",
+                code="line_fully_refunded",
+                line_item_id=str(line_id),
+            )
+    if claim.kind != "ESCALATION":
+        _claim_window(
+            replace(claim, line_item_ids=wanted), delivered_times(session, order), order, now
+        )
+    busy = open_disputes_by_line(session, order.id)
+    taken = [i for i in wanted if i in busy]
+    if taken:
+        raise DisputeAlreadyOpen(
+            f"line {taken[0]} already has an open dispute",
+            dispute_id=str(busy[taken[0]]),
+            line_item_id=str(taken[0]),
+        )
+    dispute = Dispute(
+        id=new_id(),
+        order_id=order.id,
+        shop_id=order.shop_id,
+        buyer_id=order.buyer_id,
+        return_id=claim.return_id,
+        kind=claim.kind,
+        reason=claim.reason,
+        description=claim.description,
+        status=OPEN,
+        line_item_ids=[str(i) for i in sorted(wanted)],
+    )
+    session.add(dispute)
+    session.flush()
+    note = f"{claim.kind} ({claim.reason}) opened: dispute {dispute.id}"
+    _record(
+        session,
+        order,
+        dispute,
+        "DISPUTE_OPENED",
+        Actor.BUYER,
+        principal.user_id,
+        f"{note}{'; escalates ' + what if what else ''}",
+    )
+    return dispute
+
+
+# -- deciding -----------------------------------------------------------------------------
+
+
+def refund_plan(
+    session: Session, order: Order, line_ids: list[int], amount: int | None
+) -> tuple[dict[int, int], int]:
+    """SUPPORT_BUYER pays back what is left of the claimed lines (and the shipping fee when
+    that leaves nothing of the order unrefunded), or exactly ``amount`` spread over the
+    claimed lines in id order, each up to what it has left."""
+    lines = session.scalars(
+        select(OrderLineItem).where(OrderLineItem.id.in_(line_ids)).order_by(OrderLineItem.id)
+    ).all()
+    left = {line.id: refunds.line_cap(line) for line in lines}
+    if amount is None:
+        everything, shipping = refunds.full_refund_plan(session, order)
+        whole = everything == {k: v for k, v in left.items() if v > 0}
+        return {k: v for k, v in left.items() if v > 0}, shipping if whole else 0
+    if amount > sum(left.values()):
+        raise OverRefund(
+            f"{amount} is more than the claimed lines have left to refund ({sum(left.values())})",
+            refundable=sum(left.values()),
+        )
+    plan: dict[int, int] = {}
+    for line_id, cap in left.items():
+        share = min(cap, amount)
+        if share:
+            plan[line_id] = share
+        amount -= share
+    return plan, 0
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    dispute_id: int,
+    decision: str,
+    note: str,
+    amount: int | None,
+) -> int | None:
+    """The agent's decision. Returns the queued refund's transaction id, if any."""
+    principal.require(Permission.DISPUTES_DECIDE)
+    dispute = get_dispute(session, principal, dispute_id)
+    order = lock_order(session, dispute.order_id)
+    if (
+        dispute.kind == "DAMAGE_CLAIM"
+        and decision == "SUPPORT_BUYER"
+        and not evidence_count(session, dispute.id)
+    ):
+        raise EvidenceRequired("a damage claim needs photos or a video before it is upheld")
+    now = utcnow()
+    won = session.execute(
+        update(Dispute)
+        .where(Dispute.id == dispute.id, Dispute.status == OPEN)
+        .values(
+            status=decision,
+            agent_id=principal.user_id,
+            decision_note=note,
+            decided_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise DisputeDecided(f"dispute {dispute.id} was already decided")
+    session.refresh(dispute)
+    txn_id = None
+    if decision == "SUPPORT_BUYER":
+        per_line, shipping = refund_plan(
+            session, order, [int(i) for i in dispute.line_item_ids], amount
+        )
+        txn = refunds.refund(session, order, per_line, shipping, f"dispute {dispute.id}: {note}")
+        dispute.refund_amount = sum(per_line.values()) + shipping
+        txn_id = txn.id if txn is not None else None
+    else:
+        dispute.refund_amount = 0
+    money = f"; refund {dispute.refund_amount}" if decision == "SUPPORT_BUYER" else ""
+    _record(
+        session,
+        order,
+        dispute,
+        "DISPUTE_DECIDED",
+        Actor.OPERATOR,
+        principal.user_id,
+        f"dispute {dispute.id}: {decision}{money}: {note}",
+    )
+    if order.status == "DELIVERED" and order.refunded_amount == order.total_amount:
+        transition(
+            session,
+            order,
+            OrderStatus.COMPLETED,
+            Actor.OPERATOR,
+            principal.user_id,
+            f"refunded in full by dispute {dispute.id}",
+        )
+    session.flush()
+    return txn_id
+
+
+# -- evidence -----------------------------------------------------------------------------
+
+EVIDENCE = "DISPUTE_EVIDENCE"
+
+
+def evidence_count(session: Session, dispute_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(StoredFile)
+            .where(StoredFile.owner_kind == EVIDENCE, StoredFile.owner_id == dispute_id)
+        )
+        or 0
+    )
+
+
+def evidence_files(session: Session, dispute_id: int) -> list[StoredFile]:
+    stmt = select(StoredFile).where(
+        StoredFile.owner_kind == EVIDENCE, StoredFile.owner_id == dispute_id
+    )
+    return list(session.scalars(stmt.order_by(StoredFile.id)))

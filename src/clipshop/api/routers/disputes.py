@@ -1,0 +1,143 @@
+"""Disputes and buyer protection: buyers open them on their orders and add evidence, agents
+work the queue and decide, sellers read their shops'."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from clipshop.aftersales import dispute_actions, dispute_evidence, disputes
+from clipshop.aftersales.dispute_schemas import (
+    DisputeCreate,
+    DisputeDecide,
+    DisputeOut,
+    DisputePage,
+    EvidenceOut,
+    dispute_out,
+)
+from clipshop.aftersales.evidence import MAX_VIDEO_BYTES
+from clipshop.api.deps import DB, Caller, DatabaseDep, GatewayDep, OrderId, Paging, StandaloneCaller
+from clipshop.api.routers.fulfillment_files import MULTIPART_FILE, read_upload
+from clipshop.core.db import Database
+from clipshop.core.storage import FILE_EXTENSIONS, Storage
+from clipshop.identity.principal import Principal
+
+router = APIRouter(tags=["disputes"])
+DisputeId = Annotated[int, Path(gt=0, lt=2**63, description="Dispute id")]
+EVIDENCE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            **{t: {"schema": {"type": "string", "format": "binary"}} for t in FILE_EXTENSIONS},
+            "multipart/form-data": MULTIPART_FILE,
+        },
+    }
+}
+
+
+async def evidence_body(request: Request) -> bytes:
+    return await read_upload(request, MAX_VIDEO_BYTES)
+
+
+def _one(db: Database, caller: Principal, dispute_id: int) -> DisputeOut:
+    with db.unit_of_work(write=False) as session:
+        dispute = disputes.get_dispute(session, caller, dispute_id)
+        currency = dispute_actions.currencies(session, [dispute.order_id])[dispute.order_id]
+        return dispute_out(
+            dispute,
+            currency,
+            disputes.records(session, dispute.id),
+            disputes.evidence_files(session, dispute.id),
+        )
+
+
+@router.post(
+    "/orders/{order_id}/disputes",
+    response_model=DisputeOut,
+    status_code=201,
+    summary="Buyer escalates a request, claims damage or claims buyer protection",
+)
+def open_dispute(
+    order_id: OrderId, body: DisputeCreate, db: DatabaseDep, caller: StandaloneCaller
+) -> DisputeOut:
+    claim = disputes.Claim(
+        kind=body.kind,
+        reason=body.reason,
+        line_item_ids=list(body.line_item_ids),
+        description=body.description,
+        return_id=body.return_id,
+    )
+    dispute_id = dispute_actions.open_dispute(db, caller, order_id, claim)
+    return _one(db, caller, dispute_id)
+
+
+@router.get(
+    "/disputes",
+    response_model=DisputePage,
+    summary="The dispute queue, oldest first: staff all, a buyer its own, a seller its shops'",
+)
+def list_disputes(
+    session: DB,
+    caller: Caller,
+    page: Paging,
+    status: Annotated[
+        Literal["IN_PROGRESS", "SUPPORT_BUYER", "SUPPORT_SELLER", "CLOSED"] | None, Query()
+    ] = None,
+    kind: Annotated[
+        Literal["ESCALATION", "DAMAGE_CLAIM", "BUYER_PROTECTION"] | None, Query()
+    ] = None,
+    order_id: Annotated[int | None, Query(gt=0, lt=2**63)] = None,
+) -> DisputePage:
+    filters = dispute_actions.DisputeFilters(status=status, kind=kind, order_id=order_id)
+    result = dispute_actions.queue(session, caller, page, filters)
+    money = dispute_actions.currencies(session, [d.order_id for d in result.items])
+    return DisputePage(
+        items=[dispute_out(d, money[d.order_id]) for d in result.items],
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.get(
+    "/disputes/{dispute_id}",
+    response_model=DisputeOut,
+    summary="One dispute with its records and evidence",
+)
+def get_dispute(dispute_id: DisputeId, db: DatabaseDep, caller: StandaloneCaller) -> DisputeOut:
+    return _one(db, caller, dispute_id)
+
+
+@router.post(
+    "/disputes/{dispute_id}/evidence",
+    response_model=EvidenceOut,
+    status_code=201,
+    summary="Buyer adds a photo (JPEG/PNG/WebP, 5 MB) or video (MP4/MOV/WebM, 50 MB)",
+    openapi_extra=EVIDENCE_BODY,
+)
+def add_evidence(
+    dispute_id: DisputeId,
+    request: Request,
+    data: Annotated[bytes, Depends(evidence_body)],  # read before the transaction opens
+    session: DB,
+    caller: Caller,
+) -> EvidenceOut:
+    storage: Storage = request.app.state.storage
+    return EvidenceOut.of(dispute_evidence.add_evidence(session, storage, caller, dispute_id, data))
+
+
+@router.post(
+    "/disputes/{dispute_id}/decide",
+    response_model=DisputeOut,
+    summary="Agent decides SUPPORT_BUYER (refund within the caps) or SUPPORT_SELLER",
+)
+def decide_dispute(
+    dispute_id: DisputeId,
+    body: DisputeDecide,
+    db: DatabaseDep,
+    gateway: GatewayDep,
+    caller: StandaloneCaller,
+) -> DisputeOut:
+    dispute_actions.decide(
+        db, gateway, caller, dispute_id, body.decision, body.note, body.refund_amount
+    )
+    return _one(db, caller, dispute_id)
