@@ -64,7 +64,9 @@ def request_return(
     reason: str = "DAMAGED",
     lines: list[str] | None = None,
 ) -> dict[str, Any]:
-    response = post_return(client, buyer, order["id"], lines or line_ids(order), return_type, reason)
+    response = post_return(
+        client, buyer, order["id"], lines or line_ids(order), return_type, reason
+    )
     created: dict[str, Any] = ok(response, 201)
     return created
 
@@ -76,8 +78,14 @@ def act(client: TestClient, actor: Actor, return_id: str, path: str, **body: Any
     return response
 
 
+def decide_raw(
+    client: TestClient, seller: Actor, return_id: str, decision: str, **extra: Any
+) -> Response:
+    return act(client, seller, return_id, "approve", decision=decision, **extra)
+
+
 def decide(client: TestClient, seller: Actor, return_id: str, decision: str, **extra: Any) -> Any:
-    return ok(act(client, seller, return_id, "approve", decision=decision, **extra))
+    return ok(decide_raw(client, seller, return_id, decision, **extra))
 
 
 def get_return(client: TestClient, actor: Actor, return_id: str) -> dict[str, Any]:

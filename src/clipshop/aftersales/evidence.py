@@ -60,7 +60,8 @@ def add_evidence(
     content_type = check_evidence(data)
     if ret.status not in OPEN:
         raise errors.InvalidReturnStatus(
-            f"evidence is added while the request is open; it is {ret.status}", status=ret.status
+            f"evidence is added while the request is open; it is {ret.status}",
+            return_status=ret.status,
         )
     count = session.scalar(
         select(func.count())

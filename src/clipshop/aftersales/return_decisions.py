@@ -73,7 +73,7 @@ def _require_status(ret: Return, *allowed: ReturnStatus) -> None:
     if ret.status not in allowed:
         raise errors.InvalidReturnStatus(
             f"the return is {ret.status}; this needs " + " or ".join(allowed),
-            status=ret.status,
+            return_status=ret.status,
         )
 
 

@@ -58,7 +58,7 @@ def ship_return(
     _order, ret = lock_return(session, principal, return_id)
     if ret.status != ReturnStatus.AWAITING_BUYER_SHIP:
         raise InvalidReturnStatus(
-            f"the return is {ret.status}; it ships in AWAITING_BUYER_SHIP", status=ret.status
+            f"the return is {ret.status}; it ships in AWAITING_BUYER_SHIP", return_status=ret.status
         )
     if provider_code is None and tracking_number is None:
         provider_code, number = LABEL_PROVIDER, label_tracking_number(ret)
@@ -101,7 +101,7 @@ def return_label(session: Session, principal: Principal, return_id: int) -> byte
     if ret.status != ReturnStatus.AWAITING_BUYER_SHIP:
         raise InvalidReturnStatus(
             f"a return label is printed in AWAITING_BUYER_SHIP; the return is {ret.status}",
-            status=ret.status,
+            return_status=ret.status,
         )
     order = session.get_one(Order, ret.order_id)
     warehouse = _warehouse(session, ret.shop_id)
