@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
 from clipshop.models import AftersaleRecord, Dispute, StoredFile
@@ -117,3 +117,23 @@ def dispute_out(
         records=None if records is None else [RecordOut.model_validate(r) for r in records],
         evidence=None if evidence is None else [EvidenceOut.of(f) for f in evidence],
     )
+
+
+class ActionOut(BaseModel):
+    request_type: str
+    eligible: bool
+    deadline: datetime | None
+    ineligible_code: str | None
+    opens_at: datetime | None = None
+
+
+class LineEligibilityOut(BaseModel):
+    line_item_id: IdStr
+    sku_id: IdStr
+    actions: list[ActionOut]
+
+
+class EligibilityOut(BaseModel):
+    order_id: IdStr
+    status: str
+    line_item_eligibility: list[LineEligibilityOut]

@@ -7,13 +7,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from clipshop.aftersales import dispute_actions, dispute_evidence, disputes
+from clipshop.aftersales import dispute_actions, dispute_evidence, disputes, eligibility
 from clipshop.aftersales.dispute_schemas import (
+    ActionOut,
     DisputeCreate,
     DisputeDecide,
     DisputeOut,
     DisputePage,
+    EligibilityOut,
     EvidenceOut,
+    LineEligibilityOut,
     dispute_out,
 )
 from clipshop.aftersales.evidence import MAX_VIDEO_BYTES
@@ -22,6 +25,7 @@ from clipshop.api.routers.fulfillment_files import MULTIPART_FILE, read_upload
 from clipshop.core.db import Database
 from clipshop.core.storage import FILE_EXTENSIONS, Storage
 from clipshop.identity.principal import Principal
+from clipshop.orders import queries
 
 router = APIRouter(tags=["disputes"])
 DisputeId = Annotated[int, Path(gt=0, lt=2**63, description="Dispute id")]
@@ -141,3 +145,35 @@ def decide_dispute(
         db, gateway, caller, dispute_id, body.decision, body.note, body.refund_amount
     )
     return _one(db, caller, dispute_id)
+
+
+@router.get(
+    "/orders/{order_id}/aftersale-eligibility",
+    response_model=EligibilityOut,
+    summary="Per line: which after-sales actions the caller may take now, with deadlines",
+)
+def aftersale_eligibility(order_id: OrderId, session: DB, caller: Caller) -> EligibilityOut:
+    order, facts = eligibility.facts_of(session, caller, order_id)
+    verdicts = eligibility.evaluate(facts)
+    skus = {line.id: line.sku_id for line in queries.lines_of(session, [order.id])[order.id]}
+    return EligibilityOut(
+        order_id=order.id,
+        status=order.status,
+        line_item_eligibility=[
+            LineEligibilityOut(
+                line_item_id=line_id,
+                sku_id=skus[line_id],
+                actions=[
+                    ActionOut(
+                        request_type=v.action,
+                        eligible=v.eligible,
+                        deadline=v.deadline,
+                        ineligible_code=v.ineligible_code,
+                        opens_at=v.opens_at,
+                    )
+                    for v in line_verdicts
+                ],
+            )
+            for line_id, line_verdicts in verdicts.items()
+        ],
+    )
