@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from clipshop.aftersales import dispute_actions
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError
-from clipshop.models import Order
+from clipshop.core.ids import new_id
+from clipshop.models import Dispute, Order
 from clipshop.orders import refunds
 from clipshop.payments.refunds import execute_refunds
 from clipshop.payments.simulated import SimulatedGateway
@@ -102,4 +104,50 @@ def test_twenty_full_approvals_of_the_same_order(db: Database, world: World) -> 
     after = read_books(db, order_id)
     assert_balanced(after)
     assert after.order_refunded == after.total == after.payment_refunded
+    assert sum(after.gateway_refunds.values()) == after.total
+
+
+def a_dispute(db: Database, order_id: int) -> int:
+    """An open buyer-protection dispute over every line of the order (as the API opens it)."""
+    with db.unit_of_work() as session:
+        order = session.get_one(Order, order_id)
+        lines = refunds.full_refund_plan(session, order)[0]
+        dispute = Dispute(
+            id=new_id(),
+            order_id=order.id,
+            shop_id=order.shop_id,
+            buyer_id=order.buyer_id,
+            kind="BUYER_PROTECTION",
+            reason="NOT_RECEIVED",
+            status="IN_PROGRESS",
+            line_item_ids=[str(i) for i in lines],
+        )
+        session.add(dispute)
+        return dispute.id
+
+
+def test_twenty_agents_deciding_one_dispute_refund_once(db: Database, world: World) -> None:
+    order_id, gateway = paid_order(db, world, 2)
+    dispute_id = a_dispute(db, order_id)
+    agent = world.agent.principal
+
+    def job() -> str:
+        dispute_actions.decide(db, gateway, agent, dispute_id, "SUPPORT_BUYER", "race", None)
+        return "won"
+
+    # Half the threads decide the dispute, half refund the same lines directly: one decision
+    # is taken, and the money goes back once (a decision after the direct refund finds
+    # nothing left to pay; a direct refund after the decision is refused).
+    books = read_books(db, order_id)
+    direct = refund_job(db, gateway, order_id, dict(books.line_caps), books.shipping_fee)
+    results = race([job] * (THREADS // 2) + [direct] * (THREADS // 2))
+    decided = Counter(results[: THREADS // 2])
+    assert decided == {"won": 1, "dispute_already_decided": THREADS // 2 - 1}, decided
+    refunded = Counter(r if isinstance(r, str) else "won" for r in results[THREADS // 2 :])
+    assert set(refunded) <= {"won", "refund_exceeds_capture"}
+    assert refunded["won"] <= 1
+    after = read_books(db, order_id)
+    assert len(after.refunds) == 1
+    assert_balanced(after)
+    assert after.order_refunded == after.total
     assert sum(after.gateway_refunds.values()) == after.total
