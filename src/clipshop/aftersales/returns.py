@@ -68,7 +68,7 @@ def require_buyer(principal: Principal, what: str) -> None:
         raise PermissionDenied(f"only the order's buyer may {what}", code="buyers_only")
 
 
-def _scoped(principal: Principal) -> Select[tuple[Return]]:
+def _scoped(principal: Principal) -> Select[Return]:
     principal.require(Permission.ORDERS_READ)
     stmt = select(Return)
     if principal.role is Role.BUYER:
