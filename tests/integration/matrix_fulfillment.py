@@ -6,7 +6,8 @@ so that running what is due now ends their remorse windows; afterwards the platf
 where it was, and the matrix can put the world back exactly:
 
 - ``open_orders``: AWAITING_SHIPMENT, nothing packed, no edit (to change, edit or ship);
-- ``edited_orders`` with ``edits``: AWAITING_SHIPMENT, a PROPOSED edit adding one unit;
+- ``edited_orders`` with ``edits``: AWAITING_SHIPMENT, a PROPOSED edit adding one unit, and
+  the buyer's PENDING cancellation request (``cancellations``);
 - ``shipped_orders`` in ``packages``: shipped by seller with SIMEX (never collected: no
   carrier event yet, so the tracking number may still be corrected), each with one stored
   handover photo (``photos``).
@@ -17,7 +18,7 @@ the carrier webhook's signed raw batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from clipshop.core.clock import clock, utcnow
@@ -27,7 +28,7 @@ from clipshop.fulfillment import packages, photos
 from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.fulfillment.tracking import signature
 from clipshop.models import Order
-from clipshop.orders import edits
+from clipshop.orders import cancellations, edits
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.rules.jobs import run_due
 from tests.checkout_support import buy, save_card
@@ -51,6 +52,8 @@ class Fulfillment:
     photos: dict[str, int]
     webhook_secret: str
     event_time: datetime  # when the carrier's PICKED_UP scan happened
+    # the buyer's PENDING cancellation request of each edited order (orders.cancellations)
+    cancellations: dict[str, int] = field(default_factory=dict)
 
 
 def build_fulfillment(
@@ -94,6 +97,12 @@ def build_fulfillment(
             f.packages[scope], f.tracking_numbers[scope] = package.id, package.tracking_number
             photo = photos.add_handover_photo(session, storage, seller, package.id, JPEG)
             f.photos[scope] = photo.id
+    for scope in SCOPES:
+        with db.unit_of_work() as session:
+            request, _ = cancellations.request(
+                session, buyers[scope].principal, f.edited_orders[scope], "matrix", None
+            )
+            f.cancellations[scope] = request.id
     expected = {
         **{f.open_orders[s]: "AWAITING_SHIPMENT" for s in SCOPES},
         **{f.edited_orders[s]: "AWAITING_SHIPMENT" for s in SCOPES},

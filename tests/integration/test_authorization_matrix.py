@@ -148,6 +148,13 @@ POST   /api/v1/carriers/{carrier}/events [bad-signature]              401     40
 POST   /api/v1/sandbox/clock/advance                                  401     403     200     200     403     403     200
 GET    /api/v1/shops/{shop_id}/performance                            401     403     200/404 200/404 200     200     200
 POST   /api/v1/shops/{shop_id}/standing                               401     403     403/404 403/404 403     403     200
+POST   /api/v1/orders/{order_id}/cancellations                        401     201/404 403     403     403     403     403
+POST   /api/v1/cancellations/{cancel_id}/approve                      401     403     200/404 200/404 403     403     200
+POST   /api/v1/cancellations/{cancel_id}/reject                       401     403     200/404 200/404 403     403     200
+POST   /api/v1/orders/{order_id}/seller-cancel                        401     403     201/404 201/404 403     403     201
+POST   /api/v1/orders/{order_id}/operator-cancel                      401     403     403     403     201     201     201
+GET    /api/v1/cancellations                                          401     200     200     200     200     200     200
+GET    /api/v1/cancellations/{cancel_id}                              401     200/404 200/404 200/404 200     200     200
 """  # noqa: E501
 # [verified]: the body sets ``verified`` (admins only) instead of renaming.
 # [cross-shop]: the SKU and the warehouse belong to different shops ("own" = own SKU with the
@@ -172,6 +179,10 @@ POST   /api/v1/shops/{shop_id}/standing                               401     40
 # secret. A valid signature is accepted (202, the package is picked up) whoever else calls,
 # anonymous or not; [bad-signature] (signed with another key) is 401 invalid_signature for
 # every caller, admins too: a user token never stands in for the signature.
+# Cancellations (the fulfilment world: the open order, and the edited order's pending buyer
+# request): only the order's buyer requests (403 for every other role, another buyer's order
+# 404); the shop's members and admins decide and cancel as seller (aftersales:decide);
+# agents, supervisors and admins cancel as operator (disputes:decide), for any shop.
 
 RouteKey = tuple[str, str]  # (METHOD, path template)
 RowKey = tuple[str, str, str]  # (METHOD, path template, variant or "")
@@ -598,6 +609,11 @@ def _signed(secret: str | None) -> Builder:
     return headers
 
 
+def _cancellation(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
+    """The buyer's pending cancellation request of the scope's edited order."""
+    return {"cancel_id": world.ful.cancellations[scope]}
+
+
 REQUESTS: dict[RowKey, RequestSpec] = {
     ("POST", "/api/v1/users", ""): RequestSpec(
         body=_const({"email": "new.user@matrix.dev", "name": "New User", "role": "seller"})
@@ -731,6 +747,25 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     # Performance is read like the shop; only admins set the standing (shop:verify).
     ("POST", "/api/v1/shops/{shop_id}/standing", ""): RequestSpec(
         body=_const({"standing": "WARNING", "note": "matrix"})
+    ),
+    ("POST", "/api/v1/orders/{order_id}/cancellations", ""): RequestSpec(
+        body=_const({"reason": "matrix"}), fulfillment=True
+    ),
+    ("POST", "/api/v1/cancellations/{cancel_id}/approve", ""): RequestSpec(
+        body=_const({}), ids=_cancellation, fulfillment=True
+    ),
+    ("POST", "/api/v1/cancellations/{cancel_id}/reject", ""): RequestSpec(
+        body=_const({"reject_reason": "matrix"}), ids=_cancellation, fulfillment=True
+    ),
+    ("POST", "/api/v1/orders/{order_id}/seller-cancel", ""): RequestSpec(
+        body=_const({"reason_code": "PRICING_ERROR"}), fulfillment=True
+    ),
+    ("POST", "/api/v1/orders/{order_id}/operator-cancel", ""): RequestSpec(
+        body=_const({"reason": "matrix"}), fulfillment=True
+    ),
+    ("GET", "/api/v1/cancellations", ""): RequestSpec(fulfillment=True),
+    ("GET", "/api/v1/cancellations/{cancel_id}", ""): RequestSpec(
+        ids=_cancellation, fulfillment=True
     ),
 }
 
