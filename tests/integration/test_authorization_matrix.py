@@ -155,6 +155,9 @@ POST   /api/v1/orders/{order_id}/seller-cancel                        401     40
 POST   /api/v1/orders/{order_id}/operator-cancel                      401     403     403     403     201     201     201
 GET    /api/v1/cancellations                                          401     200     200     200     200     200     200
 GET    /api/v1/cancellations/{cancel_id}                              401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/orders/{order_id}/disputes                             401     422/404 403     403     403     403     403
+GET    /api/v1/disputes                                               401     200     200     200     200     200     200
+GET    /api/v1/orders/{order_id}/aftersale-eligibility                401     200/404 200/404 200/404 200     200     200
 """  # noqa: E501
 # [verified]: the body sets ``verified`` (admins only) instead of renaming.
 # [cross-shop]: the SKU and the warehouse belong to different shops ("own" = own SKU with the
@@ -767,6 +770,13 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ("GET", "/api/v1/cancellations/{cancel_id}", ""): RequestSpec(
         ids=_cancellation, fulfillment=True
     ),
+    # Disputes (the open order, not delivered): only its buyer may claim; with no lines named
+    # the claim is malformed (422), so nothing is written whoever calls.
+    ("POST", "/api/v1/orders/{order_id}/disputes", ""): RequestSpec(
+        body=_const({"kind": "BUYER_PROTECTION", "reason": "WRONG_ITEM"}), fulfillment=True
+    ),
+    ("GET", "/api/v1/disputes", ""): RequestSpec(fulfillment=True),
+    ("GET", "/api/v1/orders/{order_id}/aftersale-eligibility", ""): RequestSpec(fulfillment=True),
 }
 
 
