@@ -55,6 +55,7 @@ from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
 from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
 from tests.integration import matrix_fulfillment as mf
+from tests.integration import matrix_returns as mr
 from tests.integration.fulfillment_files_api import (
     JPEG,
     fclient_fixture,  # noqa: F401  (fixture "fclient": file storage in a temporary dir)
@@ -158,6 +159,20 @@ GET    /api/v1/cancellations/{cancel_id}                              401     20
 POST   /api/v1/orders/{order_id}/disputes                             401     422/404 403     403     403     403     403
 GET    /api/v1/disputes                                               401     200     200     200     200     200     200
 GET    /api/v1/orders/{order_id}/aftersale-eligibility                401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/orders/{order_id}/returns                              401     201/404 403     403     403     403     403
+POST   /api/v1/returns/calculate                                      401     200/404 403     403     403     403     403
+GET    /api/v1/returns                                                401     200     200     200     200     200     200
+GET    /api/v1/returns/{return_id}                                    401     200/404 200/404 200/404 200     200     200
+GET    /api/v1/returns/{return_id}/records                            401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/returns/{return_id}/approve                            401     403     200/404 200/404 403     403     200
+POST   /api/v1/returns/{return_id}/reject                             401     403     200/404 200/404 403     403     200
+POST   /api/v1/returns/{return_id}/partial-refund/accept              401     200/404 403     403     403     403     403
+POST   /api/v1/returns/{return_id}/partial-refund/decline             401     200/404 403     403     403     403     403
+POST   /api/v1/returns/{return_id}/ship                               401     200/404 403     403     403     403     403
+GET    /api/v1/returns/{return_id}/label                              401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/returns/{return_id}/cancel                             401     200/404 403     403     403     403     403
+POST   /api/v1/returns/{return_id}/evidence                           401     201/404 403     403     403     403     403
+GET    /api/v1/returns/{return_id}/evidence                           401     200/404 200/404 200/404 200     200     200
 """  # noqa: E501
 # [verified]: the body sets ``verified`` (admins only) instead of renaming.
 # [cross-shop]: the SKU and the warehouse belong to different shops ("own" = own SKU with the
@@ -264,6 +279,7 @@ class MatrixWorld:
     buyer_b: Actor | None = None  # the second buyer, with commerce or fulfilment
     commerce: Commerce | None = None  # built only for the routes that need it
     fulfillment: mf.Fulfillment | None = None  # likewise
+    returns: mr.Returns | None = None  # likewise
 
     def buyer(self, scope: str) -> Actor:
         """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
@@ -271,6 +287,11 @@ class MatrixWorld:
             return self.callers["buyer"]
         assert self.buyer_b is not None
         return self.buyer_b
+
+    @property
+    def rets(self) -> mr.Returns:
+        assert self.returns is not None, "the row needs returns=True in REQUESTS"
+        return self.returns
 
     @property
     def ful(self) -> mf.Fulfillment:
@@ -355,6 +376,7 @@ def build_world(
     with_commerce: bool = False,
     with_fulfillment: bool = False,
     files_dir: Path | None = None,
+    with_returns: bool = False,
 ) -> MatrixWorld:
     """The callers and two shops; commerce and fulfilment only when asked for (the
     fulfilment world stores its photos under ``files_dir``, the client's storage)."""
@@ -382,7 +404,7 @@ def build_world(
         shops.add_member(session, admin_p, world.shop_a.id, staff.id, "STAFF")
         for actor in [*callers.values(), seller_b]:
             world.spare_tokens[actor.id] = issue_token(session, actor.id, "spare").token.id
-    if with_commerce or with_fulfillment:
+    if with_commerce or with_fulfillment or with_returns:
         world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
     if with_commerce:
         world.commerce = build_commerce(db, world)
@@ -392,6 +414,9 @@ def build_world(
         shops_by_scope = {scope: world.shop(scope) for scope in SCOPES}
         storage = LocalFileStorage(files_dir)
         world.fulfillment = mf.build_fulfillment(db, storage, buyers, shops_by_scope)
+    if with_returns:
+        buyers = {scope: world.buyer(scope) for scope in SCOPES}
+        world.returns = mr.build_returns(db, buyers, {s: world.shop(s) for s in SCOPES})
     return world
 
 
@@ -462,6 +487,7 @@ class RequestSpec:
     idempotency_key: bool = False  # the route requires an Idempotency-Key header
     commerce: bool = False  # the row needs orders, payments, cards and a cart in the world
     fulfillment: bool = False  # the row needs orders to ship, edits, packages, photos
+    returns: bool = False  # the row needs delivered orders with return requests
 
 
 def _shop_ids(shop: ShopFixture) -> dict[str, int]:
@@ -615,6 +641,29 @@ def _signed(secret: str | None) -> Builder:
 def _cancellation(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
     """The buyer's pending cancellation request of the scope's edited order."""
     return {"cancel_id": world.ful.cancellations[scope]}
+
+
+# Returns (the world of ``matrix_returns``): each scope's delivered order and its requests.
+def _return_of(kind: str) -> Builder:
+    def ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
+        found: dict[str, int] = getattr(world.rets, kind)
+        return {"return_id": found[scope], "order_id": world.rets.orders[scope]}
+
+    return ids
+
+
+def _new_return(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    line = str(world.rets.free_lines[scope])
+    return {"return_type": "REFUND", "reason": "DAMAGED", "line_item_ids": [line]}
+
+
+def _calculate_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    return {
+        "order_id": str(world.rets.orders[scope]),
+        "line_item_ids": [str(world.rets.free_lines[scope])],
+        "request_type": "REFUND",
+        "reason": "DAMAGED",
+    }
 
 
 REQUESTS: dict[RowKey, RequestSpec] = {
@@ -777,6 +826,52 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ),
     ("GET", "/api/v1/disputes", ""): RequestSpec(fulfillment=True),
     ("GET", "/api/v1/orders/{order_id}/aftersale-eligibility", ""): RequestSpec(fulfillment=True),
+    # Returns: buyers ask, ship, answer offers and withdraw (403 buyers_only for everybody
+    # else); the shop's sellers and admins decide; whoever may read the order reads them.
+    ("POST", "/api/v1/orders/{order_id}/returns", ""): RequestSpec(
+        body=_new_return, ids=_return_of("pending"), forbidden_code="buyers_only", returns=True
+    ),
+    ("POST", "/api/v1/returns/calculate", ""): RequestSpec(
+        body=_calculate_body, forbidden_code="buyers_only", reads_only=True, returns=True
+    ),
+    ("GET", "/api/v1/returns", ""): RequestSpec(returns=True),
+    ("GET", "/api/v1/returns/{return_id}", ""): RequestSpec(
+        ids=_return_of("pending"), returns=True
+    ),
+    ("GET", "/api/v1/returns/{return_id}/records", ""): RequestSpec(
+        ids=_return_of("pending"), returns=True
+    ),
+    ("POST", "/api/v1/returns/{return_id}/approve", ""): RequestSpec(
+        body=_const({"decision": "APPROVE_REFUND"}), ids=_return_of("pending"), returns=True
+    ),
+    ("POST", "/api/v1/returns/{return_id}/reject", ""): RequestSpec(
+        body=_const({"reject_reason": "matrix"}), ids=_return_of("pending"), returns=True
+    ),
+    ("POST", "/api/v1/returns/{return_id}/partial-refund/accept", ""): RequestSpec(
+        body=_const({}), ids=_return_of("offered"), forbidden_code="buyers_only", returns=True
+    ),
+    ("POST", "/api/v1/returns/{return_id}/partial-refund/decline", ""): RequestSpec(
+        body=_const({}), ids=_return_of("offered"), forbidden_code="buyers_only", returns=True
+    ),
+    ("POST", "/api/v1/returns/{return_id}/ship", ""): RequestSpec(
+        body=_const({}), ids=_return_of("awaiting"), forbidden_code="buyers_only", returns=True
+    ),
+    ("GET", "/api/v1/returns/{return_id}/label", ""): RequestSpec(
+        ids=_return_of("awaiting"), returns=True
+    ),
+    ("POST", "/api/v1/returns/{return_id}/cancel", ""): RequestSpec(
+        body=_const({}), ids=_return_of("pending"), forbidden_code="buyers_only", returns=True
+    ),
+    ("POST", "/api/v1/returns/{return_id}/evidence", ""): RequestSpec(
+        body=_const(JPEG),
+        headers=_const({"Content-Type": "image/jpeg"}),
+        ids=_return_of("pending"),
+        forbidden_code="buyers_only",
+        returns=True,
+    ),
+    ("GET", "/api/v1/returns/{return_id}/evidence", ""): RequestSpec(
+        ids=_return_of("pending"), returns=True
+    ),
 }
 
 
@@ -902,7 +997,8 @@ def test_authorization_matrix(
     specs = [REQUESTS.get(row, RequestSpec()) for row in rows]
     commerce = any(spec.commerce for spec in specs)
     fulfillment = any(spec.fulfillment for spec in specs)
-    world = build_world(db, commerce, fulfillment, files_dir)
+    returns = any(spec.returns for spec in specs)
+    world = build_world(db, commerce, fulfillment, files_dir, returns)
     client = fclient  # its files live in files_dir, never in the working directory
     initial, initial_rows = snapshot(db), table_rows(db)
     state: Snapshot | None = initial  # the database now, when known
