@@ -54,29 +54,39 @@ def _deliver(db: Database, seller: Actor, order_id: int, number: str) -> list[in
         return sorted(session.scalars(stmt.order_by(OrderLineItem.id)))
 
 
-def build_returns(db: Database, buyers: dict[str, Actor], shops: dict[str, ShopFixture]) -> Returns:
+def delivered_orders(
+    db: Database, buyers: dict[str, Actor], shops: dict[str, ShopFixture], units: int
+) -> dict[str, tuple[int, list[int]]]:
+    """Per scope one order of ``units`` units, bought three hours ago, shipped and delivered
+    now: (order id, line ids)."""
     gateway = SimulatedGateway(db)
     bought: dict[str, int] = {}
     offset = clock.offset
     clock.set_offset(offset - BOUGHT_BEFORE)
     try:
-        for scope in SCOPES:
+        for scope in buyers:
             save_card(db, buyers[scope].principal)
-            (order,) = buy(db, gateway, buyers[scope].principal, {shops[scope].sku_id: 4})
+            (order,) = buy(db, gateway, buyers[scope].principal, {shops[scope].sku_id: units})
             bought[scope] = order.id
     finally:
         clock.set_offset(offset)
     run_due(db, gateway)  # the orders leave ON_HOLD
+    return {
+        scope: (order_id, _deliver(db, shops[scope].owner, order_id, sx(100 + n)))
+        for n, (scope, order_id) in enumerate(bought.items(), start=1)
+    }
+
+
+def build_returns(db: Database, buyers: dict[str, Actor], shops: dict[str, ShopFixture]) -> Returns:
     r = Returns()
-    for n, scope in enumerate(SCOPES, start=1):
+    for scope, (order_id, lines) in delivered_orders(db, buyers, shops, 4).items():
         buyer, seller = buyers[scope].principal, shops[scope].owner.principal
-        lines = _deliver(db, shops[scope].owner, bought[scope], sx(100 + n))
-        r.orders[scope], r.free_lines[scope] = bought[scope], lines[3]
+        r.orders[scope], r.free_lines[scope] = order_id, lines[3]
         with db.unit_of_work() as session:
             ask = [("REFUND", lines[0]), ("REFUND", lines[1]), ("RETURN_AND_REFUND", lines[2])]
             made = [
                 returns.create_return(session, buyer, order_id, kind, "DAMAGED", [line], "")
-                for order_id, (kind, line) in ((bought[scope], a) for a in ask)
+                for kind, line in ask
             ]
             r.pending[scope], r.offered[scope], r.awaiting[scope] = (x.id for x in made)
             return_decisions.approve(session, seller, made[1].id, "OFFER_PARTIAL_REFUND", 100)
