@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clipshop.core.db import Database
 from clipshop.models import StoredFile
 from tests.conftest import Actor, World, problem_code
-from tests.integration.checkout_api import API, get_order, minor, ok, stock
+from tests.integration.checkout_api import API, get_order, minor, ok, set_stock, stock
 from tests.integration.deadline_support import D, H, Week, move_to, refunds, timers_of
 from tests.integration.fulfillment_files_api import (
     JPEG,
@@ -224,3 +224,21 @@ def test_evidence_photos_and_videos_are_kept_and_wrong_or_large_files_refused(
     with db.unit_of_work(write=False) as session:
         kept = session.scalars(select(StoredFile.id).where(StoredFile.owner_id == int(rid)))
         assert sorted(map(str, kept)) == sorted([photo["id"], video["id"]])
+
+
+def test_a_replacement_out_of_stock_is_refused_then_refunded_when_the_seller_is_silent(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    order, at = delivered(client, world, week)
+    set_stock(client, world.shop_a, world.shop_a.sku_id, 0)
+    ret = request_return(client, world.buyer, order, "REPLACEMENT", "WRONG_ITEM")
+    before = return_rows(db)
+    refused = decide_raw(client, world.seller_a, ret["return_id"], "APPROVE_REPLACEMENT")
+    assert (refused.status_code, problem_code(refused)) == (409, "sold_out")
+    assert return_rows(db) == before
+    move_to(client, world, at + 48 * H)
+    done = get_return(client, world.buyer, ret["return_id"])
+    assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    assert done["replacement_order_id"] is None
+    assert refunds(db, order["id"]) == [(minor(order, "total_amount"), "SUCCEEDED")]
+    assert record_events(client, world.buyer, ret["return_id"])[1][0] == "AUTO_APPROVED"
