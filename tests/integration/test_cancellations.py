@@ -41,6 +41,7 @@ from tests.integration.checkout_api import (
     get_order,
     minor,
     ok,
+    parse_time,
     stock,
 )
 from tests.integration.deadline_support import (
@@ -374,6 +375,27 @@ def test_partial_request_for_unshipped_lines(
         (line_cost(second), "SUCCEEDED"),
         (line_cost(third), "SUCCEEDED"),
     ]
+
+
+def test_a_deadline_cancel_closes_the_pending_request(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    order = awaiting_shipment(client, world, week)
+    due = parse_time(order["shipping_due_time"])
+    move_to(client, world, due - H)
+    c = ok(ask(client, world.buyer, order["id"]), 201)
+    assert timers_of(db, c["cancel_id"]) == {"CANCEL_AUTO_APPROVE": due - H + RESPONSE}
+    move_to(client, world, due)  # SHIP_DUE: nothing shipped, the platform cancels
+    fresh = get_order(client, world.buyer, order["id"])
+    assert (fresh["status"], fresh["cancelled_by"]) == ("CANCELLED", "SYSTEM")
+    done = cancellation(client, world.buyer, c["cancel_id"])
+    assert (done["cancel_status"], done["reject_reason"]) == (
+        "CANCELLATION_REQUEST_CANCEL",
+        "the items were cancelled otherwise",
+    )
+    assert records(done)[-1] == ("REJECTED", "SYSTEM", "CANCELLATION_REQUEST_CANCEL")
+    assert timers_of(db, c["cancel_id"]) == {}
+    assert refunds(db, order["id"]) == [(minor(order, "total_amount"), "SUCCEEDED")]
 
 
 # -- seller and operator cancels ---------------------------------------------------------------

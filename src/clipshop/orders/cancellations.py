@@ -70,6 +70,7 @@ OPERATOR_CANCELLABLE = frozenset(
     | {S.IN_TRANSIT}
 )
 SHIPMENT_ARRANGED = "shipment arranged for the items"
+ITEMS_GONE = "the items were cancelled otherwise"
 
 
 class CancellationConflict(Conflict):
@@ -264,14 +265,15 @@ def _apply(
     return txn
 
 
-def _close_if_overtaken(session: Session, order: Order, actor_id: int | None) -> None:
-    """A pending request none of whose lines is left to cancel is over."""
+def close_overtaken(session: Session, order: Order) -> None:
+    """A pending request none of whose lines is left to cancel is over (the seller, an
+    operator or a deadline rule cancelled them)."""
     request = _pending(session, order.id)
     if request is None:
         return
     live = {line.id for line in _live(session, order.id) if line.package_id is None}
     if not {int(i) for i in request.line_item_ids} & live:
-        _end(session, order, request, "its items were cancelled otherwise", Actor.SYSTEM, None)
+        _end(session, order, request, ITEMS_GONE, Actor.SYSTEM, None)
 
 
 def _end(
@@ -368,7 +370,7 @@ def _cancel_now(
     _record(session, cancellation, "CANCELLED", actor, actor_id, reason)
     what = f"cancellation {cancellation.id}, {len(lines)} item(s): {reason}"
     record_event(session, order, "CANCELLATION_COMPLETED", actor, actor_id, what)
-    _close_if_overtaken(session, order, actor_id)
+    close_overtaken(session, order)
     return cancellation, txn
 
 
@@ -408,7 +410,8 @@ def approve_request(
     wanted = {int(i) for i in request.line_item_ids}
     lines = [line for line in _live(session, order.id) if line.id in wanted]
     if not lines or any(line.package_id is not None for line in lines):
-        _end(session, order, request, SHIPMENT_ARRANGED, Actor.SYSTEM, None)
+        why = SHIPMENT_ARRANGED if lines else ITEMS_GONE
+        _end(session, order, request, why, Actor.SYSTEM, None)
         return None
     event = "APPROVED" if actor is not Actor.SYSTEM else "AUTO_APPROVED"
     reason = (

@@ -92,6 +92,7 @@ def _cancel_lines(
     outcome = Outcome(applied=True)
     outcome.refund(lifecycle.cancel_lines(session, order, lines, Actor.SYSTEM, None, reason))
     progress.sync_order(session, order, reason)
+    cancellations.close_overtaken(session, order)  # a buyer's request for them is over
     return outcome
 
 
