@@ -12,6 +12,11 @@ where it was, and the matrix can put the world back exactly:
   carrier event yet, so the tracking number may still be corrected), each with one stored
   handover photo (``photos``).
 
+With ``with_disputes`` (only for the rows that need it) also, per scope, a DELIVERED order of
+two units (``delivered_orders``: shipped by seller, then the carrier's PICKED_UP and
+DELIVERED scans) whose first line is under the buyer's open BUYER_PROTECTION claim
+(WRONG_ITEM, ``disputes``); its second line (``free_lines``) is free for a new claim.
+
 Also the request bodies the matrix sends that are not JSON: the CSV of tracking numbers and
 the carrier webhook's signed raw batch.
 """
@@ -21,13 +26,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
+from clipshop.aftersales import disputes
 from clipshop.core.clock import clock, utcnow
 from clipshop.core.db import Database
 from clipshop.core.storage import Storage
-from clipshop.fulfillment import packages, photos
+from clipshop.fulfillment import packages, photos, tracking
 from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.fulfillment.tracking import signature
-from clipshop.models import Order
+from clipshop.models import Order, OrderLineItem
 from clipshop.orders import cancellations, edits
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.rules.jobs import run_due
@@ -54,13 +62,22 @@ class Fulfillment:
     event_time: datetime  # when the carrier's PICKED_UP scan happened
     # the buyer's PENDING cancellation request of each edited order (orders.cancellations)
     cancellations: dict[str, int] = field(default_factory=dict)
+    # with_disputes: the DELIVERED orders, their lines left unclaimed, their open disputes
+    delivered_orders: dict[str, int] = field(default_factory=dict)
+    free_lines: dict[str, int] = field(default_factory=dict)
+    disputes: dict[str, int] = field(default_factory=dict)
 
 
 def build_fulfillment(
-    db: Database, storage: Storage, buyers: dict[str, Actor], shops: dict[str, ShopFixture]
+    db: Database,
+    storage: Storage,
+    buyers: dict[str, Actor],
+    shops: dict[str, ShopFixture],
+    with_disputes: bool = False,
 ) -> Fulfillment:
     gateway = SimulatedGateway(db)
     placed: dict[str, list[int]] = {}
+    two_units: dict[str, int] = {}  # with_disputes: the orders to deliver
     offset = clock.offset
     clock.set_offset(offset - PLACED_BEFORE)  # bought earlier: the remorse windows are over
     try:
@@ -71,6 +88,9 @@ def build_fulfillment(
                 for _ in range(3)
                 for order in buy(db, gateway, buyers[scope].principal, {shops[scope].sku_id: 1})
             ]
+            if with_disputes:
+                (order,) = buy(db, gateway, buyers[scope].principal, {shops[scope].sku_id: 2})
+                two_units[scope] = order.id
     finally:
         clock.set_offset(offset)
     run_due(db, gateway)  # what is due now: the orders leave ON_HOLD
@@ -103,15 +123,42 @@ def build_fulfillment(
                 session, buyers[scope].principal, f.edited_orders[scope], "matrix", None
             )
             f.cancellations[scope] = request.id
+    for n, (scope, order_id) in enumerate(two_units.items(), start=1):
+        claimed, f.free_lines[scope] = _deliver(db, shops[scope].owner, order_id, sx(20 + n))
+        f.delivered_orders[scope] = order_id
+        claim = disputes.Claim("BUYER_PROTECTION", "WRONG_ITEM", [claimed], "matrix")
+        with db.unit_of_work() as session:
+            opened = disputes.open_dispute(session, buyers[scope].principal, order_id, claim)
+            f.disputes[scope] = opened.id
     expected = {
         **{f.open_orders[s]: "AWAITING_SHIPMENT" for s in SCOPES},
         **{f.edited_orders[s]: "AWAITING_SHIPMENT" for s in SCOPES},
         **{f.shipped_orders[s]: "AWAITING_COLLECTION" for s in SCOPES},
+        **{f.delivered_orders[s]: "DELIVERED" for s in f.delivered_orders},
     }
     with db.unit_of_work(write=False) as session:
         found = {i: session.get_one(Order, i).status for i in expected}
     assert found == expected, found
     return f
+
+
+def _deliver(db: Database, seller: Actor, order_id: int, number: str) -> list[int]:
+    """Ship the order by seller, then the carrier scans it picked up and delivered (now);
+    returns its line ids."""
+    with db.unit_of_work() as session:
+        request = packages.ShipRequest(
+            [order_id], None, "SELLER", CARRIER, number, sim_scenario="never_collected"
+        )
+        packages.create_package(session, seller.principal, SimulatedCarrier(), request)
+    now = utcnow()
+    with db.unit_of_work() as session:
+        scans = [
+            tracking.CarrierEvent(f"{number}-{kind}", number, kind, now)
+            for kind in ("PICKED_UP", "DELIVERED")
+        ]
+        tracking.apply_events(session, CARRIER, scans)
+        lines = select(OrderLineItem.id).where(OrderLineItem.order_id == order_id)
+        return sorted(session.scalars(lines.order_by(OrderLineItem.id)))
 
 
 def tracking_csv(order_id: int, tracking_number: str) -> bytes:

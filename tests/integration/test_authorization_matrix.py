@@ -19,7 +19,8 @@ For checkout, payment and order routes the world also has a second buyer ("buyer
 is the buyer's order in shop A (and the buyer's payment, saved card, cart SKU of shop A),
 "foreign" is buyer B's order in shop B (buyer B's payment and card, shop B's SKU).
 Fulfilment and order-change routes use the same two buyers and shops, with orders awaiting
-shipment, a pending edit, a shipped package and its stored photo (``matrix_fulfillment``).
+shipment, a pending edit, a shipped package and its stored photo (``matrix_fulfillment``);
+dispute routes add a delivered order per buyer with an open dispute on one of its lines.
 
 Every request is valid (body, path ids that exist), so only authorization decides. Besides
 the status, each case checks the problem code of a refusal, that a refusal or a read left the
@@ -156,8 +157,11 @@ POST   /api/v1/orders/{order_id}/seller-cancel                        401     40
 POST   /api/v1/orders/{order_id}/operator-cancel                      401     403     403     403     201     201     201
 GET    /api/v1/cancellations                                          401     200     200     200     200     200     200
 GET    /api/v1/cancellations/{cancel_id}                              401     200/404 200/404 200/404 200     200     200
-POST   /api/v1/orders/{order_id}/disputes                             401     422/404 403     403     403     403     403
+POST   /api/v1/orders/{order_id}/disputes                             401     201/404 403     403     403     403     403
 GET    /api/v1/disputes                                               401     200     200     200     200     200     200
+GET    /api/v1/disputes/{dispute_id}                                  401     200/404 200/404 200/404 200     200     200
+POST   /api/v1/disputes/{dispute_id}/evidence                         401     201/404 403/404 403/404 403     403     403
+POST   /api/v1/disputes/{dispute_id}/decide                           401     403     403     403     200     200     200
 GET    /api/v1/orders/{order_id}/aftersale-eligibility                401     200/404 200/404 200/404 200     200     200
 POST   /api/v1/orders/{order_id}/returns                              401     201/404 403     403     403     403     403
 POST   /api/v1/returns/calculate                                      401     200/404 403     403     403     403     403
@@ -201,6 +205,10 @@ GET    /api/v1/returns/{return_id}/evidence                           401     20
 # request): only the order's buyer requests (403 for every other role, another buyer's order
 # 404); the shop's members and admins decide and cancel as seller (aftersales:decide);
 # agents, supervisors and admins cancel as operator (disputes:decide), for any shop.
+# Disputes (the delivered order, its open claim): only the order's buyer claims (403 for every
+# other role) and adds evidence (403 for whoever else may read the dispute: the shop's
+# members, agents, supervisors, admins); a dispute is read like its order; agents,
+# supervisors and admins decide (disputes:decide, any shop), buyers and sellers get 403.
 
 RouteKey = tuple[str, str]  # (METHOD, path template)
 RowKey = tuple[str, str, str]  # (METHOD, path template, variant or "")
@@ -377,6 +385,7 @@ def build_world(
     with_fulfillment: bool = False,
     files_dir: Path | None = None,
     with_returns: bool = False,
+    with_disputes: bool = False,
 ) -> MatrixWorld:
     """The callers and two shops; commerce and fulfilment only when asked for (the
     fulfilment world stores its photos under ``files_dir``, the client's storage)."""
@@ -413,7 +422,7 @@ def build_world(
         buyers = {scope: world.buyer(scope) for scope in SCOPES}
         shops_by_scope = {scope: world.shop(scope) for scope in SCOPES}
         storage = LocalFileStorage(files_dir)
-        world.fulfillment = mf.build_fulfillment(db, storage, buyers, shops_by_scope)
+        world.fulfillment = mf.build_fulfillment(db, storage, buyers, shops_by_scope, with_disputes)
     if with_returns:
         buyers = {scope: world.buyer(scope) for scope in SCOPES}
         world.returns = mr.build_returns(db, buyers, {s: world.shop(s) for s in SCOPES})
@@ -488,6 +497,7 @@ class RequestSpec:
     commerce: bool = False  # the row needs orders, payments, cards and a cart in the world
     fulfillment: bool = False  # the row needs orders to ship, edits, packages, photos
     returns: bool = False  # the row needs delivered orders with return requests
+    disputes: bool = False  # the fulfilment world also holds delivered orders with disputes
 
 
 def _shop_ids(shop: ShopFixture) -> dict[str, int]:
@@ -515,6 +525,8 @@ def default_ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int | 
         ids["package_id"] = f.packages[scope]
         ids["file_id"] = f.photos[scope]
         ids["carrier"] = mf.CARRIER
+        if f.disputes:
+            ids["dispute_id"] = f.disputes[scope]
     return ids
 
 
@@ -641,6 +653,17 @@ def _signed(secret: str | None) -> Builder:
 def _cancellation(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
     """The buyer's pending cancellation request of the scope's edited order."""
     return {"cancel_id": world.ful.cancellations[scope]}
+
+
+def _delivered(world: MatrixWorld, caller: str, scope: str) -> dict[str, int]:
+    """The scope's delivered order (its open dispute is the default ``dispute_id``)."""
+    return {"order_id": world.ful.delivered_orders[scope]}
+
+
+def _new_claim(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    """A buyer-protection claim on the delivered order's line no dispute holds yet."""
+    line = str(world.ful.free_lines[scope])
+    return {"kind": "BUYER_PROTECTION", "reason": "WRONG_ITEM", "line_item_ids": [line]}
 
 
 # Returns (the world of ``matrix_returns``): each scope's delivered order and its requests.
@@ -819,12 +842,23 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ("GET", "/api/v1/cancellations/{cancel_id}", ""): RequestSpec(
         ids=_cancellation, fulfillment=True
     ),
-    # Disputes (the open order, not delivered): only its buyer may claim; with no lines named
-    # the claim is malformed (422), so nothing is written whoever calls.
+    # Disputes: a claim on the delivered order's free line; the open dispute on its other line.
     ("POST", "/api/v1/orders/{order_id}/disputes", ""): RequestSpec(
-        body=_const({"kind": "BUYER_PROTECTION", "reason": "WRONG_ITEM"}), fulfillment=True
+        body=_new_claim, ids=_delivered, fulfillment=True, disputes=True
     ),
     ("GET", "/api/v1/disputes", ""): RequestSpec(fulfillment=True),
+    ("GET", "/api/v1/disputes/{dispute_id}", ""): RequestSpec(fulfillment=True, disputes=True),
+    ("POST", "/api/v1/disputes/{dispute_id}/evidence", ""): RequestSpec(
+        body=_const(JPEG),
+        headers=_const({"Content-Type": "image/jpeg"}),
+        fulfillment=True,
+        disputes=True,
+    ),
+    ("POST", "/api/v1/disputes/{dispute_id}/decide", ""): RequestSpec(
+        body=_const({"decision": "SUPPORT_SELLER", "note": "matrix"}),
+        fulfillment=True,
+        disputes=True,
+    ),
     ("GET", "/api/v1/orders/{order_id}/aftersale-eligibility", ""): RequestSpec(fulfillment=True),
     # Returns: buyers ask, ship, answer offers and withdraw (403 buyers_only for everybody
     # else); the shop's sellers and admins decide; whoever may read the order reads them.
@@ -998,7 +1032,8 @@ def test_authorization_matrix(
     commerce = any(spec.commerce for spec in specs)
     fulfillment = any(spec.fulfillment for spec in specs)
     returns = any(spec.returns for spec in specs)
-    world = build_world(db, commerce, fulfillment, files_dir, returns)
+    disputes = any(spec.disputes for spec in specs)
+    world = build_world(db, commerce, fulfillment, files_dir, returns, disputes)
     client = fclient  # its files live in files_dir, never in the working directory
     initial, initial_rows = snapshot(db), table_rows(db)
     state: Snapshot | None = initial  # the database now, when known
