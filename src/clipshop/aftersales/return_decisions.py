@@ -98,7 +98,8 @@ def pay_refund(
     ``amount`` over its lines), record it, COMPLETE it; the order COMPLETES when nothing is
     left to refund on it."""
     plan = _plan(session, order, ret)
-    per_line = plan.per_line if amount is None else split(amount, plan)
+    # An accepted offer never exceeds what is left (something may have refunded meanwhile).
+    per_line = plan.per_line if amount is None else split(min(amount, plan.lines_total), plan)
     shipping = plan.shipping if amount is None else 0
     txn = refund(session, order, per_line, shipping, f"return {ret.id} ({ret.reason})")
     for line in lines_of(session, [ret.id])[ret.id]:
