@@ -35,12 +35,17 @@ class TimerKind(StrEnum):
     CANCEL_AUTO_APPROVE = "CANCEL_AUTO_APPROVE"  # cancellation: the seller did not answer
 
 
-ORDER_KINDS = frozenset(TimerKind) - {
-    TimerKind.PACKAGE_LOST,
-    TimerKind.FAILED_DELIVERY,
-    TimerKind.SHOP_REVIEW,
-    TimerKind.CANCEL_AUTO_APPROVE,
-}
+# The kinds whose subject is an order: all disarmed when the order completes or is cancelled.
+ORDER_KINDS = frozenset(
+    {
+        TimerKind.UNPAID_CANCEL,
+        TimerKind.RELEASE_HOLD,
+        TimerKind.LATE_DISPATCH,
+        TimerKind.SHIP_DUE,
+        TimerKind.COLLECTION_DUE,
+        TimerKind.AUTO_COMPLETE,
+    }
+)
 
 
 def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
