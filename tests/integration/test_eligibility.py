@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
 from tests.conftest import Actor, World, make_actor
-from tests.fulfillment_support import paid_orders
+from tests.fulfillment_support import paid_orders, ship, tracking_number
 from tests.integration.checkout_api import API, ok, parse_time
 from tests.integration.deadline_support import D, H, Week, awaiting_shipment, move_to
 from tests.integration.dispute_support import a_cancellation_request, a_return, claim, delivered
@@ -118,3 +118,44 @@ def test_only_those_who_see_the_order_read_its_eligibility(
     for actor in (other, world.seller_b):
         assert client.get(url, headers=actor.headers).status_code == 404
     assert client.get(url).status_code == 401
+
+
+def test_partly_shipped_order_agrees_with_the_cancellation_routes(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    """What eligibility offers on a PARTIALLY_SHIPPING order is what the cancellation
+    routes then accept: the unshipped line may be requested, the shipped one not."""
+    order = awaiting_shipment(client, world, week, units=2)
+    shipped, unshipped = (line["id"] for line in order["line_items"])
+    ship(
+        client,
+        world.seller_a,
+        [order["id"]],
+        tracking_number("SX", "3000000001"),
+        line_item_ids=[shipped],
+    )
+    table = eligibility(client, world.buyer, order["id"])
+    due = parse_time(order["shipping_due_time"])
+    assert table[unshipped]["REQUEST_CANCELLATION"] == (True, due, None)
+    assert table[shipped]["REQUEST_CANCELLATION"] == (False, None, "already_shipped")
+    seller = eligibility(client, world.seller_a, order["id"])
+    assert seller[unshipped]["CANCEL"] == (True, due, None)
+    assert seller[shipped]["CANCEL"] == (False, None, "already_shipped")
+    refused = client.post(
+        f"{API}/orders/{order['id']}/cancellations",
+        json={"reason": "changed my mind", "line_item_ids": [shipped]},
+        headers=world.buyer.headers,
+    )
+    assert refused.status_code == 409, refused.text
+    accepted = client.post(
+        f"{API}/orders/{order['id']}/cancellations",
+        json={"reason": "changed my mind", "line_item_ids": [unshipped]},
+        headers=world.buyer.headers,
+    )
+    assert accepted.status_code == 201, accepted.text
+    table = eligibility(client, world.buyer, order["id"])
+    assert table[unshipped]["REQUEST_CANCELLATION"] == (
+        False,
+        None,
+        "cancellation_request_pending",
+    )

@@ -8,8 +8,8 @@ delivery, refunds, open requests and disputes, the region policy, the caller's r
 | action | who | eligible when | deadline | not eligible codes |
 |---|---|---|---|---|
 | CANCEL | buyer | UNPAID / ON_HOLD | cancel_order_sla_time / hold_until | invalid_order_status |
-| CANCEL | seller, staff | ON_HOLD / AWAITING_SHIPMENT, line not shipped | shipping_due_time | invalid_order_status, already_shipped |
-| REQUEST_CANCELLATION | buyer | AWAITING_SHIPMENT, line not shipped, none pending | shipping_due_time | invalid_order_status, already_shipped, cancellation_request_pending |
+| CANCEL | seller, staff | ON_HOLD / AWAITING_SHIPMENT / PARTIALLY_SHIPPING, line not shipped | shipping_due_time | invalid_order_status, already_shipped |
+| REQUEST_CANCELLATION | buyer | AWAITING_SHIPMENT / PARTIALLY_SHIPPING, line not shipped, none pending | shipping_due_time | invalid_order_status, already_shipped, cancellation_request_pending |
 | REFUND, RETURN_AND_REFUND, REPLACEMENT | buyer | line delivered, within return_window_days, not COMPLETED | delivery + return_window_days | order_not_delivered, return_window_closed, return_already_open |
 | DAMAGE_CLAIM | buyer | within damage_claim_days of delivery | delivery + damage_claim_days | order_not_delivered, damage_claim_window_closed, dispute_already_open |
 | BUYER_PROTECTION | buyer | within buyer_protection_days of delivery (even COMPLETED); ``opens_at`` is when NOT_RECEIVED opens | delivery + buyer_protection_days | order_not_delivered, protection_window_closed, dispute_already_open |
@@ -32,7 +32,7 @@ from clipshop.aftersales import disputes, protection
 from clipshop.core.clock import as_utc, utcnow
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import Cancellation, Order, OrderLineItem, Return, ReturnLine
-from clipshop.orders import queries, refunds
+from clipshop.orders import cancellations, queries, refunds
 from clipshop.rules.policies import RegionPolicy, for_region
 
 ACTIONS = (
@@ -96,7 +96,7 @@ def _cancel(facts: Facts, line: LineFacts) -> Verdict:
         if deadline is None:
             return _no("CANCEL", "invalid_order_status")
         return Verdict("CANCEL", True, facts.deadlines.get(deadline))
-    if facts.status not in ("ON_HOLD", "AWAITING_SHIPMENT"):
+    if facts.status not in cancellations.SELLER_CANCELLABLE:
         return _no("CANCEL", "invalid_order_status")
     if line.shipped:
         return _no("CANCEL", "already_shipped")
@@ -105,7 +105,7 @@ def _cancel(facts: Facts, line: LineFacts) -> Verdict:
 
 def _request_cancellation(facts: Facts, line: LineFacts) -> Verdict:
     action = "REQUEST_CANCELLATION"
-    if facts.status != "AWAITING_SHIPMENT":
+    if facts.status not in cancellations.NEEDS_SELLER:
         return _no(action, "invalid_order_status")
     if line.shipped:
         return _no(action, "already_shipped")
