@@ -81,12 +81,7 @@ class Claim:
 
 def scoped(principal: Principal) -> Select[Dispute]:
     """Disputes the caller may see: staff all, a buyer its own, a seller its shops'."""
-    principal.require(Permission.ORDERS_READ)
-    stmt = select(Dispute)
-    if principal.role is Role.BUYER:
-        return stmt.where(Dispute.buyer_id == principal.user_id)
-    visible = principal.visible_shop_ids()
-    return stmt if visible is None else stmt.where(Dispute.shop_id.in_(visible))
+    return queries.visible_to(principal, Dispute)
 
 
 def get_dispute(session: Session, principal: Principal, dispute_id: int) -> Dispute:

@@ -22,7 +22,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound, PermissionDenied
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
-from clipshop.identity.principal import Permission, Principal, Role
+from clipshop.identity.principal import Principal, Role
 from clipshop.models import AftersaleRecord, Order, OrderLineItem, Return, ReturnLine
 from clipshop.orders import queries
 from clipshop.orders.refunds import line_cap
@@ -69,12 +69,7 @@ def require_buyer(principal: Principal, what: str) -> None:
 
 
 def _scoped(principal: Principal) -> Select[Return]:
-    principal.require(Permission.ORDERS_READ)
-    stmt = select(Return)
-    if principal.role is Role.BUYER:
-        return stmt.where(Return.buyer_id == principal.user_id)
-    visible = principal.visible_shop_ids()
-    return stmt if visible is None else stmt.where(Return.shop_id.in_(visible))
+    return queries.visible_to(principal, Return)
 
 
 def get_return(session: Session, principal: Principal, return_id: int) -> Return:

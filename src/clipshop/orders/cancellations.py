@@ -34,7 +34,7 @@ from clipshop.core.errors import Conflict, InvalidInput, NotFound
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.fulfillment import progress
-from clipshop.identity.principal import Permission, Principal, Role
+from clipshop.identity.principal import Permission, Principal
 from clipshop.models import (
     AftersaleRecord,
     Cancellation,
@@ -43,7 +43,7 @@ from clipshop.models import (
     PaymentTransaction,
     StockLevel,
 )
-from clipshop.orders import changes, lifecycle, refunds
+from clipshop.orders import changes, lifecycle, queries, refunds
 from clipshop.orders.cancel_reasons import SELLER_REASONS
 from clipshop.orders.cancellation_schemas import CancellationOut, cancellation_out
 from clipshop.orders.states import Actor, OrderStatus
@@ -91,12 +91,7 @@ class Filters:
 
 
 def _scoped(principal: Principal) -> Select[Cancellation]:
-    principal.require(Permission.ORDERS_READ)
-    stmt = select(Cancellation)
-    if principal.role is Role.BUYER:
-        return stmt.where(Cancellation.buyer_id == principal.user_id)
-    visible = principal.visible_shop_ids()
-    return stmt if visible is None else stmt.where(Cancellation.shop_id.in_(visible))
+    return queries.visible_to(principal, Cancellation)
 
 
 def list_cancellations(

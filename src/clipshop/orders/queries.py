@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from clipshop.core.errors import NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.principal import Permission, Principal, Role
-from clipshop.models import Order, OrderEvent, OrderLineItem
+from clipshop.models import Cancellation, Dispute, Order, OrderEvent, OrderLineItem, Return
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,23 @@ class OrderFilters:
     updated_lt: datetime | None = None
 
 
-def _scoped(principal: Principal) -> Select[Order]:
+# The tables of a buyer's order with a shop: the order and the requests about it.
+M = TypeVar("M", Order, Cancellation, Return, Dispute)
+
+
+def visible_to(principal: Principal, model: type[M]) -> Select[M]:
+    """The rows of ``model`` (an order, or a request about one) the caller may read: a buyer
+    its own, a seller its shops', platform staff all. Everything else is "not found"."""
     principal.require(Permission.ORDERS_READ)
-    stmt = select(Order)
+    stmt = select(model)
     if principal.role is Role.BUYER:
-        return stmt.where(Order.buyer_id == principal.user_id)
+        return stmt.where(model.buyer_id == principal.user_id)
     visible = principal.visible_shop_ids()
-    return stmt if visible is None else stmt.where(Order.shop_id.in_(visible))
+    return stmt if visible is None else stmt.where(model.shop_id.in_(visible))
+
+
+def _scoped(principal: Principal) -> Select[Order]:
+    return visible_to(principal, Order)
 
 
 def list_orders(
