@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import sqlite3
 import statistics
 import sys
@@ -38,6 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any, Protocol
 
 import psycopg
@@ -416,7 +418,10 @@ def sweep_round(target: Target, batch: int) -> Round:
     left = target.counts()[2]
     if report.taken != due or report.applied["RELEASE_HOLD"] != due or left != 0:
         raise SystemExit(f"the sweep did not settle every due timer: {report} ({left} left)")
-    log(f"{target.dialect.name}: swept {due:,} in {seconds:.1f} s (load {load:.1f})")
+    log(
+        f"{target.dialect.name}: swept {due:,} in {seconds:.1f} s (load {load:.1f}, sweeper "
+        f"CPU {cpu:.1f} s, {statements[0] / due:.1f} statements per timer)"
+    )
     return Round(seconds, cpu, statements[0], load, report)
 
 
@@ -498,6 +503,10 @@ def machine(versions: list[str]) -> list[str]:
     ]
 
 
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -514,6 +523,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _terminated)  # clean up (drop the database) when stopped
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     sizes: list[Size] = []
