@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from clipshop.api.idempotency import PRINCIPAL_STATE
 from clipshop.core.db import Database
 from clipshop.core.errors import Unauthenticated
 from clipshop.core.pagination import MAX_LIMIT, PageRequest, page_request
@@ -31,7 +32,16 @@ def db_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session, scope="function")]
 
 
+def _stashed(request: Request) -> Principal | None:
+    """The caller the idempotency middleware already resolved for this request, if any."""
+    found: Principal | None = request.scope.get("state", {}).get(PRINCIPAL_STATE)
+    return found
+
+
 def _principal(request: Request, session: Session) -> Principal:
+    stashed = _stashed(request)
+    if stashed is not None:
+        return stashed
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -54,6 +64,9 @@ def current_principal(request: Request, session: DB) -> Principal:
 def current_principal_standalone(request: Request) -> Principal:
     """The caller, read in a short read-only transaction: for routes that run their own
     units of work (checkout, payments, cancellations), so no transaction stays open."""
+    stashed = _stashed(request)
+    if stashed is not None:
+        return stashed
     db: Database = request.app.state.db
     with db.unit_of_work(write=False) as session:
         return _principal(request, session)
@@ -63,7 +76,7 @@ Caller = Annotated[Principal, Depends(current_principal)]
 StandaloneCaller = Annotated[Principal, Depends(current_principal_standalone)]
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, 1..100")] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> PageRequest:
@@ -85,12 +98,12 @@ UserId = Annotated[int, id_path("User id")]
 TokenId = Annotated[int, id_path("Token id")]
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:  # async: no threadpool hop
     db: Database = request.app.state.db
     return db
 
 
-def payment_gateway(request: Request) -> PaymentGateway:
+async def payment_gateway(request: Request) -> PaymentGateway:
     gateway: PaymentGateway = request.app.state.gateway
     return gateway
 

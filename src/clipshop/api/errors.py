@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clipshop.core.errors import DomainError
@@ -78,6 +78,22 @@ def install(app: FastAPI) -> None:
             "Conflict",
             "the change conflicts with the current state; reload and try again",
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:
+            return await _internal(request, exc)
+        # The server dropped a pooled connection (restart, failover); the pool is renewed.
+        log.warning("database connection lost on %s: %s", request.url.path, exc.orig)
+        answer = problem(
+            request,
+            503,
+            "database_unavailable",
+            "Service unavailable",
+            "the database connection was lost; nothing was applied, retry the request",
+        )
+        answer.headers["Retry-After"] = "1"
+        return answer
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

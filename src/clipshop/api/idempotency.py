@@ -10,23 +10,27 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Header
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clipshop.core import idempotency
 from clipshop.core.db import Database
 from clipshop.core.errors import BadRequest
-from clipshop.identity.tokens import hash_token
-from clipshop.models import ApiToken
+from clipshop.identity.errors import InvalidToken
+from clipshop.identity.principal import Principal
+from clipshop.identity.tokens import authenticate
+from clipshop.identity.users import principal_for
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Answers that say "not now" rather than "this is the result": a retry must run again.
 NOT_KEPT = frozenset({401, 429})
 HEADER = b"idempotency-key"
+# Where the caller the middleware resolved waits for the route (``api.deps`` reads it), so a
+# request reads its token, user and memberships once, in the claim's transaction.
+PRINCIPAL_STATE = "clipshop_principal"
 
 
-def require_idempotency_key(
+async def require_idempotency_key(
     idempotency_key: str | None = Header(None, description="Unique per intended operation"),
 ) -> str:
     if not idempotency_key:
@@ -50,21 +54,38 @@ def _problem(status: int, code: str, detail: str, path: str) -> tuple[int, bytes
     return status, json.dumps(body).encode()
 
 
+def _replay(body: bytes) -> Receive:
+    """A receive channel that hands the app the body the middleware already read."""
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, db: Database) -> None:
         self.app = app
         self.db = db
 
-    def _user_id(self, headers: dict[bytes, bytes]) -> int | None:
-        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        with self.db.unit_of_work(write=False) as session:
-            return session.scalar(
-                select(ApiToken.user_id).where(
-                    ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
-                )
-            )
+    def _claim(
+        self, token: str, key: str, fingerprint: str
+    ) -> tuple[Principal, idempotency.Stored | None] | None:
+        """One transaction: the caller behind the token, and the key claimed for them.
+        None when the token does not authenticate (the app then answers 401)."""
+        ttl = timedelta(hours=self.db.settings.idempotency_ttl_hours)
+        with self.db.unit_of_work() as session:
+            try:
+                user = authenticate(session, token)
+            except InvalidToken:
+                return None
+            principal = principal_for(session, user)
+            return principal, idempotency.claim(session, user.id, key, fingerprint, ttl)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in UNSAFE:
@@ -72,12 +93,9 @@ class IdempotencyMiddleware:
             return
         headers = dict(scope["headers"])
         key = headers.get(HEADER, b"").decode("latin-1").strip()
-        if not key:
-            await self.app(scope, receive, send)
-            return
-        user_id = await run_in_threadpool(self._user_id, headers)
-        if user_id is None:  # let the app answer 401
-            await self.app(scope, receive, send)
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if not key or scheme.lower() != "bearer" or not token.strip():
+            await self.app(scope, receive, send)  # no key, or the app answers 401
             return
         path = scope["path"]
         if len(key) > idempotency.MAX_KEY_LENGTH:
@@ -95,12 +113,16 @@ class IdempotencyMiddleware:
         fingerprint = idempotency.fingerprint(
             scope["method"], path, scope.get("query_string", b"").decode(), body
         )
-        ttl = timedelta(hours=self.db.settings.idempotency_ttl_hours)
-        stored = await run_in_threadpool(idempotency.begin, self.db, user_id, key, fingerprint, ttl)
+        claimed = await run_in_threadpool(self._claim, token.strip(), key, fingerprint)
+        if claimed is None:
+            await self.app(scope, _replay(body), send)  # the app answers 401
+            return
+        principal, stored = claimed
         if stored is not None:
             await self._answer_repeat(send, stored, fingerprint, path)
             return
-        await self._run(scope, body, send, user_id, key)
+        scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
+        await self._run(scope, body, send, principal.user_id, key)
 
     async def _answer_repeat(
         self, send: Send, stored: idempotency.Stored, fingerprint: str, path: str
@@ -138,15 +160,7 @@ class IdempotencyMiddleware:
             await send({"type": "http.response.body", "body": stored.body})
 
     async def _run(self, scope: Scope, body: bytes, send: Send, user_id: int, key: str) -> None:
-        delivered = False
-
-        async def replay_receive() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
-
+        """Run the app on the buffered body; store its answer under the claimed key."""
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -183,7 +197,7 @@ class IdempotencyMiddleware:
                 await send({"type": "http.response.body", "body": b"".join(chunks)})
 
         try:
-            await self.app(scope, replay_receive, capture)
+            await self.app(scope, _replay(body), capture)
         except Exception:
             await run_in_threadpool(idempotency.abandon, self.db, user_id, key)
             raise

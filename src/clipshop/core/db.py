@@ -40,7 +40,9 @@ def make_engine(settings: Settings) -> Engine:
         kwargs.update(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_size * 2,
-            pool_pre_ping=True,
+            pool_pre_ping=settings.db_pool_pre_ping,
+            pool_recycle=settings.db_pool_recycle_seconds,
+            pool_use_lifo=True,  # idle connections age out instead of all staying warm
         )
         engine = create_engine(url, **kwargs)
     return engine
@@ -103,10 +105,12 @@ def _insert(session: Session) -> Any:
 
 def insert_ignore(
     session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]
-) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike; True if inserted."""
     stmt = _insert(session)(table).values(**values)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=conflict_columns))
+    stmt = stmt.on_conflict_do_nothing(index_elements=conflict_columns)
+    # RETURNING, not rowcount: an ORM session's INSERT may report rowcount -1 on psycopg.
+    return session.execute(stmt.returning(table.c[conflict_columns[0]])).first() is not None
 
 
 def upsert(

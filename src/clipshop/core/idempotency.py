@@ -13,11 +13,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
-from clipshop.core.db import Database
+from clipshop.core.db import Database, insert_ignore
 from clipshop.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
@@ -38,50 +38,57 @@ class Stored:
     body: bytes | None
 
 
-def begin(db: Database, user_id: int, key: str, request_hash: str, ttl: timedelta) -> Stored | None:
-    """Claim the key. None: claimed, go ahead. Otherwise: what is already stored."""
-    for _ in range(3):
-        try:
-            with db.unit_of_work() as session:
-                session.add(
-                    IdempotencyRecord(
-                        user_id=user_id,
-                        key=key,
-                        request_hash=request_hash,
-                        state="IN_FLIGHT",
-                        expires_at=utcnow() + ttl,
-                    )
-                )
+def claim(
+    session: Session, user_id: int, key: str, request_hash: str, ttl: timedelta
+) -> Stored | None:
+    """Claim the key in the caller's transaction. None: claimed, go ahead. Otherwise: what
+    is already stored. A concurrent claim of the same key waits for this transaction (the
+    primary key), then finds the record."""
+    table = IdempotencyRecord.__table__
+    for _ in range(2):
+        row = {"user_id": user_id, "key": key, "request_hash": request_hash}
+        row |= {"state": "IN_FLIGHT", "expires_at": utcnow() + ttl, "created_at": utcnow()}
+        if insert_ignore(session, table, row, ["user_id", "key"]):
             return None
-        except IntegrityError:
-            pass
-        with db.unit_of_work() as session:
-            row = session.get(IdempotencyRecord, (user_id, key))
-            if row is None:
-                continue  # dropped meanwhile: claim again
-            if row.expires_at <= utcnow():
-                session.delete(row)
-                continue
-            return Stored(
-                row.state,
-                row.request_hash,
-                row.response_status,
-                row.response_headers,
-                row.response_body,
-            )
+        found = session.get(IdempotencyRecord, (user_id, key), populate_existing=True)
+        if found is None:
+            continue  # dropped meanwhile (abandoned or purged): claim again
+        if found.expires_at <= utcnow():
+            session.delete(found)
+            session.flush()
+            continue
+        return Stored(
+            found.state,
+            found.request_hash,
+            found.response_status,
+            found.response_headers,
+            found.response_body,
+        )
     raise RuntimeError("could not claim the idempotency key")
+
+
+def begin(db: Database, user_id: int, key: str, request_hash: str, ttl: timedelta) -> Stored | None:
+    """``claim`` in a unit of work of its own."""
+    with db.unit_of_work() as session:
+        return claim(session, user_id, key, request_hash, ttl)
 
 
 def finish(
     db: Database, user_id: int, key: str, status: int, headers: list[list[str]], body: bytes
 ) -> None:
+    """Store the response: one UPDATE."""
     with db.unit_of_work() as session:
-        row = session.get(IdempotencyRecord, (user_id, key))
-        if row is not None:
-            row.state = "DONE"
-            row.response_status = status
-            row.response_headers = headers
-            row.response_body = body
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+            .values(
+                state="DONE",
+                response_status=status,
+                response_headers=headers,
+                response_body=body,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def abandon(db: Database, user_id: int, key: str) -> None:

@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     sandbox: bool = Field(default=True, description="Sandbox features: clock travel, simulators")
     node_id: int = Field(default=0, ge=0, le=1023, description="Id generator node number")
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_pre_ping: bool = Field(
+        default=False,
+        description="Test each pooled PostgreSQL connection with SELECT 1 before use (one more "
+        "round trip per transaction). Off: a connection the server dropped fails one request, "
+        "and the pool is then renewed.",
+    )
+    db_pool_recycle_seconds: int = Field(
+        default=1800, ge=-1, description="Replace pooled connections older than this (-1: never)"
+    )
     db_echo: bool = False
     policy_file: Path | None = Field(
         default=None,

@@ -91,15 +91,19 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
 
 def authenticate(session: Session, raw: str) -> User:
     """The user behind a bearer token; raises InvalidToken with the exact reason."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    found = session.execute(
+        select(ApiToken, User)
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(raw))
+    ).one_or_none()  # one round trip for the token and its user
     now = utcnow()
-    if token is None:
+    if found is None:
         raise InvalidToken("the bearer token is not known")
+    token, user = found
     if token.revoked_at is not None:
         raise InvalidToken("the bearer token was revoked")
     if token.expires_at is not None and token.expires_at <= now:
         raise InvalidToken("the bearer token has expired")
-    user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise InvalidToken("the token's user is not active")
     return user
