@@ -2,20 +2,21 @@
 buyer protection; a platform agent decides SUPPORT_BUYER (refund through ``orders.refunds``)
 or SUPPORT_SELLER. Services only flush; ``dispute_actions`` opens the units of work.
 
-Windows come from ``aftersales.protection`` (the table there). One open dispute per line:
-opening one locks the order row first, so two claims on the same line cannot both pass the
-check. Every step is an ``AftersaleRecord`` (subject DISPUTE) and an order timeline event."""
+Whether a claim may be opened now on each line is ``aftersales.eligibility`` (windows from
+``aftersales.protection``), the same verdicts GET /orders/{id}/aftersale-eligibility shows. One
+open dispute per line: opening one locks the order row first, so two claims on the same line
+cannot both pass the check. Every step is an ``AftersaleRecord`` (subject DISPUTE) and an order
+timeline event."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from clipshop.aftersales import protection
-from clipshop.core.clock import as_utc, utcnow
+from clipshop.aftersales import eligibility, order_facts, protection
+from clipshop.core.clock import utcnow
 from clipshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clipshop.core.ids import new_id
 from clipshop.identity.principal import Permission, Principal, Role
@@ -25,7 +26,6 @@ from clipshop.models import (
     Dispute,
     Order,
     OrderLineItem,
-    Package,
     Return,
     ReturnLine,
     StoredFile,
@@ -36,23 +36,15 @@ from clipshop.orders.timeline import record_event
 from clipshop.orders.transitions import transition
 from clipshop.payments.errors import OverRefund
 from clipshop.payments.ledger import clip
-from clipshop.rules.policies import for_region
 
 SUBJECT = "DISPUTE"
-OPEN = "IN_PROGRESS"
-REJECTED_RETURNS = ("REFUND_OR_RETURN_REQUEST_REJECT", "REJECT_RECEIVE_PACKAGE")
-PENDING_RETURN = "RETURN_OR_REFUND_REQUEST_PENDING"
-PENDING_CANCEL = "CANCELLATION_REQUEST_PENDING"
-
-
-class DisputeRefused(Conflict):
-    """A claim outside its window or without grounds; ``code`` names why."""
-
-    code = "dispute_not_allowed"
-
-
-class DisputeAlreadyOpen(Conflict):
-    code = "dispute_already_open"
+OPEN = order_facts.DISPUTE_OPEN
+# The eligibility action each kind of claim is.
+CLAIM_ACTIONS = {
+    "ESCALATION": "ESCALATE",
+    "DAMAGE_CLAIM": "DAMAGE_CLAIM",
+    "BUYER_PROTECTION": "BUYER_PROTECTION",
+}
 
 
 class DisputeDecided(Conflict):
@@ -98,25 +90,6 @@ def records(session: Session, dispute_id: int) -> list[AftersaleRecord]:
     return list(session.scalars(stmt.order_by(AftersaleRecord.id)))
 
 
-def open_disputes_by_line(session: Session, order_id: int) -> dict[int, int]:
-    """Line id -> the open dispute claiming it."""
-    rows = session.scalars(
-        select(Dispute).where(Dispute.order_id == order_id, Dispute.status == OPEN)
-    )
-    return {int(line): d.id for d in rows for line in d.line_item_ids}
-
-
-def delivered_times(session: Session, order: Order) -> dict[int, datetime | None]:
-    """When each line's package was delivered (the carrier's event), else the order's."""
-    rows = session.execute(
-        select(OrderLineItem.id, Package.delivered_at)
-        .outerjoin(Package, Package.id == OrderLineItem.package_id)
-        .where(OrderLineItem.order_id == order.id)
-    ).all()
-    fallback = as_utc(order.delivered_at) if order.delivered_at else None
-    return {line_id: as_utc(at) if at else fallback for line_id, at in rows}
-
-
 # -- opening ------------------------------------------------------------------------------
 
 
@@ -156,104 +129,51 @@ def lock_order(session: Session, order_id: int) -> Order:
     return order
 
 
-def _escalation_grounds(
-    session: Session, order: Order, claim: Claim, now: datetime
-) -> tuple[list[int], str]:
-    """The lines an escalation may cover and what it escalates, or a refusal."""
-    policy = for_region(order.region)
+def _escalated_lines(session: Session, order: Order, claim: Claim) -> tuple[list[int] | None, str]:
+    """The lines of the request an escalation names (a return of the order, else the order's
+    pending cancellation request; None when there is none) and what it escalates. Whether
+    it may be escalated now is eligibility's (ESCALATE)."""
     if claim.return_id is not None:
         ret = session.get(Return, claim.return_id)
         if ret is None or ret.order_id != order.id:
             raise NotFound("return not found")
-        if ret.status not in (*REJECTED_RETURNS, PENDING_RETURN):
-            raise DisputeRefused(
-                f"return {ret.id} is {ret.status}: only a rejected or unanswered request "
-                "can be escalated",
-                code="nothing_to_escalate",
-            )
-        window = protection.escalation(
-            as_utc(ret.created_at), ret.status in REJECTED_RETURNS, policy, now
-        )
         lines = list(
             session.scalars(select(ReturnLine.line_item_id).where(ReturnLine.return_id == ret.id))
         )
-        what = f"return {ret.id} ({ret.status})"
-    else:
-        cancel = session.scalar(
-            select(Cancellation)
-            .where(Cancellation.order_id == order.id, Cancellation.status == PENDING_CANCEL)
-            .order_by(Cancellation.id.desc())
-        )
-        if cancel is None:
-            raise DisputeRefused(
-                "there is no rejected or unanswered request on this order to escalate "
-                "(name the return with return_id)",
-                code="nothing_to_escalate",
-            )
-        window = protection.escalation(as_utc(cancel.created_at), False, policy, now)
-        lines = [int(i) for i in cancel.line_item_ids]
-        what = f"cancellation request {cancel.id}"
-    if not window.open:
-        assert window.opens is not None
-        raise DisputeRefused(
-            f"the seller has until {window.opens.isoformat()} to answer {what}",
-            code=window.refused,
-            opens_at=window.opens.isoformat(),
-        )
-    return lines, what
-
-
-def _claim_window(
-    claim: Claim, delivered: dict[int, datetime | None], order: Order, now: datetime
-) -> None:
-    policy = for_region(order.region)
-    for line_id in claim.line_item_ids:
-        if claim.kind == "DAMAGE_CLAIM":
-            window = protection.damage_claim(delivered[line_id], policy, now)
-        else:
-            window = protection.buyer_protection(delivered[line_id], claim.reason, policy, now)
-        if window.open:
-            continue
-        extra = {}
-        if window.opens is not None:
-            extra["opens_at"] = window.opens.isoformat()
-        if window.closes is not None:
-            extra["closed_at"] = window.closes.isoformat()
-        message = {
-            "order_not_delivered": f"line {line_id} has not been delivered",
-            "damage_claim_window_closed": "damage claims close "
-            f"{policy.damage_claim_days} days after delivery",
-            "protection_window_closed": "buyer protection ends "
-            f"{policy.buyer_protection_days} days after delivery",
-            "not_received_claim_too_early": "carriers may report delivery before the parcel "
-            f"arrives: a not-received claim opens {policy.not_received_claim_after_hours} h "
-            "after the delivered event",
-        }[window.refused or ""]
-        raise DisputeRefused(message, code=window.refused, line_item_id=str(line_id), **extra)
+        return lines, f"return {ret.id} ({ret.status})"
+    cancel = session.scalar(
+        select(Cancellation)
+        .where(Cancellation.order_id == order.id, Cancellation.status == order_facts.PENDING_CANCEL)
+        .order_by(Cancellation.id.desc())
+    )
+    if cancel is None:
+        return None, ""
+    return [int(i) for i in cancel.line_item_ids], f"cancellation request {cancel.id}"
 
 
 def open_dispute(session: Session, principal: Principal, order_id: int, claim: Claim) -> Dispute:
+    """Open a claim on some lines of the buyer's order; whether each line may be claimed now
+    is ``eligibility.require`` (ESCALATE, DAMAGE_CLAIM or BUYER_PROTECTION with the reason)."""
     if principal.role is not Role.BUYER:
         raise PermissionDenied("only the buyer of the order opens a dispute")
     queries.get_order(session, principal, order_id)  # 404 unless the caller's order
     order = lock_order(session, order_id)
-    now = utcnow()
     if claim.kind == "BUYER_PROTECTION" and claim.reason not in protection.PROTECTION_REASONS:
         raise InvalidInput(
             f"buyer protection covers {', '.join(protection.PROTECTION_REASONS)}",
             code="invalid_reason",
         )
-    lines = {
-        line.id: line
-        for line in session.scalars(select(OrderLineItem).where(OrderLineItem.order_id == order.id))
-    }
+    lines = set(session.scalars(select(OrderLineItem.id).where(OrderLineItem.order_id == order.id)))
     wanted = list(dict.fromkeys(claim.line_item_ids))
     what = ""
+    escalating = None
     if claim.kind == "ESCALATION":
-        allowed, what = _escalation_grounds(session, order, claim, now)
-        if not set(wanted) <= set(allowed):
+        allowed, what = _escalated_lines(session, order, claim)
+        if allowed is not None and not set(wanted) <= set(allowed):
             raise LineNotInOrder("an escalation covers only the lines of the request it escalates")
-        wanted = wanted or allowed
+        # No request at all: every line, so that eligibility says nothing_to_escalate.
+        wanted = wanted or (allowed if allowed is not None else sorted(lines))
+        escalating = eligibility.Escalating(claim.return_id)
     elif claim.return_id is not None:
         raise InvalidInput("return_id is for escalations", code="invalid_claim")
     if not wanted:
@@ -261,25 +181,8 @@ def open_dispute(session: Session, principal: Principal, order_id: int, claim: C
     unknown = [i for i in wanted if i not in lines]
     if unknown:
         raise LineNotInOrder(f"line {unknown[0]} is not in order {order.id}")
-    for line_id in wanted:
-        if refunds.line_cap(lines[line_id]) <= 0:
-            raise DisputeRefused(
-                f"line {line_id} is already refunded in full",
-                code="line_fully_refunded",
-                line_item_id=str(line_id),
-            )
-    if claim.kind != "ESCALATION":
-        _claim_window(
-            replace(claim, line_item_ids=wanted), delivered_times(session, order), order, now
-        )
-    busy = open_disputes_by_line(session, order.id)
-    taken = [i for i in wanted if i in busy]
-    if taken:
-        raise DisputeAlreadyOpen(
-            f"line {taken[0]} already has an open dispute",
-            dispute_id=str(busy[taken[0]]),
-            line_item_id=str(taken[0]),
-        )
+    facts = eligibility.facts_for(session, principal, order, escalating=escalating)
+    eligibility.require(facts, CLAIM_ACTIONS[claim.kind], wanted, reason=claim.reason)
     dispute = Dispute(
         id=new_id(),
         order_id=order.id,

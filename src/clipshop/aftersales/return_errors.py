@@ -1,32 +1,13 @@
-"""Refusals of the returns flow, each with a stable code (mapped to HTTP in api/errors.py)."""
+"""Refusals of the returns flow, each with a stable code (mapped to HTTP in api/errors.py).
+Whether a line may be asked for now is ``eligibility.NotEligible``'s."""
 
 from __future__ import annotations
 
 from clipshop.core.errors import Conflict, InvalidInput
 
 
-class OrderNotDelivered(Conflict):
-    code = "order_not_delivered"
-
-
-class ReturnWindowClosed(Conflict):
-    code = "return_window_closed"
-
-
 class LineNotInOrder(InvalidInput):
     code = "line_not_in_order"
-
-
-class LineNotReturnable(Conflict):
-    code = "line_not_returnable"  # cancelled
-
-
-class LineFullyRefunded(Conflict):
-    code = "line_fully_refunded"
-
-
-class ReturnAlreadyOpen(Conflict):
-    code = "return_already_open"
 
 
 class InvalidReturnStatus(Conflict):

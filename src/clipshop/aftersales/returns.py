@@ -1,21 +1,23 @@
 """Return requests: who sees which, what a buyer may ask for, creating one, the records.
 
-A buyer asks for some delivered lines of its order (``REFUND``: refund only, the item is
-kept; ``RETURN_AND_REFUND``; ``REPLACEMENT``) inside the region's return window after
-delivery; each line at most in one open request and only while it has money left to give
-back. The seller has ``seller_response_hours`` (48) to answer, else the request is approved
-for it (``return_decisions``). Every step is an ``AftersaleRecord`` and an order event."""
+A buyer asks for some delivered lines of its order (``REFUND``: refund only, the item is kept;
+``RETURN_AND_REFUND``; ``REPLACEMENT``) inside the region's return window after delivery; each
+line at most in one open request and only while it has money left to give back:
+``aftersales.eligibility`` decides, line by line. The seller has ``seller_response_hours`` (48)
+to answer, else the request is approved for it (``return_decisions``). Every step is an
+``AftersaleRecord`` and an order event."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from clipshop.aftersales import eligibility
 from clipshop.aftersales import return_errors as errors
 from clipshop.aftersales.calculate import RefundPlan, plan_for
 from clipshop.core.clock import utcnow
@@ -25,7 +27,6 @@ from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import AftersaleRecord, Order, OrderLineItem, Return, ReturnLine
 from clipshop.orders import queries
-from clipshop.orders.refunds import line_cap
 from clipshop.orders.states import Actor
 from clipshop.orders.timeline import record_event
 from clipshop.rules import timers
@@ -175,29 +176,11 @@ def lock_subject(session: Session, return_id: int) -> tuple[Order, Return]:
     return order, ret
 
 
-def window_closes(order: Order) -> datetime | None:
-    if order.delivered_at is None:
-        return None
-    return order.delivered_at + timedelta(days=for_region(order.region).return_window_days)
-
-
-def check_window(order: Order, now: datetime) -> None:
-    closes = window_closes(order)
-    if order.status not in ("DELIVERED", "COMPLETED") or closes is None:
-        raise errors.OrderNotDelivered(
-            f"returns are requested after delivery; the order is {order.status}"
-        )
-    if now >= closes:
-        raise errors.ReturnWindowClosed(
-            f"the return window of this order closed at {closes.isoformat()}",
-            closed_at=closes.isoformat(),
-        )
-
-
 def returnable_lines(
-    session: Session, order: Order, line_ids: Sequence[int], *, exclude_open: bool = True
+    session: Session, principal: Principal, order: Order, line_ids: Sequence[int], action: str
 ) -> list[OrderLineItem]:
-    """The requested lines of ``order``, each still able to be returned, or a refusal."""
+    """The requested lines of ``order`` (422 for a line named twice or not of the order),
+    each one eligibility lets the caller ask ``action`` (the return type) for now."""
     if len(set(line_ids)) != len(line_ids):
         raise errors.LineNotInOrder("a line item is named twice")
     lines = list(
@@ -212,19 +195,7 @@ def returnable_lines(
         raise errors.LineNotInOrder(
             f"line items {', '.join(map(str, missing))} are not lines of order {order.id}"
         )
-    for line in lines:
-        if line.status == "CANCELLED":
-            raise errors.LineNotReturnable(f"line item {line.id} was cancelled")
-        if line_cap(line) == 0:
-            raise errors.LineFullyRefunded(f"line item {line.id} was already fully refunded")
-    if exclude_open:
-        busy = session.scalars(
-            select(ReturnLine.line_item_id)
-            .join(Return, Return.id == ReturnLine.return_id)
-            .where(ReturnLine.line_item_id.in_(line_ids), Return.status.in_(list(OPEN)))
-        ).first()
-        if busy is not None:
-            raise errors.ReturnAlreadyOpen(f"line item {busy} is already in an open request")
+    eligibility.require(eligibility.facts_for(session, principal, order), action, line_ids)
     return lines
 
 
@@ -239,8 +210,7 @@ def quote(
     """What a request would refund (``POST /returns/calculate``): nothing is written."""
     require_buyer(principal, "ask for a refund")
     order = queries.get_order(session, principal, order_id)
-    check_window(order, utcnow())
-    lines = returnable_lines(session, order, line_ids)
+    lines = returnable_lines(session, principal, order, line_ids, return_type)
     return order, plan_for(session, order, lines, return_type, reason)
 
 
@@ -257,8 +227,7 @@ def create_return(
     queries.get_order(session, principal, order_id)  # 404 unless it is the caller's
     order = lock_order(session, order_id)  # one request per line, whoever races
     now = utcnow()
-    check_window(order, now)
-    lines = returnable_lines(session, order, line_ids)
+    lines = returnable_lines(session, principal, order, line_ids, return_type)
     plan = plan_for(session, order, lines, return_type, reason)
     respond_by = now + timedelta(hours=for_region(order.region).seller_response_hours)
     ret = Return(

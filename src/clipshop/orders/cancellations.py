@@ -27,6 +27,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clipshop.aftersales import eligibility
 from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
@@ -61,14 +62,6 @@ SUCCESS = "CANCELLATION_REQUEST_SUCCESS"  # not stored: approval and its effects
 CANCELLED = "CANCELLATION_REQUEST_CANCEL"  # rejected (or overtaken by a shipment): over
 COMPLETE = "CANCELLATION_REQUEST_COMPLETE"
 SUBJECT = "CANCELLATION"
-IMMEDIATE = frozenset({S.UNPAID, S.ON_HOLD})
-NEEDS_SELLER = frozenset({S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING})
-SHIPPED = frozenset({S.AWAITING_COLLECTION, S.IN_TRANSIT, S.DELIVERED, S.COMPLETED})
-SELLER_CANCELLABLE = frozenset({S.ON_HOLD, S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING})
-OPERATOR_CANCELLABLE = frozenset(
-    {S.UNPAID, S.ON_HOLD, S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING, S.AWAITING_COLLECTION}
-    | {S.IN_TRANSIT}
-)
 SHIPMENT_ARRANGED = "shipment arranged for the items"
 ITEMS_GONE = "the items were cancelled otherwise"
 
@@ -131,44 +124,44 @@ def lines_of(session: Session, cancellation: Cancellation) -> list[OrderLineItem
 def _pick_lines(
     session: Session, order: Order, line_ids: Sequence[int] | None, unshipped_only: bool
 ) -> list[OrderLineItem]:
-    """The lines to cancel: the ones named (else every live one, unshipped ones only when
-    ``unshipped_only``), each checked to be a live line of the order."""
+    """The lines to cancel: the ones named (each a line of the order, else 422), else every
+    live one (unshipped ones only when ``unshipped_only``); when none is left, the live
+    lines (else all), so that eligibility says why none can be cancelled."""
     lines = session.scalars(
         select(OrderLineItem).where(OrderLineItem.order_id == order.id).order_by(OrderLineItem.id)
     ).all()
     if line_ids is None:
-        chosen = [line for line in lines if line.status != "CANCELLED"]
-        if unshipped_only:
-            chosen = [line for line in chosen if line.package_id is None]
-    else:
-        by_id = {line.id: line for line in lines}
-        wanted = list(dict.fromkeys(line_ids))
-        unknown = [i for i in wanted if i not in by_id]
-        if unknown:
-            raise InvalidInput(
-                f"line item {unknown[0]} is not an item of this order",
-                code="unknown_line_item",
-                line_item_id=str(unknown[0]),
-            )
-        chosen = [by_id[i] for i in sorted(wanted)]
-        gone = [line for line in chosen if line.status == "CANCELLED"]
-        if gone:
-            raise CancellationConflict(
-                f"line item {gone[0].id} is already cancelled",
-                code="line_already_cancelled",
-                line_item_id=str(gone[0].id),
-            )
-    shipped = [line for line in chosen if line.package_id is not None]
-    if unshipped_only and shipped:
-        raise CancellationConflict(
-            f"a shipment is already arranged for line item {shipped[0].id}",
-            code="already_shipped",
-            line_item_id=str(shipped[0].id),
+        live = [line for line in lines if line.status != "CANCELLED"]
+        chosen = [line for line in live if line.package_id is None] if unshipped_only else live
+        return chosen or live or list(lines)
+    by_id = {line.id: line for line in lines}
+    wanted = list(dict.fromkeys(line_ids))
+    unknown = [i for i in wanted if i not in by_id]
+    if unknown:
+        raise InvalidInput(
+            f"line item {unknown[0]} is not an item of this order",
+            code="unknown_line_item",
+            line_item_id=str(unknown[0]),
         )
-    if not chosen:
-        raise CancellationConflict(
-            "every item already has a shipment arranged", code="already_shipped"
-        )
+    return [by_id[i] for i in sorted(wanted)]
+
+
+def _allowed(
+    session: Session,
+    principal: Principal,
+    order: Order,
+    lines: list[OrderLineItem],
+    action: str | None = None,
+    *,
+    operator: bool | None = None,
+) -> str:
+    """Whether the caller may ``action`` (CANCEL or REQUEST_CANCELLATION; None: the buyer's
+    choice of the two) on ``lines`` now: ``aftersales.eligibility`` decides, else
+    ``NotEligible`` with its code. Returns the action."""
+    facts = eligibility.facts_for(session, principal, order, operator=operator)
+    ids = [line.id for line in lines]
+    chosen = action or eligibility.buyer_cancel_action(facts, ids)
+    eligibility.require(facts, chosen, ids)
     return chosen
 
 
@@ -300,21 +293,8 @@ def request(
 ) -> tuple[Cancellation, PaymentTransaction | None]:
     changes.require_buyer(principal, "request a cancellation")
     order = changes.lock_order(session, principal, order_id)
-    status = S(order.status)
-    if status is S.CANCELLED:
-        raise CancellationConflict("the order is already cancelled", code="order_cancelled")
-    if status in SHIPPED:
-        raise CancellationConflict(
-            f"the order is {status}: a shipment is arranged, request a return instead",
-            code="already_shipped",
-        )
-    if _pending(session, order.id) is not None:
-        raise CancellationConflict(
-            "a cancellation request for this order is already waiting for the seller",
-            code="cancellation_pending",
-        )
     lines = _pick_lines(session, order, line_ids, unshipped_only=True)
-    if status in IMMEDIATE:
+    if _allowed(session, principal, order, lines) == "CANCEL":  # UNPAID, ON_HOLD: at once
         return _cancel_now(session, order, lines, Actor.BUYER, principal.user_id, reason)
     respond_by = utcnow() + timedelta(hours=for_region(order.region).seller_response_hours)
     cancellation = _new(order, lines, "BUYER_CANCEL", Actor.BUYER, PENDING, reason, order.buyer_id)
@@ -526,6 +506,62 @@ def _zero_stock(
             inventory.set_stock(session, principal, level.sku_id, level.warehouse_id, 0, note=note)
 
 
+def cancel_as_seller(
+    session: Session,
+    principal: Principal,
+    order_id: int,
+    reason_code: str,
+    line_ids: list[int] | None,
+    note: str,
+) -> tuple[Cancellation, PaymentTransaction | None]:
+    """The seller cancels unshipped items with a reason code (``cancel_reasons``)."""
+    text, fault = SELLER_REASONS[reason_code]
+    principal.require(Permission.AFTERSALES_DECIDE)
+    order = changes.lock_order(session, principal, order_id)
+    lines = _pick_lines(session, order, line_ids, unshipped_only=True)
+    _allowed(session, principal, order, lines, "CANCEL", operator=False)
+    reason = reason_code + (f": {note}" if note else "")
+    result = _cancel_now(
+        session,
+        order,
+        lines,
+        Actor.SELLER,
+        principal.user_id,
+        reason,
+        attributed_to=Actor.SELLER if fault else Actor.BUYER,
+        cancel_type="CANCEL",
+        line_reason=text,
+    )
+    if reason_code == "OUT_OF_STOCK":
+        _zero_stock(session, principal, order, lines)
+    return result
+
+
+def cancel_as_operator(
+    session: Session,
+    principal: Principal,
+    order_id: int,
+    reason: str,
+    line_ids: list[int] | None,
+) -> tuple[Cancellation, PaymentTransaction | None]:
+    """A platform operator cancels any items of an order not yet delivered."""
+    principal.require(Permission.DISPUTES_DECIDE)
+    order = changes.lock_order(session, principal, order_id)
+    lines = _pick_lines(session, order, line_ids, unshipped_only=False)
+    # UNPAID: lifecycle.cancel refuses while a payment attempt is in flight
+    _allowed(session, principal, order, lines, "CANCEL", operator=True)
+    return _cancel_now(
+        session,
+        order,
+        lines,
+        Actor.OPERATOR,
+        principal.user_id,
+        reason,
+        cancel_type="CANCEL",
+        line_reason=f"operator cancelled: {reason}",
+    )
+
+
 def seller_cancel(
     db: Database,
     gateway: PaymentGateway,
@@ -535,30 +571,11 @@ def seller_cancel(
     line_ids: list[int] | None,
     note: str,
 ) -> int:
-    text, fault = SELLER_REASONS[reason_code]
-
-    def work(session: Session) -> tuple[Cancellation, PaymentTransaction | None]:
-        principal.require(Permission.AFTERSALES_DECIDE)
-        order = changes.lock_order(session, principal, order_id)
-        _check_status(order, SELLER_CANCELLABLE)
-        lines = _pick_lines(session, order, line_ids, unshipped_only=True)
-        reason = reason_code + (f": {note}" if note else "")
-        result = _cancel_now(
-            session,
-            order,
-            lines,
-            Actor.SELLER,
-            principal.user_id,
-            reason,
-            attributed_to=Actor.SELLER if fault else Actor.BUYER,
-            cancel_type="CANCEL",
-            line_reason=text,
-        )
-        if reason_code == "OUT_OF_STOCK":
-            _zero_stock(session, principal, order, lines)
-        return result
-
-    return _run(db, gateway, work)
+    return _run(
+        db,
+        gateway,
+        lambda s: cancel_as_seller(s, principal, order_id, reason_code, line_ids, note),
+    )
 
 
 def operator_cancel(
@@ -569,39 +586,7 @@ def operator_cancel(
     reason: str,
     line_ids: list[int] | None,
 ) -> int:
-    def work(session: Session) -> tuple[Cancellation, PaymentTransaction | None]:
-        principal.require(Permission.DISPUTES_DECIDE)
-        order = changes.lock_order(session, principal, order_id)
-        _check_status(order, OPERATOR_CANCELLABLE)  # UNPAID: lifecycle.cancel refuses while
-        # a payment attempt is in flight (payment_in_progress)
-        lines = _pick_lines(session, order, line_ids, unshipped_only=False)
-        return _cancel_now(
-            session,
-            order,
-            lines,
-            Actor.OPERATOR,
-            principal.user_id,
-            reason,
-            cancel_type="CANCEL",
-            line_reason=f"operator cancelled: {reason}",
-        )
-
-    return _run(db, gateway, work)
-
-
-def _check_status(order: Order, allowed: frozenset[OrderStatus]) -> None:
-    status = S(order.status)
-    if status in allowed:
-        return
-    if status is S.CANCELLED:
-        raise CancellationConflict("the order is already cancelled", code="order_cancelled")
-    if status in SHIPPED:
-        raise CancellationConflict(
-            f"the order is {status}: a shipment is arranged", code="already_shipped"
-        )
-    raise CancellationConflict(
-        f"an order in {status} cannot be cancelled this way", code="order_not_cancellable"
-    )
+    return _run(db, gateway, lambda s: cancel_as_operator(s, principal, order_id, reason, line_ids))
 
 
 def read(db: Database, principal: Principal, cancel_id: int) -> CancellationOut:

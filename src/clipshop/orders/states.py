@@ -62,5 +62,15 @@ ACTORS: dict[tuple[OrderStatus, OrderStatus], frozenset[Actor]] = {
 
 assert set(ACTORS) == {(a, b) for a, targets in ALLOWED.items() for b in targets}
 
+# Who may cancel which order's items (``orders.cancellations``; ``aftersales.eligibility``
+# shows the same): the buyer at once, the buyer by request, the seller, a platform operator.
+BUYER_CANCELS_AT_ONCE = frozenset({S.UNPAID, S.ON_HOLD})
+BUYER_REQUESTS_CANCEL = frozenset({S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING})
+SELLER_CANCELLABLE = frozenset({S.ON_HOLD, S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING})
+OPERATOR_CANCELLABLE = frozenset(
+    {S.UNPAID, S.ON_HOLD, S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING, S.AWAITING_COLLECTION}
+    | {S.IN_TRANSIT}
+)
+
 # Before these, the seller sees no recipient address (remorse window, fraud checks).
 ADDRESS_HIDDEN = frozenset({S.UNPAID, S.ON_HOLD})
