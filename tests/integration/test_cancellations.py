@@ -29,10 +29,11 @@ from clipshop.models import (
     Timer,
 )
 from clipshop.orders.cancel_reasons import SELLER_REASONS
-from clipshop.rules.performance import SELLER_FAULT_REASONS
+from clipshop.rules.performance import NO_SHIPMENT_IN_TIME, SELLER_FAULT_REASONS
 from tests.conftest import Actor, World, make_actor
 from tests.fulfillment_support import paid_orders, ship
 from tests.integration.checkout_api import (
+    ADDRESS,
     API,
     DECLINED_CARD,
     add_card,
@@ -714,6 +715,67 @@ def test_lists_are_scoped_filtered_and_paged(
         422,
         "invalid_request",
     )
+
+
+def test_system_operator_and_direct_buyer_cancels_are_listed(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    """Every cancel is a Cancellation row: the deadline rules' (role SYSTEM), a fraud
+    review's rejection (OPERATOR) and the buyer's own cancel of an ON_HOLD order (BUYER),
+    each COMPLETE with what it refunded and a CANCELLED record."""
+    late = awaiting_shipment(client, world, week)
+    (held,) = checkout(
+        client,
+        world.buyer,
+        {world.shop_a.sku_id: 1},
+        billing_address={**ADDRESS, "address_line1": "9 Oak Ave", "postal_code": "60601"},
+    )["orders"]
+    assert held["review_hold"] is True
+    reviewed = client.post(
+        f"{API}/orders/{held['id']}/review",
+        json={"decision": "CANCEL", "note": "stolen card"},
+        headers=world.agent.headers,
+    )
+    ok(reviewed)
+    (mine,) = paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
+    ok(
+        client.post(
+            f"{API}/orders/{mine['id']}/cancel",
+            json={"reason": "ordered twice"},
+            headers=world.buyer.headers,
+        )
+    )
+    add_card(client, world.buyer, DECLINED_CARD, make_default=True)
+    (unpaid,) = checkout(client, world.buyer, {world.shop_a.sku_id: 1})["orders"]
+    move_to(
+        client,
+        world,
+        max(parse_time(late["shipping_due_time"]), parse_time(unpaid["cancel_order_sla_time"])),
+    )
+    listed = {c["order_id"]: c for c in pages(client, "/cancellations", world.admin, 10)[0]}
+    expected = {
+        late["id"]: ("SYSTEM", "CANCEL", NO_SHIPMENT_IN_TIME, minor(late, "total_amount")),
+        held["id"]: (
+            "OPERATOR",
+            "CANCEL",
+            "fraud review: stolen card",
+            minor(held, "total_amount"),
+        ),
+        mine["id"]: ("BUYER", "BUYER_CANCEL", "ordered twice", minor(mine, "total_amount")),
+        unpaid["id"]: ("SYSTEM", "CANCEL", "not paid in time", 0),
+    }
+    assert set(listed) == set(expected)
+    for order_id, (role, kind, reason, refund) in expected.items():
+        row = listed[order_id]
+        assert (row["role"], row["cancel_type"], row["cancel_reason"]) == (role, kind, reason)
+        assert row["cancel_status"] == "CANCELLATION_REQUEST_COMPLETE"
+        assert row["refund_amount"]["refund_total"]["minor_units"] == refund
+        assert get_order(client, world.buyer, order_id)["status"] == "CANCELLED"
+        assert records(cancellation(client, world.buyer, row["cancel_id"])) == [
+            ("CANCELLED", role, "CANCELLATION_REQUEST_COMPLETE")
+        ]
+    system = pages(client, "/cancellations", world.seller_a, 10)[0]
+    assert {c["order_id"] for c in system} == set(expected)  # the shop sees them too
 
 
 def test_a_retry_with_the_same_idempotency_key_replays(

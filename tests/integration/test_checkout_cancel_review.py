@@ -64,7 +64,10 @@ def test_cancel_unpaid_gives_stock_back_without_a_refund(
     assert cancelled["cancelled_by"] == "BUYER"
     assert [line["status"] for line in cancelled["line_items"]] == ["CANCELLED"] * 3
     assert [line["cancel_reason"] for line in cancelled["line_items"]] == ["changed my mind"] * 3
-    assert events(cancelled)[-1] == ("STATUS_CHANGED", "BUYER", "UNPAID", "CANCELLED")
+    assert events(cancelled)[-2:] == [
+        ("STATUS_CHANGED", "BUYER", "UNPAID", "CANCELLED"),
+        ("CANCELLATION_COMPLETED", "BUYER", None, None),  # listed as a Cancellation too
+    ]
     assert stock(client, world.seller_a, world.shop_a.sku_id) == (10, 0)
     assert transactions(db, result["payment"]["id"], "REFUND") == []
     assert payment_row(db, result["payment"]["id"]).refunded_amount == 0
@@ -85,7 +88,7 @@ def test_cancel_on_hold_refunds_that_order_exactly(
     cancelled = ok(cancel(client, buyer, order_a["id"]))
     assert cancelled["status"] == "CANCELLED"
     assert cancelled["cancelled_by"] == "BUYER"
-    assert events(cancelled)[-1] == ("STATUS_CHANGED", "BUYER", "ON_HOLD", "CANCELLED")
+    assert events(cancelled)[-2] == ("STATUS_CHANGED", "BUYER", "ON_HOLD", "CANCELLED")
     assert stock(client, world.seller_a, world.shop_a.sku_id) == (10, 0)
     assert stock(client, world.seller_b, world.shop_b.sku_id) == (9, 1)
 
@@ -214,8 +217,12 @@ def test_review_cancel_cancels_and_refunds(client: TestClient, db: Database, wor
     assert rejected["cancelled_by"] == "OPERATOR"
     assert rejected["cancel_reason"] == "fraud review: stolen card"
     assert rejected["review_hold"] is False
-    assert [e[0] for e in events(rejected)][-2:] == ["REVIEW_REJECTED", "STATUS_CHANGED"]
-    assert events(rejected)[-1] == ("STATUS_CHANGED", "OPERATOR", "ON_HOLD", "CANCELLED")
+    assert [e[0] for e in events(rejected)][-3:] == [
+        "REVIEW_REJECTED",
+        "STATUS_CHANGED",
+        "CANCELLATION_COMPLETED",  # an OPERATOR Cancellation row
+    ]
+    assert events(rejected)[-2] == ("STATUS_CHANGED", "OPERATOR", "ON_HOLD", "CANCELLED")
 
     [refund] = transactions(db, result["payment"]["id"], "REFUND")
     assert (refund.status, refund.amount, refund.order_id) == (
@@ -314,7 +321,7 @@ def test_longest_allowed_reason_and_note_fit(
     cancelled = ok(response)
     assert cancelled["status"] == "CANCELLED"
     assert cancelled["cancel_reason"] == reason
-    assert cancelled["timeline"][-1]["reason"] == reason
+    assert cancelled["timeline"][-2]["reason"] == reason
 
     note = "n" * 500
     rejected = ok(review(client, world.agent, order_b["id"], "CANCEL", note))

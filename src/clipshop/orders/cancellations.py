@@ -334,19 +334,53 @@ def _cancel_now(
             "an unpaid order is cancelled whole; pay it first to cancel some items",
             code="partial_cancel_unpaid",
         )
-    cancellation = _new(order, lines, cancel_type, actor, COMPLETE, reason, actor_id)
-    cancellation.decided_by = actor_id
-    cancellation.decided_at = utcnow()
-    session.add(cancellation)
     txn = _apply(
         session, order, lines, actor, actor_id, line_reason or reason, attributed_to or actor
     )
-    cancellation.refund_amount = txn.amount if txn is not None else 0
-    _record(session, cancellation, "CANCELLED", actor, actor_id, reason)
-    what = f"cancellation {cancellation.id}, {len(lines)} item(s): {reason}"
-    record_event(session, order, "CANCELLATION_COMPLETED", actor, actor_id, what)
+    cancellation = record_completed(
+        session, order, lines, actor, actor_id, reason, txn, cancel_type
+    )
     close_overtaken(session, order)
     return cancellation, txn
+
+
+def record_completed(
+    session: Session,
+    order: Order,
+    lines: list[OrderLineItem],
+    actor: Actor,
+    actor_id: int | None,
+    reason: str,
+    txn: PaymentTransaction | None,
+    cancel_type: str = "CANCEL",
+) -> Cancellation:
+    """A cancellation of ``lines`` that just took effect, as a COMPLETE row (``role`` the
+    actor: BUYER, SELLER, SYSTEM or OPERATOR) with its record and timeline event, so the
+    cancellation lists show every cancel, whoever made it."""
+    cancellation = _new(order, lines, cancel_type, actor, COMPLETE, reason, actor_id)
+    cancellation.decided_by = actor_id
+    cancellation.decided_at = utcnow()
+    cancellation.refund_amount = txn.amount if txn is not None else 0
+    session.add(cancellation)
+    session.flush()
+    _record(session, cancellation, "CANCELLED", actor, actor_id, reason)
+    what = ledger.clip(f"cancellation {cancellation.id}, {len(lines)} item(s): {reason}", 500)
+    record_event(session, order, "CANCELLATION_COMPLETED", actor, actor_id, what)
+    return cancellation
+
+
+def cancel_by_system(
+    session: Session, order: Order, lines: list[OrderLineItem], reason: str
+) -> PaymentTransaction | None:
+    """A platform deadline rule cancels ``lines`` (not paid, not shipped, never scanned,
+    lost): a SYSTEM ``CANCEL`` cancellation, COMPLETE at once; a buyer's pending request
+    for them is over. Returns the queued refund."""
+    if not lines:
+        return None
+    _cancellation, txn = _cancel_now(
+        session, order, lines, Actor.SYSTEM, None, reason, cancel_type="CANCEL"
+    )
+    return txn
 
 
 # -- the seller's answer -----------------------------------------------------------------------

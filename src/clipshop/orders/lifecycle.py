@@ -161,14 +161,6 @@ def cancel_lines(
     return refunds.refund(session, order, back, 0, reason)
 
 
-def expire_unpaid(session: Session, order: Order) -> bool:
-    """Cancel an order left unpaid past its deadline, giving its stock back."""
-    if order.status != OrderStatus.UNPAID:
-        return False
-    cancel(session, order, Actor.SYSTEM, None, "not paid in time")
-    return True
-
-
 def decide_review(
     session: Session, order: Order, agent_id: int, clear: bool, note: str
 ) -> PaymentTransaction | None:

@@ -15,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.aftersales import return_decisions
-from clipshop.fulfillment import progress
 from clipshop.fulfillment.packages import orders_of_package
 from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction, Timer
 from clipshop.orders import cancellations, lifecycle, sla
-from clipshop.orders.states import Actor, OrderStatus
+from clipshop.orders.states import OrderStatus
 from clipshop.payments import ledger
 from clipshop.rules import standing
 from clipshop.rules.performance import NO_CARRIER_SCAN, NO_SHIPMENT_IN_TIME
@@ -66,7 +65,9 @@ def unpaid_cancel(session: Session, timer: Timer, now: datetime) -> Outcome:
         return Outcome()
     if ledger.has_attempt_in_flight(session, order.payment_id):
         return Outcome(retry_at=now + PAYMENT_SETTLE_RETRY)  # the reconciler settles it first
-    return Outcome(applied=lifecycle.expire_unpaid(session, order))
+    lines = _live_lines(session, order.id)
+    cancellations.cancel_by_system(session, order, lines, "not paid in time")
+    return Outcome(applied=True)
 
 
 def release_hold(session: Session, timer: Timer, now: datetime) -> Outcome:
@@ -87,13 +88,13 @@ def late_dispatch(session: Session, timer: Timer, now: datetime) -> Outcome:
 def _cancel_lines(
     session: Session, order: Order, lines: list[OrderLineItem], reason: str
 ) -> Outcome:
+    """A SYSTEM cancellation of ``lines`` (refunded, stock back, a pending buyer request for
+    them closed), listed with the other cancellations."""
     if not lines:
         return Outcome()
-    outcome = Outcome(applied=True)
-    outcome.refund(lifecycle.cancel_lines(session, order, lines, Actor.SYSTEM, None, reason))
-    progress.sync_order(session, order, reason)
-    cancellations.close_overtaken(session, order)  # a buyer's request for them is over
-    return outcome
+    return Outcome(applied=True).refund(
+        cancellations.cancel_by_system(session, order, lines, reason)
+    )
 
 
 def ship_due(session: Session, timer: Timer, now: datetime) -> Outcome:
