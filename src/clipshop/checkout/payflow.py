@@ -9,9 +9,13 @@ timeout leaves the attempt UNKNOWN; ``reconcile`` asks the gateway later by the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
@@ -23,28 +27,61 @@ from clipshop.payments.gateway import GatewayResult, GatewayTimeout, PaymentGate
 from clipshop.payments.refunds import execute_refunds
 
 UNKNOWN_MESSAGE = "The payment is being confirmed with the bank; you will not be charged twice."
+T = TypeVar("T")
+View = Callable[[Session, int], T]  # (session, payment id) -> what the caller answers
 
 
-def _gateway_call(
-    gateway: PaymentGateway,
-    token: str,
-    attempt: PaymentAttempt,
-) -> GatewayResult | None:
+def payment_id_of(_session: Session, payment_id: int) -> int:
+    return payment_id
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What the gateway needs for one attempt, taken from the rows that created it (so
+    paying needs no second read)."""
+
+    attempt_id: int
+    payment_id: int
+    amount: int
+    currency: str
+    idempotency_key: str
+    token: str
+
+    @classmethod
+    def of(cls, attempt: PaymentAttempt, method: PaymentMethod) -> Charge:
+        return cls(
+            attempt.id,
+            attempt.payment_id,
+            attempt.amount,
+            attempt.currency,
+            attempt.idempotency_key,
+            method.token,
+        )
+
+
+def _gateway_call(gateway: PaymentGateway, charge: Charge) -> GatewayResult | None:
     """Authorize then capture; None when the gateway did not answer."""
     try:
-        auth = gateway.authorize(token, attempt.amount, attempt.currency, attempt.idempotency_key)
+        auth = gateway.authorize(
+            charge.token, charge.amount, charge.currency, charge.idempotency_key
+        )
         if not auth.ok or auth.reference is None:
             return auth
         return gateway.capture(
-            auth.reference, attempt.amount, attempt.currency, f"cap_{attempt.payment_id}"
+            auth.reference, charge.amount, charge.currency, f"cap_{charge.payment_id}"
         )
     except GatewayTimeout:
         return None
 
 
 def _finish(
-    db: Database, gateway: PaymentGateway, attempt_id: int, result: GatewayResult | None
-) -> None:
+    db: Database,
+    gateway: PaymentGateway,
+    attempt_id: int,
+    result: GatewayResult | None,
+    view: View[T],
+) -> T:
+    """Record the outcome, and build the caller's answer in the same transaction."""
     refunds: list[int] = []
     with db.unit_of_work() as session:
         attempt = session.get_one(PaymentAttempt, attempt_id)
@@ -76,31 +113,35 @@ def _finish(
                 )
                 if txn is not None:
                     refunds.append(txn.id)
+        answer = view(session, attempt.payment_id)
     if refunds:
         execute_refunds(db, gateway, refunds)
+    return answer
 
 
 def pay(
-    db: Database, gateway: PaymentGateway, attempt_id: int, backup_method_id: int | None = None
-) -> None:
-    """Run one attempt, and the backup method after a decline."""
-    with db.unit_of_work(write=False) as session:
-        attempt = session.get_one(PaymentAttempt, attempt_id)
-        token = session.get_one(PaymentMethod, attempt.method_id).token
-    result = _gateway_call(gateway, token, attempt)
-    _finish(db, gateway, attempt_id, result)
+    db: Database,
+    gateway: PaymentGateway,
+    charge: Charge,
+    backup_method_id: int | None,
+    view: View[T],
+) -> T:
+    """Run one attempt, and the backup method after a decline; ``view`` of the outcome."""
+    result = _gateway_call(gateway, charge)
     if (
-        backup_method_id is not None
-        and result is not None
-        and not result.ok
-        and result.failure_code in ledger.DECLINES_WORTH_A_BACKUP
+        backup_method_id is None
+        or result is None
+        or result.ok
+        or result.failure_code not in ledger.DECLINES_WORTH_A_BACKUP
     ):
-        with db.unit_of_work() as session:
-            payment = session.get_one(Payment, attempt.payment_id)
-            backup = session.get_one(PaymentMethod, backup_method_id)
-            payment.status = "PENDING"
-            next_id = ledger.new_attempt(session, payment, backup, attempt.amount).id
-        pay(db, gateway, next_id, None)
+        return _finish(db, gateway, charge.attempt_id, result, view)
+    _finish(db, gateway, charge.attempt_id, result, payment_id_of)
+    with db.unit_of_work() as session:
+        payment = session.get_one(Payment, charge.payment_id)
+        backup = session.get_one(PaymentMethod, backup_method_id)
+        payment.status = "PENDING"
+        attempt = ledger.new_attempt(session, payment, backup, charge.amount)
+    return pay(db, gateway, Charge.of(attempt, backup), None, view)
 
 
 def reconcile(db: Database, gateway: PaymentGateway, older_than: timedelta) -> int:
@@ -129,7 +170,7 @@ def reconcile(db: Database, gateway: PaymentGateway, older_than: timedelta) -> i
             )
         else:
             result = found
-        _finish(db, gateway, attempt.id, result)
+        _finish(db, gateway, attempt.id, result, payment_id_of)
     return len(attempts)
 
 

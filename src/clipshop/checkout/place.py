@@ -9,7 +9,7 @@ is called after the commit (``payflow.pay``), never while stock rows are locked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from clipshop.payments.errors import PaymentNotRetryable
 from clipshop.payments.gateway import PaymentGateway
 
 ADULT_AGE = 18
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,7 @@ def _review_reason(
 
 @dataclass(frozen=True)
 class Placed:
-    payment_id: int
-    attempt_id: int
+    charge: payflow.Charge
     backup_method_id: int | None
 
 
@@ -144,17 +144,27 @@ def _place(
     attempt = ledger.new_attempt(session, payment, primary, quote.total_amount)
     if request.items is None:
         cart.clear(session, principal.user_id, list(items))
-    return Placed(payment.id, attempt.id, backup.id if backup else None)
+    return Placed(payflow.Charge.of(attempt, primary), backup.id if backup else None)
+
+
+def place_and_view(
+    db: Database,
+    gateway: PaymentGateway,
+    principal: Principal,
+    request: CheckoutRequest,
+    view: payflow.View[T],
+) -> T:
+    """Place and pay; ``view(session, payment id)`` is built in the outcome's transaction."""
+    with db.unit_of_work() as session:
+        placed = _place(session, db, principal, request)
+    return payflow.pay(db, gateway, placed.charge, placed.backup_method_id, view)
 
 
 def place_order(
     db: Database, gateway: PaymentGateway, principal: Principal, request: CheckoutRequest
 ) -> int:
     """Returns the payment id (the checkout); its orders and outcome are read from it."""
-    with db.unit_of_work() as session:
-        placed = _place(session, db, principal, request)
-    payflow.pay(db, gateway, placed.attempt_id, placed.backup_method_id)
-    return placed.payment_id
+    return place_and_view(db, gateway, principal, request, payflow.payment_id_of)
 
 
 def retry_payment(
@@ -163,7 +173,8 @@ def retry_payment(
     principal: Principal,
     payment_id: int,
     method_id: int | None,
-) -> int:
+    view: payflow.View[T] = payflow.payment_id_of,  # type: ignore[assignment]
+) -> T:
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)
         if payment is None or payment.buyer_id != principal.user_id:
@@ -183,6 +194,5 @@ def retry_payment(
             else methods.default_method(session, principal)
         )
         payment.status = "PENDING"
-        attempt_id = ledger.new_attempt(session, payment, method, owed).id
-    payflow.pay(db, gateway, attempt_id)
-    return payment_id
+        charge = payflow.Charge.of(ledger.new_attempt(session, payment, method, owed), method)
+    return payflow.pay(db, gateway, charge, None, view)

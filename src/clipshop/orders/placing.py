@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clipshop.checkout.pricing import Quote, ShopQuote
+from clipshop.core.clock import utcnow
 from clipshop.core.ids import new_id
 from clipshop.models import Order, OrderLineItem
 from clipshop.orders import sla
@@ -25,6 +26,7 @@ def _order(
     option = quote.selected
     return Order(
         id=new_id(),
+        created_at=utcnow(),  # known before the INSERT, so the SLA times go in with it
         shop_id=quote.shop.id,
         buyer_id=buyer_id,
         payment_id=payment_id,
@@ -61,12 +63,12 @@ def create_orders(
 ) -> list[Order]:
     """``warehouses`` maps a SKU to the warehouse of each held unit, in order.
 
-    Two flushes: the orders (one batched INSERT), then their lines and events (one each)."""
+    Two flushes: the orders with their deadlines (one batched INSERT, then their timers),
+    then their lines and events (one INSERT each)."""
     orders = [
         _order(q, quote.currency, buyer_id, payment_id, address, review_reason) for q in quote.shops
     ]
     session.add_all(orders)
-    session.flush()
     for order in orders:
         sla.on_placed(session, order)
     for order, shop_quote in zip(orders, quote.shops, strict=True):

@@ -26,10 +26,9 @@ import secrets
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from clipshop.core.clock import utcnow
-from clipshop.core.db import Database
+from clipshop.core.db import Database, insert_ignore
 from clipshop.core.errors import InvalidInput
 from clipshop.models import SimGatewayOperation
 from clipshop.payments.gateway import GatewayResult, GatewayTimeout, TokenizedMethod
@@ -109,17 +108,19 @@ class SimulatedGateway:
 
     # -- money movements -----------------------------------------------------------------
 
+    @staticmethod
+    def _result(row: SimGatewayOperation) -> GatewayResult:
+        return GatewayResult(
+            row.succeeded,
+            row.reference if row.succeeded else None,
+            row.failure_code,
+            MESSAGES.get(row.failure_code or ""),
+        )
+
     def _stored(self, key: str) -> GatewayResult | None:
         with self.db.unit_of_work(write=False) as session:
             row = session.get(SimGatewayOperation, key)
-            if row is None:
-                return None
-            return GatewayResult(
-                row.succeeded,
-                row.reference if row.succeeded else None,
-                row.failure_code,
-                MESSAGES.get(row.failure_code or ""),
-            )
+            return None if row is None else self._result(row)
 
     def _book(
         self,
@@ -129,58 +130,46 @@ class SimulatedGateway:
         amount: int,
         currency: str,
         failure: str | None,
-        reference: str | None = None,
-    ) -> GatewayResult:
-        reference = reference or f"sim_{operation}_{secrets.token_hex(8)}"
-        try:
-            with self.db.unit_of_work() as session:
-                session.add(
-                    SimGatewayOperation(
-                        idempotency_key=key,
-                        operation=operation,
-                        reference=reference,
-                        token=token,
-                        amount=amount,
-                        currency=currency,
-                        succeeded=failure is None,
-                        failure_code=failure,
-                    )
+    ) -> tuple[GatewayResult, bool]:
+        """Book the operation once per key, in one statement; (result, True) if this call
+        booked it, (what was booked before, False) on a repeat of the key."""
+        reference = f"sim_{operation}_{secrets.token_hex(8)}"
+        row: dict[str, object] = {"idempotency_key": key, "operation": operation}
+        row["reference"] = reference
+        row |= {"token": token, "amount": amount, "currency": currency}
+        row |= {"succeeded": failure is None, "failure_code": failure, "created_at": utcnow()}
+        with self.db.unit_of_work() as session:
+            table = SimGatewayOperation.__table__
+            if insert_ignore(session, table, row, ["idempotency_key"]):
+                booked = GatewayResult(
+                    failure is None,
+                    reference if failure is None else None,
+                    failure,
+                    MESSAGES.get(failure or ""),
                 )
-        except IntegrityError:  # a concurrent call with the same key got there first
-            stored = self._stored(key)
-            assert stored is not None
-            return stored
-        return GatewayResult(
-            failure is None,
-            reference if failure is None else None,
-            failure,
-            MESSAGES.get(failure or ""),
-        )
+                return booked, True
+            return self._result(session.get_one(SimGatewayOperation, key)), False
 
     def authorize(
         self, token: str, amount: int, currency: str, idempotency_key: str
     ) -> GatewayResult:
-        stored = self._stored(idempotency_key)
-        if stored is not None:
-            return stored
         scenario = _scenario(token)
-        if scenario == "timeout":
+        if scenario == "timeout":  # never reached the bank: nothing is booked
             raise GatewayTimeout("the gateway did not answer in time")
         failure = None if scenario in ("ok", "answer_lost") else scenario
-        result = self._book(idempotency_key, "AUTHORIZE", token, amount, currency, failure)
-        if scenario == "answer_lost":
+        result, first = self._book(idempotency_key, "AUTHORIZE", token, amount, currency, failure)
+        if scenario == "answer_lost" and first:
             raise GatewayTimeout("the gateway did not answer in time")
         return result
 
     def _follow_up(
         self, operation: str, reference: str, amount: int, currency: str, key: str
     ) -> GatewayResult:
-        stored = self._stored(key)
-        if stored is not None:
-            return stored
         if not reference.startswith("sim_"):
-            return GatewayResult(False, None, "unknown_reference", "no such payment")
-        return self._book(key, operation, None, amount, currency, None)
+            return self._stored(key) or GatewayResult(
+                False, None, "unknown_reference", "no such payment"
+            )
+        return self._book(key, operation, None, amount, currency, None)[0]
 
     def capture(
         self, reference: str, amount: int, currency: str, idempotency_key: str

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from clipshop.core.db import insert_ignore
+from clipshop.core.clock import utcnow
+from clipshop.core.db import insert_ignore, upsert
 from clipshop.core.ids import new_id
 from clipshop.models import Timer
 
@@ -49,19 +50,14 @@ ORDER_KINDS = frozenset(
 
 
 def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
-    """Make the (kind, subject) timer fall due at ``due_at`` (creating or moving it)."""
-    moved = session.execute(
-        update(Timer)
-        .where(Timer.kind == kind.value, Timer.subject_id == subject_id)
-        .values(due_at=due_at, attempts=0, last_error=None)
-        .execution_options(synchronize_session=False)
+    """Make the (kind, subject) timer fall due at ``due_at`` (creating or moving it), in one
+    statement (INSERT ... ON CONFLICT DO UPDATE)."""
+    row: dict[str, object] = {"id": new_id(), "kind": kind.value, "subject_id": subject_id}
+    row |= {"shop_id": shop_id, "due_at": due_at, "attempts": 0, "last_error": None}
+    row["created_at"] = utcnow()
+    upsert(
+        session, Timer.__table__, row, ["kind", "subject_id"], ["due_at", "attempts", "last_error"]
     )
-    if moved.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(
-            Timer(
-                id=new_id(), kind=kind.value, subject_id=subject_id, shop_id=shop_id, due_at=due_at
-            )
-        )
 
 
 def arm_if_absent(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
 
 from clipshop.api.deps import (
     DB,
@@ -137,8 +139,10 @@ def quote(body: QuoteBody, session: DB, caller: Caller) -> QuoteOut:
     return _quote_out(q)
 
 
-def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
-    with db.unit_of_work(write=False) as session:
+def _view(principal: Principal) -> Callable[[Session, int], CheckoutOut]:
+    """The answer about a checkout, built in whichever transaction the caller has open."""
+
+    def view(session: Session, payment_id: int) -> CheckoutOut:
         payment = session.get(Payment, payment_id)
         if payment is None or payment.buyer_id != principal.user_id:
             raise NotFound("payment not found")
@@ -148,6 +152,13 @@ def _checkout_out(db: Database, principal: Principal, payment_id: int) -> Checko
             payment=PaymentOut.of(payment, [o.id for o in orders]),
             orders=[order_out(o, lines[o.id], False) for o in orders],
         )
+
+    return view
+
+
+def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
+    with db.unit_of_work(write=False) as session:
+        return _view(principal)(session, payment_id)
 
 
 @router.post(
@@ -172,8 +183,7 @@ def checkout(
         payment_method_id=body.payment_method_id,
         backup_payment_method_id=body.backup_payment_method_id,
     )
-    payment_id = place.place_order(db, gateway, caller, request)
-    return _checkout_out(db, caller, payment_id)
+    return place.place_and_view(db, gateway, caller, request, _view(caller))
 
 
 @router.get(
@@ -198,8 +208,9 @@ def retry_payment(
     caller: StandaloneCaller,
     _key: str = Depends(require_idempotency_key),
 ) -> CheckoutOut:
-    place.retry_payment(db, gateway, caller, payment_id, body.payment_method_id)
-    return _checkout_out(db, caller, payment_id)
+    return place.retry_payment(
+        db, gateway, caller, payment_id, body.payment_method_id, _view(caller)
+    )
 
 
 def _tokenize(gateway: PaymentGateway, body: MethodCreate) -> TokenizedMethod:
