@@ -153,6 +153,7 @@ POST   /api/v1/shops/{shop_id}/standing                               401     40
 POST   /api/v1/orders/{order_id}/cancellations                        401     201/404 403     403     403     403     403
 POST   /api/v1/cancellations/{cancel_id}/approve                      401     403     200/404 200/404 403     403     200
 POST   /api/v1/cancellations/{cancel_id}/reject                       401     403     200/404 200/404 403     403     200
+POST   /api/v1/cancellations/{cancel_id}/withdraw                     401     200/404 403     403     403     403     403
 POST   /api/v1/orders/{order_id}/seller-cancel                        401     403     201/404 201/404 403     403     201
 POST   /api/v1/orders/{order_id}/operator-cancel                      401     403     403     403     201     201     201
 GET    /api/v1/cancellations                                          401     200     200     200     200     200     200
@@ -162,6 +163,7 @@ GET    /api/v1/disputes                                               401     20
 GET    /api/v1/disputes/{dispute_id}                                  401     200/404 200/404 200/404 200     200     200
 POST   /api/v1/disputes/{dispute_id}/evidence                         401     201/404 403/404 403/404 403     403     403
 POST   /api/v1/disputes/{dispute_id}/decide                           401     403     403     403     200     200     200
+POST   /api/v1/disputes/{dispute_id}/withdraw                         401     200/404 403     403     403     403     403
 GET    /api/v1/orders/{order_id}/aftersale-eligibility                401     200/404 200/404 200/404 200     200     200
 POST   /api/v1/orders/{order_id}/returns                              401     201/404 403     403     403     403     403
 POST   /api/v1/returns/calculate                                      401     200/404 403     403     403     403     403
@@ -202,13 +204,15 @@ GET    /api/v1/returns/{return_id}/evidence                           401     20
 # anonymous or not; [bad-signature] (signed with another key) is 401 invalid_signature for
 # every caller, admins too: a user token never stands in for the signature.
 # Cancellations (the fulfilment world: the open order, and the edited order's pending buyer
-# request): only the order's buyer requests (403 for every other role, another buyer's order
-# 404); the shop's members and admins decide and cancel as seller (aftersales:decide);
-# agents, supervisors and admins cancel as operator (disputes:decide), for any shop.
+# request): only the order's buyer requests and withdraws (403 for every other role, another
+# buyer's order 404); the shop's members and admins decide and cancel as seller
+# (aftersales:decide); agents, supervisors and admins cancel as operator (disputes:decide),
+# for any shop.
 # Disputes (the delivered order, its open claim): only the order's buyer claims (403 for every
-# other role) and adds evidence (403 for whoever else may read the dispute: the shop's
-# members, agents, supervisors, admins); a dispute is read like its order; agents,
-# supervisors and admins decide (disputes:decide, any shop), buyers and sellers get 403.
+# other role), withdraws (403 likewise, another buyer's 404) and adds evidence (403 for
+# whoever else may read the dispute: the shop's members, agents, supervisors, admins); a
+# dispute is read like its order; agents, supervisors and admins decide (disputes:decide,
+# any shop), buyers and sellers get 403.
 
 RouteKey = tuple[str, str]  # (METHOD, path template)
 RowKey = tuple[str, str, str]  # (METHOD, path template, variant or "")
@@ -832,6 +836,9 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ("POST", "/api/v1/cancellations/{cancel_id}/reject", ""): RequestSpec(
         body=_const({"reject_reason": "matrix"}), ids=_cancellation, fulfillment=True
     ),
+    ("POST", "/api/v1/cancellations/{cancel_id}/withdraw", ""): RequestSpec(
+        body=_const({}), ids=_cancellation, fulfillment=True
+    ),
     ("POST", "/api/v1/orders/{order_id}/seller-cancel", ""): RequestSpec(
         body=_const({"reason_code": "PRICING_ERROR"}), fulfillment=True
     ),
@@ -858,6 +865,9 @@ REQUESTS: dict[RowKey, RequestSpec] = {
         body=_const({"decision": "SUPPORT_SELLER", "note": "matrix"}),
         fulfillment=True,
         disputes=True,
+    ),
+    ("POST", "/api/v1/disputes/{dispute_id}/withdraw", ""): RequestSpec(
+        body=_const({"reason": "matrix"}), fulfillment=True, disputes=True
     ),
     ("GET", "/api/v1/orders/{order_id}/aftersale-eligibility", ""): RequestSpec(fulfillment=True),
     # Returns: buyers ask, ship, answer offers and withdraw (403 buyers_only for everybody

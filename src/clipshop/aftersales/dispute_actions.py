@@ -29,6 +29,11 @@ def open_dispute(db: Database, principal: Principal, order_id: int, claim: dispu
         return disputes.open_dispute(session, principal, order_id, claim).id
 
 
+def withdraw(db: Database, principal: Principal, dispute_id: int, reason: str) -> None:
+    with db.unit_of_work() as session:
+        disputes.withdraw(session, principal, dispute_id, reason)
+
+
 def decide(
     db: Database,
     gateway: PaymentGateway,

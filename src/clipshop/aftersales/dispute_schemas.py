@@ -34,6 +34,10 @@ class DisputeDecide(RequestModel):
     )
 
 
+class DisputeWithdraw(RequestModel):
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
 class RecordOut(ResponseModel):
     id: IdStr
     event: str

@@ -39,6 +39,7 @@ from clipshop.payments.ledger import clip
 
 SUBJECT = "DISPUTE"
 OPEN = order_facts.DISPUTE_OPEN
+WITHDRAWN = "CLOSED"  # the buyer withdrew it before a decision
 # The eligibility action each kind of claim is.
 CLAIM_ACTIONS = {
     "ESCALATION": "ESCALATE",
@@ -241,6 +242,36 @@ def refund_plan(
     return plan, 0
 
 
+def _close(session: Session, dispute: Dispute, status: str, **values: object) -> None:
+    """End an open dispute (a conditional UPDATE from IN_PROGRESS, so of an agent's decision
+    and the buyer's withdrawal racing, one wins; the other is ``dispute_already_decided``)."""
+    now = utcnow()
+    won = session.execute(
+        update(Dispute)
+        .where(Dispute.id == dispute.id, Dispute.status == OPEN)
+        .values(status=status, decided_at=now, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise DisputeDecided(f"dispute {dispute.id} was already decided or withdrawn")
+    session.refresh(dispute)
+
+
+def withdraw(session: Session, principal: Principal, dispute_id: int, reason: str) -> Dispute:
+    """The buyer takes back an open dispute before an agent decides it: CLOSED, no refund;
+    its lines may be claimed again while their windows are open."""
+    if principal.role is not Role.BUYER:
+        raise PermissionDenied("only the buyer who opened the dispute withdraws it")
+    dispute = get_dispute(session, principal, dispute_id)
+    order = lock_order(session, dispute.order_id)
+    _close(session, dispute, WITHDRAWN, decision_note=reason or None)
+    dispute.refund_amount = 0
+    note = f"dispute {dispute.id} withdrawn" + (f": {reason}" if reason else "")
+    _record(session, order, dispute, "DISPUTE_WITHDRAWN", Actor.BUYER, principal.user_id, note)
+    session.flush()
+    return dispute
+
+
 def decide(
     session: Session,
     principal: Principal,
@@ -259,22 +290,7 @@ def decide(
         and not evidence_count(session, dispute.id)
     ):
         raise EvidenceRequired("a damage claim needs photos or a video before it is upheld")
-    now = utcnow()
-    won = session.execute(
-        update(Dispute)
-        .where(Dispute.id == dispute.id, Dispute.status == OPEN)
-        .values(
-            status=decision,
-            agent_id=principal.user_id,
-            decision_note=note,
-            decided_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise DisputeDecided(f"dispute {dispute.id} was already decided")
-    session.refresh(dispute)
+    _close(session, dispute, decision, agent_id=principal.user_id, decision_note=note)
     txn_id = None
     if decision == "SUPPORT_BUYER":
         per_line, shipping = refund_plan(

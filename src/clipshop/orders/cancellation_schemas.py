@@ -38,6 +38,10 @@ class RejectBody(RequestModel):
     comment: Note = ""
 
 
+class WithdrawBody(RequestModel):
+    reason: Note = ""
+
+
 class SellerCancelBody(RequestModel):
     reason_code: SellerReason = Field(
         description="OUT_OF_STOCK, PRICING_ERROR and UNABLE_TO_DELIVER are the seller's fault "

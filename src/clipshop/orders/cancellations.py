@@ -268,20 +268,28 @@ def _end(
     session: Session,
     order: Order,
     request: Cancellation,
-    reject_reason: str,
+    reject_reason: str | None,
     actor: Actor,
     actor_id: int | None,
     comment: str = "",
+    *,
+    event: str = "REJECTED",
 ) -> None:
+    """The pending request is over (CANCELLATION_REQUEST_CANCEL): rejected (by the seller,
+    or the system when the items shipped or were cancelled otherwise) or, with ``event``
+    WITHDRAWN and no ``reject_reason``, withdrawn by the buyer. Its timer is disarmed."""
     request.status = CANCELLED
-    request.reject_reason = ledger.clip(reject_reason)
+    request.reject_reason = ledger.clip(reject_reason) if reject_reason is not None else None
     request.decided_by = actor_id
     request.decided_at = utcnow()
     timers.disarm(session, request.id, [TimerKind.CANCEL_AUTO_APPROVE])
-    note = reject_reason + (f": {comment}" if comment else "")
-    _record(session, request, "REJECTED", actor, actor_id, note)
+    note = (reject_reason or "") + (f": {comment}" if comment else "")
+    if reject_reason is None:
+        note = comment
+    _record(session, request, event, actor, actor_id, note)
+    kind = f"CANCELLATION_{event}"
     record_event(
-        session, order, "CANCELLATION_REJECTED", actor, actor_id, f"request {request.id}: {note}"
+        session, order, kind, actor, actor_id, ledger.clip(f"request {request.id}: {note}", 500)
     )
 
 
@@ -519,6 +527,31 @@ def reject(
         order, request_ = _lock_request(session, principal, cancel_id)
         _require_pending(request_)
         _end(session, order, request_, why, Actor.SELLER, principal.user_id, comment)
+        return request_, None
+
+    return _run(db, gateway, work)
+
+
+def withdraw(
+    db: Database, gateway: PaymentGateway, principal: Principal, cancel_id: int, reason: str
+) -> int:
+    """The buyer takes back a request the seller has not answered: CANCELLATION_REQUEST_CANCEL
+    (record WITHDRAWN), the auto-approval disarmed, the order goes on."""
+
+    def work(session: Session) -> tuple[Cancellation, PaymentTransaction | None]:
+        changes.require_buyer(principal, "withdraw a cancellation request")
+        order, request_ = _lock_request(session, principal, cancel_id)
+        _require_pending(request_)
+        _end(
+            session,
+            order,
+            request_,
+            None,
+            Actor.BUYER,
+            principal.user_id,
+            reason,
+            event="WITHDRAWN",
+        )
         return request_, None
 
     return _run(db, gateway, work)

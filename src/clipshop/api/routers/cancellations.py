@@ -22,6 +22,7 @@ from clipshop.orders.cancellation_schemas import (
     OperatorCancelBody,
     RejectBody,
     SellerCancelBody,
+    WithdrawBody,
     cancellation_out,
 )
 
@@ -75,6 +76,22 @@ def reject_cancellation(
     caller: StandaloneCaller,
 ) -> CancellationOut:
     cancellations.reject(db, gateway, caller, cancel_id, body.reject_reason, body.comment)
+    return cancellations.read(db, caller, cancel_id)
+
+
+@router.post(
+    "/cancellations/{cancel_id}/withdraw",
+    response_model=CancellationOut,
+    summary="Buyer withdraws its pending request (CANCELLATION_REQUEST_CANCEL): the order goes on",
+)
+def withdraw_cancellation(
+    cancel_id: CancelId,
+    db: DatabaseDep,
+    gateway: GatewayDep,
+    caller: StandaloneCaller,
+    body: WithdrawBody | None = None,
+) -> CancellationOut:
+    cancellations.withdraw(db, gateway, caller, cancel_id, body.reason if body else "")
     return cancellations.read(db, caller, cancel_id)
 
 

@@ -14,6 +14,7 @@ from clipshop.aftersales.dispute_schemas import (
     DisputeDecide,
     DisputeOut,
     DisputePage,
+    DisputeWithdraw,
     EligibilityOut,
     EvidenceOut,
     LineEligibilityOut,
@@ -144,6 +145,21 @@ def decide_dispute(
     dispute_actions.decide(
         db, gateway, caller, dispute_id, body.decision, body.note, body.refund_amount
     )
+    return _one(db, caller, dispute_id)
+
+
+@router.post(
+    "/disputes/{dispute_id}/withdraw",
+    response_model=DisputeOut,
+    summary="Buyer withdraws its open dispute before an agent decides it (CLOSED, no refund)",
+)
+def withdraw_dispute(
+    dispute_id: DisputeId,
+    db: DatabaseDep,
+    caller: StandaloneCaller,
+    body: DisputeWithdraw | None = None,
+) -> DisputeOut:
+    dispute_actions.withdraw(db, caller, dispute_id, body.reason if body else "")
     return _one(db, caller, dispute_id)
 
 
