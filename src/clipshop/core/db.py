@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from clipshop.core import ids
@@ -93,24 +96,47 @@ class Database:
         self.engine.dispose()
 
 
-def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+@lru_cache(maxsize=256)
+def _conflict_insert(
+    dialect: str,
+    table: Any,
+    columns: tuple[str, ...],
+    conflict_columns: tuple[str, ...],
+    update_columns: tuple[str, ...],
+) -> Any:
+    """INSERT ... ON CONFLICT, built once per shape (building one costs more than running it);
+    the values are bound when it runs. No update columns: DO NOTHING ... RETURNING."""
+    insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values({c: bindparam(c) for c in columns})
+    if not update_columns:
+        ignoring = stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
+        # RETURNING, not rowcount: an ORM session's INSERT may report rowcount -1 on psycopg.
+        return ignoring.returning(table.c[conflict_columns[0]])
+    excluded = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=list(conflict_columns), set_={c: excluded[c] for c in update_columns}
+    )
 
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert
+def _conflict_execute(
+    session: Session,
+    table: Any,
+    values: dict[str, Any],
+    conflict_columns: list[str],
+    update_columns: tuple[str, ...] = (),
+) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _conflict_insert(
+        dialect, table, tuple(values), tuple(conflict_columns), tuple(update_columns)
+    )
+    return session.execute(stmt, values)
 
 
 def insert_ignore(
     session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]
 ) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike; True if inserted."""
-    stmt = _insert(session)(table).values(**values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=conflict_columns)
-    # RETURNING, not rowcount: an ORM session's INSERT may report rowcount -1 on psycopg.
-    return session.execute(stmt.returning(table.c[conflict_columns[0]])).first() is not None
+    return _conflict_execute(session, table, values, conflict_columns).first() is not None
 
 
 def upsert(
@@ -121,8 +147,4 @@ def upsert(
     update_columns: list[str],
 ) -> None:
     """INSERT ... ON CONFLICT DO UPDATE of ``update_columns``."""
-    stmt = _insert(session)(table).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=conflict_columns, set_={c: stmt.excluded[c] for c in update_columns}
-    )
-    session.execute(stmt)
+    _conflict_execute(session, table, values, conflict_columns, tuple(update_columns))

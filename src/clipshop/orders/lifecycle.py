@@ -29,11 +29,16 @@ def mark_paid(session: Session, orders: list[Order]) -> None:
     for order in orders:
         if order.status != OrderStatus.UNPAID:
             continue
-        order.paid_at = now
-        order.hold_until = sla.remorse_until(order, now)
-        order.payment_failure = None
+        paid: dict[str, object] = {"paid_at": now, "hold_until": sla.remorse_until(order, now)}
+        paid["payment_failure"] = None
         transition(
-            session, order, OrderStatus.ON_HOLD, Actor.BUYER, order.buyer_id, "payment captured"
+            session,
+            order,
+            OrderStatus.ON_HOLD,
+            Actor.BUYER,
+            order.buyer_id,
+            "payment captured",
+            also=paid,
         )
         if order.review_hold:
             record_event(

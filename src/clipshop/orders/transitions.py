@@ -3,6 +3,8 @@ arms or disarms the deadlines the new status starts or ends (``orders.sla``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,11 +26,13 @@ def transition(
     actor: Actor,
     actor_id: int | None = None,
     reason: str = "",
+    also: dict[str, Any] | None = None,
 ) -> OrderEvent:
     """Move ``order`` to ``to`` if the table allows it for this actor; stamp and record it.
 
     The UPDATE is conditional on the status read, so two concurrent transitions of the same
-    order cannot both apply: the loser gets InvalidTransition.
+    order cannot both apply: the loser gets InvalidTransition. ``also``: other columns of
+    the order set by the same UPDATE (e.g. ``paid_at``), saving a statement.
     """
     current = OrderStatus(order.status)
     if to not in ALLOWED[current]:
@@ -47,7 +51,7 @@ def transition(
     result = session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status == current.value)
-        .values(status=to.value, updated_at=now)
+        .values(status=to.value, updated_at=now, **(also or {}))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -56,6 +60,8 @@ def transition(
         )
     set_committed_value(order, "status", to.value)
     set_committed_value(order, "updated_at", now)
+    for column, value in (also or {}).items():
+        set_committed_value(order, column, value)
     session.execute(
         update(OrderLineItem)
         .where(OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED")
