@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
@@ -11,7 +13,15 @@ from sqlalchemy import select
 from clipshop.core.db import Database
 from clipshop.models import StoredFile
 from tests.conftest import Actor, World, problem_code
-from tests.integration.checkout_api import API, get_order, minor, ok, set_stock, stock
+from tests.integration.checkout_api import (
+    API,
+    get_order,
+    minor,
+    ok,
+    parse_time,
+    set_stock,
+    stock,
+)
 from tests.integration.deadline_support import D, H, Week, move_to, refunds, timers_of
 from tests.integration.fulfillment_files_api import (
     JPEG,
@@ -32,6 +42,7 @@ from tests.integration.returns_support import (
 )
 from tests.integration.returns_support import minor as units
 
+SECOND = timedelta(seconds=1)
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(64)
 
 
@@ -51,10 +62,13 @@ def test_partial_refund_offer_accepted_refunds_the_offer_over_the_lines(
     offered = decide(
         client, world.seller_a, rid, "OFFER_PARTIAL_REFUND", partial_refund={"amount": 701}
     )
-    assert offered["return_status"] == "RETURN_OR_REFUND_REQUEST_PENDING"
+    assert offered["return_status"] == "AWAITING_BUYER_RESPONSE"  # the reference's status
     assert offered["partial_refund_status"] == "OFFERED"
     assert units(offered["partial_refund"]) == 701
-    assert timers_of(db, rid) == {}  # the seller answered; the buyer decides
+    due = parse_time(offered["buyer_respond_by"])
+    assert timers_of(db, rid) == {"RETURN_OFFER_EXPIRE": due}  # the buyer decides by then
+    rejected = act(client, world.seller_a, rid, "reject", reject_reason="changed my mind")
+    assert (rejected.status_code, problem_code(rejected)) == (409, "awaiting_buyer_response")
     busy = decide_raw(client, world.seller_a, rid, "APPROVE_RETURN")
     assert (busy.status_code, problem_code(busy)) == (409, "awaiting_buyer_response")
     accepted = ok(act(client, world.buyer, rid, "partial-refund/accept"))
@@ -91,6 +105,60 @@ def test_partial_refund_offer_declined_goes_back_to_the_seller_for_48_hours(
     done = get_return(client, world.buyer, rid)
     assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
     assert refunds(db, order["id"]) == [(minor(order, "total_amount"), "SUCCEEDED")]
+
+
+def test_an_unanswered_offer_lapses_and_the_seller_decides_again(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    """partial_refund_response_hours (48) after the offer it lapses: EXPIRED, the request is
+    PENDING again with the seller's 48 h, then auto-approved as asked (a full refund)."""
+    order, at = delivered(client, world, week)
+    rid = request_return(client, world.buyer, order, "REFUND", "DAMAGED")["return_id"]
+    move_to(client, world, at + H)
+    offered = decide(
+        client, world.seller_a, rid, "OFFER_PARTIAL_REFUND", partial_refund={"amount": 300}
+    )
+    assert parse_time(offered["buyer_respond_by"]) == at + 49 * H
+    move_to(client, world, at + 49 * H - SECOND)
+    assert get_return(client, world.buyer, rid)["return_status"] == "AWAITING_BUYER_RESPONSE"
+    move_to(client, world, at + 49 * H)
+    lapsed = get_return(client, world.buyer, rid)
+    assert (lapsed["return_status"], lapsed["partial_refund_status"]) == (
+        "RETURN_OR_REFUND_REQUEST_PENDING",
+        "EXPIRED",
+    )
+    assert lapsed["buyer_respond_by"] is None
+    assert parse_time(lapsed["seller_respond_by"]) == at + 97 * H
+    assert timers_of(db, rid) == {"RETURN_AUTO_APPROVE": at + 97 * H}
+    assert record_events(client, world.buyer, rid)[-1] == (
+        "PARTIAL_REFUND_EXPIRED",
+        "SYSTEM",
+        "RETURN_OR_REFUND_REQUEST_PENDING",
+    )
+    late = act(client, world.buyer, rid, "partial-refund/accept")
+    assert (late.status_code, problem_code(late)) == (409, "no_partial_refund_offer")
+    assert refunds(db, order["id"]) == []
+    move_to(client, world, at + 97 * H)
+    assert get_return(client, world.buyer, rid)["return_status"] == (
+        "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    )
+    assert refunds(db, order["id"]) == [(minor(order, "total_amount"), "SUCCEEDED")]
+
+
+def test_the_buyer_may_withdraw_while_an_offer_waits(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    order, at = delivered(client, world, week)
+    rid = request_return(client, world.buyer, order, "REFUND", "DAMAGED")["return_id"]
+    decide(client, world.seller_a, rid, "OFFER_PARTIAL_REFUND", partial_refund={"amount": 300})
+    done = ok(act(client, world.buyer, rid, "cancel"))
+    assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_CANCEL"
+    assert timers_of(db, rid) == {}
+    move_to(client, world, at + 100 * H)
+    assert get_return(client, world.buyer, rid)["return_status"] == (
+        "RETURN_OR_REFUND_REQUEST_CANCEL"
+    )
+    assert refunds(db, order["id"]) == []
 
 
 def test_replacement_creates_a_linked_order_at_no_cost_with_its_stock_held(

@@ -65,6 +65,7 @@ RETURN_ACTIONS = ("REFUND", "RETURN_AND_REFUND", "REPLACEMENT")
 # SUCCESS, keeps its line too, so a line is never both replaced and refunded by returns).
 OPEN_RETURNS = (
     "RETURN_OR_REFUND_REQUEST_PENDING",
+    "AWAITING_BUYER_RESPONSE",
     "AWAITING_BUYER_SHIP",
     "BUYER_SHIPPED_ITEM",
     "RETURN_OR_REFUND_REQUEST_SUCCESS",

@@ -8,9 +8,10 @@ deadlines, and the refund itself.
 | PENDING | seller | APPROVE_RETURN + ``buyer_keep_item`` | returnless refund, COMPLETE |
 | PENDING | seller | APPROVE_REPLACEMENT | replacement order, SUCCESS |
 | PENDING | seller | ISSUE_REPLACEMENT_REFUND (REPLACEMENT) | refund, COMPLETE |
-| PENDING | seller | OFFER_PARTIAL_REFUND + amount | PENDING, offer OFFERED |
-| PENDING, offered | buyer | accept | partial refund, COMPLETE |
-| PENDING, offered | buyer | decline | PENDING, the seller decides again (48 h) |
+| PENDING | seller | OFFER_PARTIAL_REFUND + amount | AWAITING_BUYER_RESPONSE (offer OFFERED) |
+| AWAITING_BUYER_RESPONSE | buyer | accept | partial refund, COMPLETE |
+| AWAITING_BUYER_RESPONSE | buyer | decline | PENDING, the seller decides again (48 h) |
+| AWAITING_BUYER_RESPONSE | system | unanswered for 48 h | PENDING, offer EXPIRED (a decline) |
 | PENDING | seller | reject + reason | REFUND_OR_RETURN_REQUEST_REJECT |
 | PENDING | system | seller silent 48 h: approved as its type asks | as above |
 | AWAITING_BUYER_SHIP | buyer | ship (tracking or platform label) | BUYER_SHIPPED_ITEM |
@@ -18,7 +19,7 @@ deadlines, and the refund itself.
 | BUYER_SHIPPED_ITEM | seller | APPROVE_RECEIVED_PACKAGE | refund, COMPLETE |
 | BUYER_SHIPPED_ITEM | seller | reject + reason | REJECT_RECEIVE_PACKAGE |
 | BUYER_SHIPPED_ITEM | system | receipt not confirmed in 10 days | refund, COMPLETE |
-| PENDING, AWAITING_BUYER_SHIP | buyer | cancel | CANCEL |
+| PENDING, AWAITING_BUYER_RESPONSE, AWAITING_BUYER_SHIP | buyer | cancel | CANCEL |
 
 COMPLETE means the refund is booked (per line and shipping within their caps, reserved on
 the payment) and sent to the gateway after the commit; a gateway timeout is retried by the
@@ -66,7 +67,16 @@ DECISIONS: dict[str, tuple[ReturnStatus, frozenset[str]]] = {
     "APPROVE_RECEIVED_PACKAGE": (R.BUYER_SHIPPED_ITEM, frozenset({"RETURN_AND_REFUND"})),
 }
 REJECTABLE = (R.PENDING, R.BUYER_SHIPPED_ITEM)
+WITHDRAWABLE = (R.PENDING, R.AWAITING_BUYER_RESPONSE, R.AWAITING_BUYER_SHIP)
 OFFERED = "OFFERED"
+
+
+def _not_awaiting_buyer(ret: Return) -> None:
+    """A seller decision while the buyer has a partial refund offer to answer."""
+    if ret.status == R.AWAITING_BUYER_RESPONSE:
+        raise errors.AwaitingBuyerResponse(
+            "the buyer has not answered the partial refund offer", return_status=ret.status
+        )
 
 
 def _require_status(ret: Return, *allowed: ReturnStatus) -> None:
@@ -142,13 +152,12 @@ def approve(
     principal.require(Permission.AFTERSALES_DECIDE)
     order, ret = lock_return(session, principal, return_id)
     needed, types = DECISIONS[decision]
+    _not_awaiting_buyer(ret)
     _require_status(ret, needed)
     if ret.return_type not in types:
         raise errors.DecisionNotAllowed(
             f"{decision} does not answer a {ret.return_type} request", decision=decision
         )
-    if ret.partial_refund_status == OFFERED:
-        raise errors.AwaitingBuyerResponse("the buyer has not answered the partial refund offer")
     actor, who = Actor.SELLER, principal.user_id
     ret.decided_by = who
     if decision == "APPROVE_RETURN" and buyer_keep_item:
@@ -186,15 +195,19 @@ def _offer(session: Session, order: Order, ret: Return, amount: int | None) -> N
         )
     ret.partial_refund_amount = amount
     ret.partial_refund_status = OFFERED
-    close_timers(session, ret)  # the seller answered; the buyer decides now
+    ret.status = R.AWAITING_BUYER_RESPONSE.value
+    ret.buyer_respond_by = utcnow() + timedelta(
+        hours=for_region(order.region).partial_refund_response_hours
+    )
+    close_timers(session, ret)  # the seller answered; the buyer decides now, or it lapses
+    timers.arm(session, TimerKind.RETURN_OFFER_EXPIRE, ret.id, ret.shop_id, ret.buyer_respond_by)
 
 
 def reject(session: Session, principal: Principal, return_id: int, reason: str) -> None:
     principal.require(Permission.AFTERSALES_DECIDE)
     _order, ret = lock_return(session, principal, return_id)
+    _not_awaiting_buyer(ret)
     _require_status(ret, *REJECTABLE)
-    if ret.partial_refund_status == OFFERED:
-        raise errors.AwaitingBuyerResponse("the buyer has not answered the partial refund offer")
     received = ret.status == R.BUYER_SHIPPED_ITEM
     ret.status = (R.REJECT_RECEIVE_PACKAGE if received else R.REJECT).value
     ret.reject_reason = reason
@@ -209,27 +222,51 @@ def answer_offer(
 ) -> PaymentTransaction | None:
     require_buyer(principal, "answer a partial refund offer")
     order, ret = lock_return(session, principal, return_id)
-    _require_status(ret, R.PENDING)
-    if ret.partial_refund_status != OFFERED or ret.partial_refund_amount is None:
+    if ret.status == R.PENDING:
         raise errors.NoPartialOffer("there is no partial refund offer to answer")
+    _require_status(ret, R.AWAITING_BUYER_RESPONSE)
+    assert ret.partial_refund_amount is not None  # set with the status (a CHECK-free pair)
     who = principal.user_id
     if accept:
         ret.partial_refund_status = "ACCEPTED"
         record(session, ret, "PARTIAL_REFUND_ACCEPTED", Actor.BUYER, who)
         return pay_refund(session, order, ret, Actor.BUYER, who, ret.partial_refund_amount)
-    ret.partial_refund_status = "DECLINED"
+    _back_to_seller(session, order, ret, "DECLINED")
+    record(session, ret, "PARTIAL_REFUND_DECLINED", Actor.BUYER, who)
+    return None
+
+
+def _back_to_seller(session: Session, order: Order, ret: Return, answer: str) -> None:
+    """The offer is off (declined, or lapsed unanswered): the request is PENDING again and
+    the seller has ``seller_response_hours`` to decide anew, else it is auto-approved."""
+    ret.partial_refund_status = answer
+    ret.status = R.PENDING.value
+    ret.buyer_respond_by = None
     ret.seller_respond_by = utcnow() + timedelta(
         hours=for_region(order.region).seller_response_hours
     )
+    close_timers(session, ret)
     timers.arm(session, TimerKind.RETURN_AUTO_APPROVE, ret.id, ret.shop_id, ret.seller_respond_by)
-    record(session, ret, "PARTIAL_REFUND_DECLINED", Actor.BUYER, who)
-    return None
+
+
+def offer_expired(session: Session, return_id: int, now: datetime) -> bool:
+    """The RETURN_OFFER_EXPIRE timer: the buyer left the offer unanswered until
+    ``buyer_respond_by``; it lapses (EXPIRED) and the request goes back to the seller."""
+    order, ret = lock_subject(session, return_id)
+    if ret.status != R.AWAITING_BUYER_RESPONSE or ret.buyer_respond_by is None:
+        return False
+    if now < ret.buyer_respond_by:
+        return False
+    _back_to_seller(session, order, ret, "EXPIRED")
+    note = "the buyer did not answer the partial refund offer in time"
+    record(session, ret, "PARTIAL_REFUND_EXPIRED", Actor.SYSTEM, None, note)
+    return True
 
 
 def cancel(session: Session, principal: Principal, return_id: int, reason: str) -> None:
     require_buyer(principal, "withdraw a return request")
     _order, ret = lock_return(session, principal, return_id)
-    _require_status(ret, R.PENDING, R.AWAITING_BUYER_SHIP)
+    _require_status(ret, *WITHDRAWABLE)
     ret.status = R.CANCEL.value
     close_timers(session, ret)
     record(session, ret, "CANCELLED", Actor.BUYER, principal.user_id, reason)

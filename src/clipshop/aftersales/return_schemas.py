@@ -109,8 +109,13 @@ class ReturnOut(ResponseModel):
     refund_amount: MoneyOut = Field(description="What the buyer gets (got) back, shipping included")
     refund_shipping_fee: MoneyOut
     partial_refund: MoneyOut | None
-    partial_refund_status: str | None = Field(description="OFFERED, ACCEPTED or DECLINED")
+    partial_refund_status: str | None = Field(
+        description="OFFERED, ACCEPTED, DECLINED or EXPIRED (unanswered in time)"
+    )
     seller_respond_by: datetime | None
+    buyer_respond_by: datetime | None = Field(
+        description="While AWAITING_BUYER_RESPONSE: the partial refund offer lapses then"
+    )
     buyer_ship_by: datetime | None
     return_provider: str | None
     return_tracking_number: str | None
@@ -195,6 +200,7 @@ def return_out(
         else _m(ret.partial_refund_amount, c),
         partial_refund_status=ret.partial_refund_status,
         seller_respond_by=ret.seller_respond_by,
+        buyer_respond_by=ret.buyer_respond_by,
         buyer_ship_by=ret.buyer_ship_by,
         return_provider=ret.return_provider,
         return_tracking_number=ret.return_tracking_number,

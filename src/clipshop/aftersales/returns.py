@@ -37,6 +37,7 @@ BUYER_SHIP_DAYS = 7  # after APPROVE_RETURN, the buyer ships by then or the requ
 RECEIVE_DAYS = 10  # after the buyer shipped, the seller confirms by then or it is refunded
 RETURN_TIMERS = (
     TimerKind.RETURN_AUTO_APPROVE,
+    TimerKind.RETURN_OFFER_EXPIRE,
     TimerKind.RETURN_BUYER_SHIP,
     TimerKind.RETURN_RECEIVE,
 )
@@ -44,6 +45,7 @@ RETURN_TIMERS = (
 
 class ReturnStatus(StrEnum):
     PENDING = "RETURN_OR_REFUND_REQUEST_PENDING"
+    AWAITING_BUYER_RESPONSE = "AWAITING_BUYER_RESPONSE"  # a partial refund offer waits
     AWAITING_BUYER_SHIP = "AWAITING_BUYER_SHIP"
     BUYER_SHIPPED_ITEM = "BUYER_SHIPPED_ITEM"
     REJECT_RECEIVE_PACKAGE = "REJECT_RECEIVE_PACKAGE"
@@ -53,7 +55,12 @@ class ReturnStatus(StrEnum):
     COMPLETE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
 
 
-OPEN = (ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP, ReturnStatus.BUYER_SHIPPED_ITEM)
+OPEN = (
+    ReturnStatus.PENDING,
+    ReturnStatus.AWAITING_BUYER_RESPONSE,
+    ReturnStatus.AWAITING_BUYER_SHIP,
+    ReturnStatus.BUYER_SHIPPED_ITEM,
+)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ CANCEL_STATUSES = (
 )
 RETURN_STATUSES = (
     "RETURN_OR_REFUND_REQUEST_PENDING",
+    "AWAITING_BUYER_RESPONSE",  # a partial refund offer waits for the buyer
     "AWAITING_BUYER_SHIP",
     "BUYER_SHIPPED_ITEM",
     "REJECT_RECEIVE_PACKAGE",
@@ -102,6 +103,7 @@ class Return(IdMixin, CreatedMixin, Base):
     partial_refund_amount: Mapped[int | None]  # the seller's offer, if any
     partial_refund_status: Mapped[str | None] = mapped_column(String(12))  # OFFERED, ...
     seller_respond_by: Mapped[datetime | None]
+    buyer_respond_by: Mapped[datetime | None]  # a partial refund offer lapses then
     buyer_ship_by: Mapped[datetime | None]
     return_provider: Mapped[str | None] = mapped_column(String(20))
     return_tracking_number: Mapped[str | None] = mapped_column(String(64))

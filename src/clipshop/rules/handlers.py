@@ -188,6 +188,10 @@ def return_receive(session: Session, timer: Timer, now: datetime) -> Outcome:
     return Outcome(applied=applied, refund_ids=[refund_id] if refund_id else [])
 
 
+def return_offer_expire(session: Session, timer: Timer, now: datetime) -> Outcome:
+    return Outcome(applied=return_decisions.offer_expired(session, timer.subject_id, now))
+
+
 HANDLERS: dict[TimerKind, Handler] = {
     K.UNPAID_CANCEL: unpaid_cancel,
     K.RELEASE_HOLD: release_hold,
@@ -201,6 +205,7 @@ HANDLERS: dict[TimerKind, Handler] = {
     K.RETURN_AUTO_APPROVE: return_auto_approve,
     K.RETURN_BUYER_SHIP: return_buyer_ship,
     K.RETURN_RECEIVE: return_receive,
+    K.RETURN_OFFER_EXPIRE: return_offer_expire,
     K.CANCEL_AUTO_APPROVE: cancel_auto_approve,
 }
 assert set(HANDLERS) == set(TimerKind)

@@ -44,6 +44,7 @@ class RegionPolicy(BaseModel):
     lost_grace_days: int = Field(3, ge=0)
     platform_delivery_hours: int = Field(120, ge=1)
     seller_response_hours: int = Field(48, ge=1)
+    partial_refund_response_hours: int = Field(48, ge=1)
     dispute_escalation_hours: int = Field(72, ge=1)
     damage_claim_days: int = Field(7, ge=1)
     return_window_days: int = Field(30, ge=0)

@@ -33,6 +33,7 @@ class TimerKind(StrEnum):
     RETURN_AUTO_APPROVE = "RETURN_AUTO_APPROVE"  # return: the seller did not answer in time
     RETURN_BUYER_SHIP = "RETURN_BUYER_SHIP"  # return: approved, the buyer never shipped it
     RETURN_RECEIVE = "RETURN_RECEIVE"  # return: shipped back, receipt never confirmed
+    RETURN_OFFER_EXPIRE = "RETURN_OFFER_EXPIRE"  # return: the buyer left a partial offer unanswered
     CANCEL_AUTO_APPROVE = "CANCEL_AUTO_APPROVE"  # cancellation: the seller did not answer
 
 
