@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from clipshop.core.db import Database
 from tests.conftest import World, problem_code
 from tests.fulfillment_support import paid_orders, tracking_number
-from tests.integration.checkout_api import API, get_order, minor, ok
+from tests.integration.checkout_api import API, get_order, minor, ok, stock
 from tests.integration.deadline_support import (
     D,
     Week,
@@ -63,6 +63,42 @@ def test_refund_only_request_approved_refunds_line_tax_and_shipping(
     ]
 
 
+def restocks(client: TestClient, world: World) -> list[tuple[int, str]]:
+    """(delta, note) of the SKU's RETURN_RESTOCK movements."""
+    url = f"{API}/skus/{world.shop_a.sku_id}/movements"
+    rows = ok(client.get(url, params={"limit": 100}, headers=world.seller_a.headers))["items"]
+    return [(m["delta_available"], m["note"]) for m in rows if m["reason"] == "RETURN_RESTOCK"]
+
+
+def test_goods_marked_not_resellable_or_received_by_the_deadline_stay_out_of_stock(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    """resellable: false keeps the units out (record NOT_RESTOCKED); a receipt the system
+    confirms for a silent seller restocks nothing either: nobody inspected the goods."""
+    order, at = delivered(client, world, week, units=2)
+    first, second = line_ids(order)
+    by_seller = request_return(client, world.buyer, order, "RETURN_AND_REFUND", "DAMAGED", [first])
+    by_clock = request_return(client, world.buyer, order, "RETURN_AND_REFUND", "DAMAGED", [second])
+    for ret in (by_seller, by_clock):
+        decide(client, world.seller_a, ret["return_id"], "APPROVE_RETURN")
+        ok(act(client, world.buyer, ret["return_id"], "ship"))
+    before = stock(client, world.seller_a, world.shop_a.sku_id)
+    done = decide(
+        client, world.seller_a, by_seller["return_id"], "APPROVE_RECEIVED_PACKAGE", resellable=False
+    )
+    assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    assert record_events(client, world.seller_a, by_seller["return_id"])[-2][:2] == (
+        "NOT_RESTOCKED",
+        "SELLER",
+    )
+    move_to(client, world, at + 11 * D)  # RETURN_RECEIVE: refunded for the silent seller
+    assert get_return(client, world.buyer, by_clock["return_id"])["return_status"] == (
+        "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    )
+    assert stock(client, world.seller_a, world.shop_a.sku_id) == before
+    assert restocks(client, world) == []
+
+
 def test_return_and_refund_ships_back_on_the_platform_label_and_refunds_on_receipt(
     client: TestClient, db: Database, world: World, week: Week
 ) -> None:
@@ -83,8 +119,14 @@ def test_return_and_refund_ships_back_on_the_platform_label_and_refunds_on_recei
     assert shipped["return_status"] == "BUYER_SHIPPED_ITEM"
     assert shipped["return_provider"] == "SIMEX"
     assert shipped["return_tracking_number"] in page_texts(label.content)[0]
+    before = stock(client, world.seller_a, world.shop_a.sku_id)
     done = decide(client, world.seller_a, ret["return_id"], "APPROVE_RECEIVED_PACKAGE")
     assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    # The returned unit is resellable (the default): back in available stock, one movement.
+    assert stock(client, world.seller_a, world.shop_a.sku_id) == (before[0] + 1, before[1])
+    assert restocks(client, world) == [
+        (1, f"return {ret['return_id']}: returned goods back in stock")
+    ]
     assert units(done["refund_amount"]) == 1100
     assert [units(x["refund_amount"]) for x in done["return_line_items"]] == [1100]
     assert refunds(db, order["id"]) == [(1100, "SUCCEEDED")]
@@ -96,6 +138,7 @@ def test_return_and_refund_ships_back_on_the_platform_label_and_refunds_on_recei
         "APPROVED",
         "BUYER_SHIPPED",
         "APPROVED",
+        "RESTOCKED",
         "REFUNDED",
     ]
     kinds = [e["kind"] for e in fresh["timeline"] if e["kind"].startswith("RETURN_")]
@@ -104,6 +147,7 @@ def test_return_and_refund_ships_back_on_the_platform_label_and_refunds_on_recei
         "RETURN_APPROVED",
         "RETURN_BUYER_SHIPPED",
         "RETURN_APPROVED",
+        "RETURN_RESTOCKED",
         "RETURN_REFUNDED",
     ]
     # The other line, damaged: now the whole order is refunded, so the shipping fee too.

@@ -50,6 +50,7 @@ def approve(
     decision: str,
     amount: int | None,
     buyer_keep_item: bool,
+    resellable: bool = True,
 ) -> ReturnOut:
     return with_refund(
         db,
@@ -57,7 +58,7 @@ def approve(
         principal,
         return_id,
         lambda s: return_decisions.approve(
-            s, principal, return_id, decision, amount, buyer_keep_item
+            s, principal, return_id, decision, amount, buyer_keep_item, resellable
         ),
     )
 

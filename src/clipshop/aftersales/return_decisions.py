@@ -16,7 +16,7 @@ deadlines, and the refund itself.
 | PENDING | system | seller silent 48 h: approved as its type asks | as above |
 | AWAITING_BUYER_SHIP | buyer | ship (tracking or platform label) | BUYER_SHIPPED_ITEM |
 | AWAITING_BUYER_SHIP | system | not shipped in 7 days | CANCEL |
-| BUYER_SHIPPED_ITEM | seller | APPROVE_RECEIVED_PACKAGE | refund, COMPLETE |
+| BUYER_SHIPPED_ITEM | seller | APPROVE_RECEIVED_PACKAGE | restock (``resellable``), refund |
 | BUYER_SHIPPED_ITEM | seller | reject + reason | REJECT_RECEIVE_PACKAGE |
 | BUYER_SHIPPED_ITEM | system | receipt not confirmed in 10 days | refund, COMPLETE |
 | PENDING, AWAITING_BUYER_RESPONSE, AWAITING_BUYER_SHIP | buyer | cancel | CANCEL |
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from clipshop.aftersales import return_errors as errors
 from clipshop.aftersales.calculate import RefundPlan, refund_plan, split
 from clipshop.aftersales.replacements import create_replacement
+from clipshop.aftersales.return_shipping import restock
 from clipshop.aftersales.returns import (
     BUYER_SHIP_DAYS,
     ReturnStatus,
@@ -148,7 +149,10 @@ def approve(
     decision: str,
     partial_amount: int | None = None,
     buyer_keep_item: bool = False,
+    resellable: bool = True,
 ) -> PaymentTransaction | None:
+    """The seller's decision. With APPROVE_RECEIVED_PACKAGE the returned units go back to
+    stock unless the seller says they are not ``resellable``."""
     principal.require(Permission.AFTERSALES_DECIDE)
     order, ret = lock_return(session, principal, return_id)
     needed, types = DECISIONS[decision]
@@ -167,6 +171,12 @@ def approve(
         record(session, ret, "PARTIAL_REFUND_OFFERED", actor, who, f"offered {partial_amount}")
         return None
     record(session, ret, "APPROVED", actor, who, decision)
+    if decision == "APPROVE_RECEIVED_PACKAGE":
+        if resellable:
+            units = restock(session, principal, ret)
+            record(session, ret, "RESTOCKED", actor, who, f"{units} unit(s) back in stock")
+        else:
+            record(session, ret, "NOT_RESTOCKED", actor, who, "marked not resellable")
     return _apply(session, order, ret, decision, actor, who)
 
 

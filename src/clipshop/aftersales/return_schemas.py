@@ -54,6 +54,11 @@ class ApproveRequest(RequestModel):
     buyer_keep_item: bool = Field(
         False, description="With APPROVE_RETURN: a returnless refund (the buyer keeps the item)"
     )
+    resellable: bool = Field(
+        True,
+        description="With APPROVE_RECEIVED_PACKAGE: false keeps the returned units out of "
+        "stock (damaged, used); true puts them back in the return warehouse's available stock",
+    )
 
 
 class RejectRequest(RequestModel):

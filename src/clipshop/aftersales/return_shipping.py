@@ -6,6 +6,7 @@ refund is made for it (``return_decisions.receive_due``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from clipshop.aftersales.returns import (
     record,
     require_buyer,
 )
+from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import Conflict
 from clipshop.fulfillment.documents import Address, PackageDocument, group_items, render_labels
@@ -93,6 +95,28 @@ def _warehouse(session: Session, shop_id: int) -> Warehouse:
     if found is None:
         raise NoReturnWarehouse("the shop has no warehouse to send returns to")
     return found
+
+
+RESTOCK_REASON = "RETURN_RESTOCK"  # the inventory movement's reason
+
+
+def restock(session: Session, principal: Principal, ret: Return) -> int:
+    """The seller confirmed receipt of resellable goods: each returned unit goes back to
+    available stock in the warehouse the return label sends it to (the shop's default),
+    one ``RETURN_RESTOCK`` movement per SKU through ``catalog.inventory``. The units."""
+    warehouse = _warehouse(session, ret.shop_id)
+    counts = Counter(line.sku_id for line in order_lines(session, ret))
+    for sku_id, units in sorted(counts.items()):
+        inventory.adjust_stock(
+            session,
+            principal,
+            sku_id,
+            warehouse.id,
+            units,
+            reason=RESTOCK_REASON,
+            note=f"return {ret.id}: returned goods back in stock",
+        )
+    return sum(counts.values())
 
 
 def return_label(session: Session, principal: Principal, return_id: int) -> bytes:

@@ -141,7 +141,7 @@ def approve(
 ) -> ReturnOut:
     amount = body.partial_refund.amount if body.partial_refund else None
     return return_actions.approve(
-        db, gateway, caller, return_id, body.decision, amount, body.buyer_keep_item
+        db, gateway, caller, return_id, body.decision, amount, body.buyer_keep_item, body.resellable
     )
 
 
