@@ -76,7 +76,8 @@ def create_app(
     app.include_router(disputes.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def healthz() -> dict[str, str | int]:
+        """``node``: the answering process's id-generator node (one per server process)."""
+        return {"status": "ok", "version": __version__, "node": settings.node_id}
 
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import typer
 from rich.console import Console
@@ -14,7 +13,6 @@ from clipshop.core.db import Database
 from clipshop.core.migrate import is_empty, upgrade
 from clipshop.core.settings import get_settings
 from clipshop.demo.seed import DemoWorld, seed_demo
-from clipshop.rules.jobs import run_forever
 
 console = Console()
 
@@ -76,39 +74,44 @@ def serve(
         help="Seconds between runs of the embedded worker (deadline sweeper, payment "
         "reconciliation, refund retries, simulated carrier); 0 turns it off",
     ),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Server processes sharing the port (one core each); worker i uses id node "
+        "CLIPSHOP_NODE_ID + i, and only worker 0 runs the background jobs",
+    ),
 ) -> None:
-    """Run the API and the background jobs in one process.
+    """Run the API and the background jobs.
 
     To scale out on PostgreSQL, run several ``clipshop serve`` processes behind a load
-    balancer, each with its own CLIPSHOP_NODE_ID (ids stay unique) and, on all but one,
-    ``--jobs-interval 0``."""
-    import uvicorn
-
-    from clipshop.api.app import create_app
+    balancer, each with its own CLIPSHOP_NODE_ID range (ids stay unique) and, on all but
+    one, ``--jobs-interval 0``; ``--workers N`` does that on one machine."""
+    from clipshop.api import workers as processes
 
     settings = get_settings()
-    db = Database(settings)
-    if settings.is_sqlite:
-        upgrade(db.engine)  # the embedded default migrates itself
-    elif is_empty(db.engine):
-        console.print("[red]the database has no schema: run `clipshop db upgrade` first[/red]")
-        raise typer.Exit(1)
-    if demo_data:
-        _print_world(_seed(db), f"http://{host}:{port}")
-    console.print(
-        f"clipshop on http://{host}:{port}  (API docs: /docs, database: "
-        f"{db.engine.url.render_as_string()})"
-    )
-    app = create_app(settings, db)
-    stop = threading.Event()
-    if jobs_interval > 0:
-        threading.Thread(
-            target=run_forever,
-            daemon=True,
-            name="clipshop-jobs",
-            args=(db, app.state.gateway, jobs_interval, stop),
-        ).start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        processes.node_ids(settings.node_id, workers)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    db = Database(settings)
+    try:
+        if settings.is_sqlite:
+            upgrade(db.engine)  # the embedded default migrates itself
+        elif is_empty(db.engine):
+            console.print("[red]the database has no schema: run `clipshop db upgrade` first[/red]")
+            raise typer.Exit(1)
+        if demo_data:
+            _print_world(_seed(db), f"http://{host}:{port}")
+        console.print(
+            f"clipshop on http://{host}:{port}  (API docs: /docs, database: "
+            f"{db.engine.url.render_as_string()}, workers: {workers})"
+        )
     finally:
-        stop.set()
+        db.dispose()
+    if workers == 1:
+        processes.run_one(settings, jobs_interval, host=host, port=port)
+        return
+    status = processes.run_many(host, port, workers, jobs_interval)
+    if status:
+        raise typer.Exit(status)

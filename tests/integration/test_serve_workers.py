@@ -1,0 +1,112 @@
+"""``clipshop serve --workers 2``: two real server processes on one port, on each database.
+
+Both processes answer (``/healthz`` names the answering node), each generates ids with its
+own node number, and concurrent checkouts through both never oversell."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from clipshop.api.workers import node_ids
+from clipshop.core.db import Database
+from clipshop.core.ids import MAX_NODE, SEQ_BITS
+from tests.conftest import World
+from tests.integration.checkout_api import ADDRESS, OK_CARD, add_card
+
+BASE_NODE = 7
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(db: Database, tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CLIPSHOP_DATABASE_URL": db.settings.database_url,
+        "CLIPSHOP_NODE_ID": str(BASE_NODE),
+        "CLIPSHOP_STORAGE_DIR": str(tmp_path / "files"),
+    }
+    command = [sys.executable, "-m", "clipshop", "serve", "--port", str(port)]
+    command += ["--workers", "2", "--jobs-interval", "0"]
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError((tmp_path / "serve.log").read_text())
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        assert process.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()
+        log.close()
+
+
+def _node_of(object_id: str) -> int:
+    return (int(object_id) >> SEQ_BITS) & MAX_NODE
+
+
+def test_two_workers_share_the_port_and_never_oversell(
+    server: str, world: World, db: Database
+) -> None:
+    # Fresh connections are spread over both processes; each names its own node.
+    with ThreadPoolExecutor(8) as pool:
+        seen: set[int] = set()
+        for _ in range(20):
+            seen |= set(
+                pool.map(lambda _: httpx.get(f"{server}/healthz").json()["node"], range(40))
+            )
+            if seen == {BASE_NODE, BASE_NODE + 1}:
+                break
+    assert seen == {BASE_NODE, BASE_NODE + 1}
+
+    buyer, shop = world.buyer, world.shop_a
+    with httpx.Client(base_url=server) as client:
+        add_card(client, buyer, OK_CARD)  # type: ignore[arg-type]
+
+    def checkout(n: int) -> httpx.Response:
+        body = {"items": [{"sku_id": str(shop.sku_id), "quantity": 1}], "shipping_address": ADDRESS}
+        headers = {**buyer.headers, "Idempotency-Key": f"workers-{n}"}
+        return httpx.post(f"{server}/api/v1/checkout", json=body, headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(checkout, range(14)))  # 10 units in stock
+    placed = [r.json() for r in responses if r.status_code == 201]
+    refused = [r.json() for r in responses if r.status_code == 409]
+    assert len(placed) == 10 and len(refused) == 4, [r.text for r in responses]
+    assert {p["code"] for p in refused} == {"sold_out"}
+    orders = [o for p in placed for o in p["orders"]]
+    assert len({o["id"] for o in orders}) == 10
+    assert {_node_of(o["id"]) for o in orders} <= {BASE_NODE, BASE_NODE + 1}
+    assert {o["status"] for o in orders} == {"ON_HOLD"}
+
+
+def test_worker_nodes_must_fit_the_id_generator() -> None:
+    assert node_ids(3, 2) == [3, 4]
+    with pytest.raises(ValueError, match="exceeds node 1023"):
+        node_ids(1023, 2)
+    with pytest.raises(ValueError, match="at least 1"):
+        node_ids(0, 0)
