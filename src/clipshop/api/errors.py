@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clipshop.core.errors import DomainError
 
+CONNECTION_LOST = "the database connection was lost; nothing was applied, retry the request"
+
 log = logging.getLogger("clipshop.api")
 
 PROBLEM_TYPE = "https://clipshop.dev/problems/"
@@ -90,7 +92,7 @@ def install(app: FastAPI) -> None:
             503,
             "database_unavailable",
             "Service unavailable",
-            "the database connection was lost; nothing was applied, retry the request",
+            CONNECTION_LOST,
         )
         answer.headers["Retry-After"] = "1"
         return answer

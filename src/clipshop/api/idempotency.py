@@ -10,9 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Header
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clipshop.api.errors import CONNECTION_LOST
 from clipshop.core import idempotency
 from clipshop.core.db import Database
 from clipshop.core.errors import BadRequest
@@ -113,7 +115,15 @@ class IdempotencyMiddleware:
         fingerprint = idempotency.fingerprint(
             scope["method"], path, scope.get("query_string", b"").decode(), body
         )
-        claimed = await run_in_threadpool(self._claim, token.strip(), key, fingerprint)
+        try:
+            claimed = await run_in_threadpool(self._claim, token.strip(), key, fingerprint)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # As errors.py answers it for routes: the pool is renewed, nothing was claimed.
+            status, body = _problem(503, "database_unavailable", CONNECTION_LOST, path)
+            await self._send(send, status, body, [(b"retry-after", b"1")])
+            return
         if claimed is None:
             await self.app(scope, _replay(body), send)  # the app answers 401
             return
@@ -212,7 +222,9 @@ class IdempotencyMiddleware:
                 return b"".join(parts)
 
     @staticmethod
-    async def _send(send: Send, status: int, body: bytes) -> None:
+    async def _send(
+        send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -220,6 +232,7 @@ class IdempotencyMiddleware:
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
+                    *(extra or []),
                 ],
             }
         )
