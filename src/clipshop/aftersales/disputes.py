@@ -30,7 +30,7 @@ from clipshop.models import (
     ReturnLine,
     StoredFile,
 )
-from clipshop.orders import queries, refunds
+from clipshop.orders import aftersale_steps, changes, queries, refunds
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.timeline import record_event
 from clipshop.orders.transitions import transition
@@ -78,17 +78,11 @@ def scoped(principal: Principal) -> Select[Dispute]:
 
 
 def get_dispute(session: Session, principal: Principal, dispute_id: int) -> Dispute:
-    dispute = session.scalar(scoped(principal).where(Dispute.id == dispute_id))
-    if dispute is None:
-        raise NotFound("dispute not found")
-    return dispute
+    return aftersale_steps.get_visible(session, principal, Dispute, dispute_id)
 
 
 def records(session: Session, dispute_id: int) -> list[AftersaleRecord]:
-    stmt = select(AftersaleRecord).where(
-        AftersaleRecord.subject_kind == SUBJECT, AftersaleRecord.subject_id == dispute_id
-    )
-    return list(session.scalars(stmt.order_by(AftersaleRecord.id)))
+    return aftersale_steps.records_of(session, SUBJECT, dispute_id)
 
 
 # -- opening ------------------------------------------------------------------------------
@@ -103,31 +97,11 @@ def _record(
     actor_id: int | None,
     note: str,
 ) -> None:
-    session.add(
-        AftersaleRecord(
-            id=new_id(),
-            subject_kind=SUBJECT,
-            subject_id=dispute.id,
-            order_id=order.id,
-            shop_id=order.shop_id,
-            event=event,
-            actor_role=actor.value,
-            actor_id=actor_id,
-            note=clip(note, 1000),
-            status_after=dispute.status,
-        )
-    )
+    aftersale_steps.add_record(session, SUBJECT, dispute, event, actor, actor_id, note)
     record_event(session, order, event, actor, actor_id, clip(note, 500))
 
 
-def lock_order(session: Session, order_id: int) -> Order:
-    order = session.scalars(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return order
+lock_order = changes.relock  # the order row, locked and re-read
 
 
 def _escalated_lines(session: Session, order: Order, claim: Claim) -> tuple[list[int] | None, str]:

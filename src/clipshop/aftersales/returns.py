@@ -21,12 +21,12 @@ from clipshop.aftersales import eligibility
 from clipshop.aftersales import return_errors as errors
 from clipshop.aftersales.calculate import RefundPlan, plan_for
 from clipshop.core.clock import utcnow
-from clipshop.core.errors import NotFound, PermissionDenied
+from clipshop.core.errors import PermissionDenied
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import AftersaleRecord, Order, OrderLineItem, Return, ReturnLine
-from clipshop.orders import queries
+from clipshop.orders import aftersale_steps, changes, queries
 from clipshop.orders.states import Actor
 from clipshop.orders.timeline import record_event
 from clipshop.rules import timers
@@ -81,10 +81,7 @@ def _scoped(principal: Principal) -> Select[Return]:
 
 
 def get_return(session: Session, principal: Principal, return_id: int) -> Return:
-    found = session.scalar(_scoped(principal).where(Return.id == return_id))
-    if found is None:
-        raise NotFound("return not found")
-    return found
+    return aftersale_steps.get_visible(session, principal, Return, return_id)
 
 
 def list_returns(
@@ -119,12 +116,7 @@ def order_lines(session: Session, ret: Return) -> list[OrderLineItem]:
 
 def records(session: Session, principal: Principal, return_id: int) -> list[AftersaleRecord]:
     ret = get_return(session, principal, return_id)
-    stmt = (
-        select(AftersaleRecord)
-        .where(AftersaleRecord.subject_kind == "RETURN", AftersaleRecord.subject_id == ret.id)
-        .order_by(AftersaleRecord.id)
-    )
-    return list(session.scalars(stmt))
+    return aftersale_steps.records_of(session, "RETURN", ret.id)
 
 
 def record(
@@ -136,32 +128,13 @@ def record(
     note: str = "",
 ) -> None:
     """One step: the return's record and the order's timeline event."""
-    session.add(
-        AftersaleRecord(
-            id=new_id(),
-            subject_kind="RETURN",
-            subject_id=ret.id,
-            order_id=ret.order_id,
-            shop_id=ret.shop_id,
-            event=event,
-            actor_role=actor.value,
-            actor_id=actor_id,
-            note=note[:1000],
-            status_after=ret.status,
-        )
-    )
+    aftersale_steps.add_record(session, "RETURN", ret, event, actor, actor_id, note)
     order = session.get_one(Order, ret.order_id)
     reason = f"return {ret.id}: {note}" if note else f"return {ret.id}"
     record_event(session, order, f"RETURN_{event}", actor, actor_id, reason[:500])
 
 
-def lock_order(session: Session, order_id: int) -> Order:
-    return session.scalars(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+lock_order = changes.relock  # the order row, locked and re-read
 
 
 def lock_return(session: Session, principal: Principal, return_id: int) -> tuple[Order, Return]:

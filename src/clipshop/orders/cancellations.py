@@ -31,7 +31,7 @@ from clipshop.aftersales import eligibility
 from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
-from clipshop.core.errors import Conflict, InvalidInput, NotFound
+from clipshop.core.errors import Conflict, InvalidInput
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.fulfillment import progress
@@ -44,7 +44,7 @@ from clipshop.models import (
     PaymentTransaction,
     StockLevel,
 )
-from clipshop.orders import changes, lifecycle, queries, refunds
+from clipshop.orders import aftersale_steps, changes, lifecycle, queries, refunds
 from clipshop.orders.cancel_reasons import SELLER_REASONS
 from clipshop.orders.cancellation_schemas import CancellationOut, cancellation_out
 from clipshop.orders.states import Actor, OrderStatus
@@ -99,17 +99,11 @@ def list_cancellations(
 
 
 def get_cancellation(session: Session, principal: Principal, cancel_id: int) -> Cancellation:
-    found = session.scalar(_scoped(principal).where(Cancellation.id == cancel_id))
-    if found is None:
-        raise NotFound("cancellation not found")
-    return found
+    return aftersale_steps.get_visible(session, principal, Cancellation, cancel_id)
 
 
 def records_of(session: Session, cancel_id: int) -> list[AftersaleRecord]:
-    stmt = select(AftersaleRecord).where(
-        AftersaleRecord.subject_kind == SUBJECT, AftersaleRecord.subject_id == cancel_id
-    )
-    return list(session.scalars(stmt.order_by(AftersaleRecord.id)))
+    return aftersale_steps.records_of(session, SUBJECT, cancel_id)
 
 
 def lines_of(session: Session, cancellation: Cancellation) -> list[OrderLineItem]:
@@ -173,19 +167,7 @@ def _record(
     actor_id: int | None,
     note: str = "",
 ) -> None:
-    session.add(
-        AftersaleRecord(
-            subject_kind=SUBJECT,
-            subject_id=cancellation.id,
-            order_id=cancellation.order_id,
-            shop_id=cancellation.shop_id,
-            event=event,
-            actor_role=actor.value,
-            actor_id=actor_id,
-            note=ledger.clip(note, 1000),
-            status_after=cancellation.status,
-        )
-    )
+    aftersale_steps.add_record(session, SUBJECT, cancellation, event, actor, actor_id, note)
 
 
 def _pending(session: Session, order_id: int) -> Cancellation | None:

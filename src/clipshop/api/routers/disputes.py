@@ -20,29 +20,15 @@ from clipshop.aftersales.dispute_schemas import (
     LineEligibilityOut,
     dispute_out,
 )
-from clipshop.aftersales.evidence import MAX_VIDEO_BYTES
 from clipshop.api.deps import DB, Caller, DatabaseDep, GatewayDep, OrderId, Paging, StandaloneCaller
-from clipshop.api.routers.fulfillment_files import MULTIPART_FILE, read_upload
+from clipshop.api.routers.aftersales_uploads import EVIDENCE_BODY, evidence_body
 from clipshop.core.db import Database
-from clipshop.core.storage import FILE_EXTENSIONS, Storage
+from clipshop.core.storage import Storage
 from clipshop.identity.principal import Principal
 from clipshop.orders import queries
 
 router = APIRouter(tags=["disputes"])
 DisputeId = Annotated[int, Path(gt=0, lt=2**63, description="Dispute id")]
-EVIDENCE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            **{t: {"schema": {"type": "string", "format": "binary"}} for t in FILE_EXTENSIONS},
-            "multipart/form-data": MULTIPART_FILE,
-        },
-    }
-}
-
-
-async def evidence_body(request: Request) -> bytes:
-    return await read_upload(request, MAX_VIDEO_BYTES)
 
 
 def _one(db: Database, caller: Principal, dispute_id: int) -> DisputeOut:

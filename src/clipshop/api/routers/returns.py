@@ -41,24 +41,11 @@ from clipshop.api.deps import (
     StandaloneCaller,
     id_path,
 )
-from clipshop.api.routers.fulfillment_files import MULTIPART_FILE, read_upload
-from clipshop.core.storage import FILE_EXTENSIONS, Storage
+from clipshop.api.routers.aftersales_uploads import EVIDENCE_BODY, evidence_body
+from clipshop.core.storage import Storage
 
 router = APIRouter(tags=["returns"])
 ReturnId = Annotated[int, id_path("Return id")]
-EVIDENCE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            **{t: {"schema": {"type": "string", "format": "binary"}} for t in FILE_EXTENSIONS},
-            "multipart/form-data": MULTIPART_FILE,
-        },
-    }
-}
-
-
-async def evidence_body(request: Request) -> bytes:
-    return await read_upload(request, evidence.MAX_VIDEO_BYTES)
 
 
 @router.post(
