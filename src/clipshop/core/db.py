@@ -10,6 +10,7 @@ PostgreSQL runs through psycopg 3 at READ COMMITTED; stock and money use conditi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -79,9 +80,17 @@ class Database:
         write_bind = self.engine.execution_options(sqlite_immediate=True)
         self._writer = sessionmaker(bind=write_bind, expire_on_commit=False)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # SQLite has one write lock per file. Its busy handler makes waiting writers sleep and
+        # poll with growing pauses, which starves some of them for seconds under load; the
+        # writers of this process queue on a lock of their own instead, and take SQLite's
+        # lock only when it is their turn (other processes still meet the busy handler).
+        self._sqlite_writers = threading.RLock() if self.is_sqlite else None
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+        turn = self._sqlite_writers if write else None
+        if turn is not None:
+            turn.acquire()
         session = (self._writer if write else self._reader)()
         try:
             yield session
@@ -91,6 +100,8 @@ class Database:
             raise
         finally:
             session.close()
+            if turn is not None:
+                turn.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
