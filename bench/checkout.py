@@ -1,16 +1,29 @@
-"""Checkout throughput bench: the real HTTP server against the raw database floor.
+"""Checkout throughput bench: the real HTTP server against two raw database floors.
 
 For PostgreSQL (a dedicated database, dropped and recreated) and SQLite (a temp file) this
 script migrates a fresh database, seeds buyers and SKUs through the services, starts a real
 ``clipshop serve`` process and drives concurrent ``POST /api/v1/checkout`` requests at it:
 over 1,000 SKUs ("uniform") and over one SKU ("hot"). Around each HTTP run (half before,
-half after) it measures the floor of the team's PERFORMANCE.md notes, the "checkout-like"
-transaction (conditional stock decrement ``UPDATE ... RETURNING``, one order INSERT, two item
-INSERTs, one transaction) written directly with psycopg / sqlite3 against scratch tables in
-the same database, at the same concurrency, so that the ratio app/floor compares numbers
-taken under the same conditions. It records the CPU spent per order (server, database
-backends, client), counts SQL statements, transactions and PostgreSQL round trips per
-checkout in-process, and checks that a sold-out race sells exactly the stock.
+half after) it measures, at the same concurrency, two floors written directly with psycopg /
+sqlite3 from threads of the bench, so that the ratios app/floor compare numbers taken under
+the same conditions:
+
+- the floor of the team's PERFORMANCE.md notes, the "checkout-like" transaction (conditional
+  stock decrement ``UPDATE ... RETURNING``, one order INSERT, two item INSERTs, one
+  transaction) against scratch tables that have only primary keys;
+- the same-rows floor: every row one HTTP checkout of the app writes (stock UPDATE, inventory
+  movement, idempotency record, payment, order, line item, attempt, the two simulated-gateway
+  operations, capture transaction, events and timers, with the updates that take them to
+  CAPTURED / SUCCEEDED / ON_HOLD / DONE: 20 statements, reads left out) in one transaction
+  per checkout, into the app's real tables (indexes, constraints, foreign keys), for the
+  seeded SKUs and buyers (its hot SKU is its own, so the app's hot SKU keeps exact counts;
+  its ids use the app's id layout with a node of its own). On PostgreSQL it takes two round
+  trips in pipeline mode: the stock UPDATE, then the other 19 statements and the COMMIT.
+
+It records the CPU spent per order (server, database backends, client), counts SQL
+statements, transactions and PostgreSQL round trips per checkout in-process, and checks that
+the hot SKU's stock moved by exactly the orders placed, that a sold-out race sells exactly the
+stock, and that the same-rows floor wrote exactly the orders and units it counted.
 
     .venv/bin/python bench/checkout.py                 # full run, about 4 minutes on 2 cores
     .venv/bin/python bench/checkout.py --quick         # about 1-2 minutes
@@ -25,12 +38,14 @@ The markdown report goes to stdout (and ``--output``); progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import os
 import platform
 import random
 import re
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -46,30 +61,39 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
-from sqlalchemy import event, select
+from psycopg.types.json import Json
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 
 import clipshop
 from clipshop.catalog import inventory, products, shops, warehouses
 from clipshop.catalog.schemas import ProductCreate, SkuCreate
-from clipshop.checkout.place import CheckoutRequest, place_order
+from clipshop.checkout import pricing
+from clipshop.checkout.place import CheckoutRequest, destination, place_order
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database, insert_ignore
-from clipshop.core.ids import new_id
+from clipshop.core.ids import MAX_NODE, SEQ_BITS, IdGenerator, new_id
 from clipshop.core.migrate import upgrade
 from clipshop.core.settings import Settings
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.tokens import issue_token
 from clipshop.identity.users import create_user, principal_for
-from clipshop.models import Order, OrderLineItem, StockLevel, TaxRate
+from clipshop.models import (
+    IdempotencyRecord,
+    OrderLineItem,
+    PaymentMethod,
+    StockLevel,
+    TaxRate,
+)
 from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
+from clipshop.rules.policies import for_region
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTECTED_DATABASES = frozenset({"postgres", "test", "template0", "template1"})
@@ -99,6 +123,7 @@ class World:
     uniform_skus: list[int]
     hot_sku: int
     race_sku: int
+    floor_hot_sku: int  # the same-rows floor's hot SKU: the app's hot SKU keeps exact counts
     buyers: list[Principal]
     tokens: list[str]
 
@@ -116,8 +141,9 @@ def _sku_specs(prefix: str, count: int, start: int = 0) -> list[SkuCreate]:
 
 
 def seed(db: Database, buyers: int, skus: int) -> World:
-    """One shop with one warehouse: ``skus`` SKUs, one hot SKU, one race SKU; adult buyers
-    with a saved 4242 card (their default method) and an API token each."""
+    """One shop with one warehouse: ``skus`` SKUs, one hot SKU, one race SKU, one hot SKU for
+    the same-rows floor; adult buyers with a saved 4242 card (their default method) and an
+    API token each."""
     with db.unit_of_work() as session:
         admin = create_user(session, email="admin@bench.dev", name="Admin", role=Role.ADMIN)
         seller = create_user(session, email="seller@bench.dev", name="Seller", role=Role.SELLER)
@@ -159,13 +185,12 @@ def seed(db: Database, buyers: int, skus: int) -> World:
             )
             uniform += [s.id for s in products.create_product(session, admin_p, shop.id, body)[1]]
         singles = []
-        for code in ("HOT", "RACE"):
+        for code in ("HOT", "RACE", "FLOORHOT"):
             body = ProductCreate(title=f"Bench {code}", skus=_sku_specs(code, 1))
             singles.append(products.create_product(session, admin_p, shop.id, body)[1][0].id)
-        hot, race = singles
-        for sku_id in uniform:
+        hot, race, floor_hot = singles
+        for sku_id in [*uniform, hot, floor_hot]:
             inventory.set_stock(session, admin_p, sku_id, warehouse.id, BIG_STOCK, note="bench")
-        inventory.set_stock(session, admin_p, hot, warehouse.id, BIG_STOCK, note="bench")
         inventory.set_stock(session, admin_p, race, warehouse.id, RACE_STOCK, note="bench")
     born = date(date.today().year - 30, 1, 1)
     principals, tokens = [], []
@@ -183,7 +208,7 @@ def seed(db: Database, buyers: int, skus: int) -> World:
             methods.save_method(session, principal, card)
             principals.append(principal)
             tokens.append(issue_token(session, user.id, "bench").secret)
-    return World(uniform, hot, race, principals, tokens)
+    return World(uniform, hot, race, floor_hot, principals, tokens)
 
 
 def stock_of(db: Database, sku_id: int) -> tuple[int, int]:
@@ -227,6 +252,7 @@ class Floor:
         conn = sqlite3.connect(self.target, isolation_level=None, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # what the app's engine uses
+        conn.execute("PRAGMA foreign_keys=ON")  # the app's too (the same-rows floor has FKs)
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
@@ -299,6 +325,308 @@ class Floor:
                 " VALUES (?, ?, 1, ?)",
                 (order_id, sku_id, row[0]),
             )
+        conn.execute("COMMIT")
+        return True
+
+
+# -- the same-rows floor: the rows of one HTTP checkout, written directly -------------------
+
+FLOOR_NODE = MAX_NODE  # the floor's ids: the app's layout, a node no process of the bench uses
+
+# The writes of one HTTP checkout (see "SQL per checkout" in the report; its six transactions'
+# reads are left out) as one transaction: the stock UPDATE first (the lock, as the app takes it
+# before its other writes), then the others in the app's order. %s placeholders (psycopg), ?
+# for sqlite3. Plain INSERTs where the app upserts or ignores conflicts: the rows are new.
+SAME_ROWS_STOCK = (
+    "UPDATE stock_levels SET available = available - 1, committed = committed + 1"
+    " WHERE sku_id = %s AND warehouse_id = %s AND available >= 1"
+    " RETURNING available, committed"
+)
+SAME_ROWS_SQL = {
+    "idempotency": "INSERT INTO idempotency_keys (user_id, key, request_hash, state,"
+    " expires_at, created_at) VALUES (%s, %s, %s, 'IN_FLIGHT', %s, %s)",
+    "movement": "INSERT INTO inventory_movements (id, shop_id, sku_id, warehouse_id,"
+    " delta_available, delta_committed, available_after, committed_after, reason, note,"
+    " actor_user_id, created_at) VALUES (%s, %s, %s, %s, -1, 1, %s, %s, 'ORDER_HOLD',"
+    " 'checkout', %s, %s)",
+    "payment": "INSERT INTO payments (id, buyer_id, amount, currency, status, method_id,"
+    " captured_amount, refunded_amount, updated_at, created_at)"
+    " VALUES (%s, %s, %s, %s, 'PENDING', %s, 0, 0, %s, %s)",
+    "order": "INSERT INTO orders (id, shop_id, buyer_id, payment_id, status, currency,"
+    " original_total_product_price, seller_discount, platform_discount, sub_total,"
+    " original_shipping_fee, shipping_fee_seller_discount, shipping_fee_platform_discount,"
+    " shipping_fee, tax, total_amount, shipping_service, delivery_min_days, delivery_max_days,"
+    " recipient_address, review_hold, region, cancel_order_sla_time, late_dispatch,"
+    " refunded_amount, shipping_refunded, updated_at, created_at) VALUES (%s, %s, %s, %s,"
+    " 'UNPAID', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+    " 0, 0, %s, %s)",
+    "timer": "INSERT INTO timers (id, kind, subject_id, shop_id, due_at, attempts, created_at)"
+    " VALUES (%s, %s, %s, %s, %s, 0, %s)",
+    "event": "INSERT INTO order_events (id, order_id, shop_id, kind, actor_type, actor_id,"
+    " from_status, to_status, reason, created_at) VALUES (%s, %s, %s, %s, 'BUYER', %s, %s,"
+    " %s, %s, %s)",
+    "line": "INSERT INTO order_line_items (id, order_id, shop_id, sku_id, product_id,"
+    " warehouse_id, seller_sku, product_name, sku_name, currency, original_price,"
+    " seller_discount, platform_discount, sale_price, tax, status, refunded_amount)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'UNPAID', 0)",
+    "attempt": "INSERT INTO payment_attempts (id, payment_id, buyer_id, method_id, amount,"
+    " currency, status, idempotency_key, created_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, 'PENDING', %s, %s)",
+    "gateway": "INSERT INTO sim_gateway_operations (idempotency_key, operation, reference,"
+    " token, amount, currency, succeeded, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+    "captured": "UPDATE payments SET amount = %s, status = 'CAPTURED', method_id = %s,"
+    " gateway_ref = %s, captured_amount = %s, failure_code = NULL, updated_at = %s"
+    " WHERE id = %s AND status IN ('PENDING', 'FAILED')",
+    "succeeded": "UPDATE payment_attempts SET status = 'SUCCEEDED', gateway_ref = %s,"
+    " completed_at = %s WHERE id = %s",
+    "transaction": "INSERT INTO payment_transactions (id, payment_id, order_id, shop_id, kind,"
+    " status, amount, currency, gateway_ref, reason, created_at)"
+    " VALUES (%s, %s, %s, %s, 'CAPTURE', 'SUCCEEDED', %s, %s, %s, '', %s)",
+    "on_hold": "UPDATE orders SET status = 'ON_HOLD', payment_failure = NULL, paid_at = %s,"
+    " hold_until = %s, updated_at = %s WHERE id = %s AND status = 'UNPAID'",
+    "lines_on_hold": "UPDATE order_line_items SET status = 'ON_HOLD'"
+    " WHERE order_id = %s AND status <> 'CANCELLED'",
+    "disarm": "DELETE FROM timers WHERE subject_id = %s AND kind IN ('UNPAID_CANCEL')",
+    "done": "UPDATE idempotency_keys SET state = 'DONE', response_status = %s,"
+    " response_headers = %s, response_body = %s WHERE user_id = %s AND key = %s",
+}
+SAME_ROWS_IDS = 10  # movement, payment, order, 2 timers, 2 events, line, attempt, transaction
+
+
+@dataclass(frozen=True)
+class Priced:
+    """What the rows of a one-unit checkout of one SKU hold, from the app's own quote."""
+
+    shop_id: int
+    warehouse_id: int
+    currency: str
+    region: str
+    total: int
+    order: tuple[Any, ...]  # the orders columns from original_total_product_price to
+    # delivery_max_days, in SAME_ROWS_SQL["order"] order
+    line: tuple[Any, ...]  # sku_id .. tax of the line item, in SAME_ROWS_SQL["line"] order
+
+
+class SameRowsFloor(Floor):
+    """The rows one HTTP checkout writes, written directly into the app's tables (with
+    their indexes, constraints and foreign keys) in one transaction per checkout, for the
+    seeded SKUs and buyers; ids from the app's id layout with node ``FLOOR_NODE``.
+
+    PostgreSQL: two round trips in pipeline mode, the stock UPDATE (the lock, taken first;
+    its RETURNING decides and fills the movement row), then the other 19 statements and the
+    COMMIT. SQLite: the same statements in one ``BEGIN IMMEDIATE`` transaction."""
+
+    def __init__(self, kind: str, target: str) -> None:
+        super().__init__(kind, target)
+        self.ids = IdGenerator(FLOOR_NODE)
+        self.priced: dict[int, Priced] = {}
+        self.buyers: list[tuple[int, int, str]] = []  # (user id, default method id, token)
+        self.response: tuple[int, Any, bytes] = (201, None, b"")
+        pg = kind == "postgresql"
+        self.stock_sql = SAME_ROWS_STOCK if pg else SAME_ROWS_STOCK.replace("%s", "?")
+        self.sql = {k: v if pg else v.replace("%s", "?") for k, v in SAME_ROWS_SQL.items()}
+
+    def create(self) -> None:
+        """Nothing to create: the floor writes into the migrated schema."""
+
+    def prepare(self, db: Database, world: World) -> None:
+        """Read once what the rows need: each SKU's one-unit quote (the app's pricing),
+        its warehouse, each buyer's default card, and a stored 201 response of the app's
+        warm-up (the idempotency record keeps the response body)."""
+        skus = [*world.uniform_skus, world.floor_hot_sku]
+        address = dict(ADDRESS)
+        with db.unit_of_work(write=False) as session:
+            where = {
+                r.sku_id: r.warehouse_id
+                for r in session.execute(
+                    select(StockLevel.sku_id, StockLevel.warehouse_id).where(
+                        StockLevel.sku_id.in_(skus)
+                    )
+                )
+            }
+            for sku_id in skus:
+                shop = pricing.quote(session, {sku_id: 1}, destination(address)).shops[0]
+                unit, option = shop.units[0], shop.selected
+                order = (
+                    shop.original_total_product_price,
+                    shop.seller_discount,
+                    shop.platform_discount,
+                    shop.sub_total,
+                    option.original_fee,
+                    option.seller_discount,
+                    0,  # shipping_fee_platform_discount, as placing sets it
+                    option.fee,
+                    shop.tax,
+                    shop.total_amount,
+                    option.service,
+                    option.min_days,
+                    option.max_days,
+                )
+                line = (
+                    sku_id,
+                    unit.sku.product_id,
+                    where[sku_id],
+                    unit.sku.seller_sku,
+                    unit.product_title,
+                    unit.sku.name,
+                    shop.shop.currency,
+                    unit.original_price,
+                    unit.seller_discount,
+                    unit.platform_discount,
+                    unit.sale_price,
+                    unit.tax,
+                )
+                self.priced[sku_id] = Priced(
+                    shop.shop.id,
+                    where[sku_id],
+                    shop.shop.currency,
+                    shop.shop.region,
+                    shop.total_amount,
+                    order,
+                    line,
+                )
+            cards = {
+                m.buyer_id: m
+                for m in session.scalars(
+                    select(PaymentMethod).where(
+                        PaymentMethod.is_default, PaymentMethod.removed_at.is_(None)
+                    )
+                )
+            }
+            self.buyers = [
+                (p.user_id, cards[p.user_id].id, cards[p.user_id].token) for p in world.buyers
+            ]
+            record = session.scalars(
+                select(IdempotencyRecord)
+                .where(IdempotencyRecord.state == "DONE", IdempotencyRecord.response_status == 201)
+                .limit(1)
+            ).first()
+        if record is None or record.response_body is None:
+            raise RuntimeError("the same-rows floor needs one HTTP checkout done (the warm-up)")
+        headers = json.dumps(record.response_headers)
+        self.address = json.dumps(address)
+        if self.kind == "postgresql":
+            self.response = (201, Json(headers, dumps=str), record.response_body)
+            self.address = Json(self.address, dumps=str)
+        else:
+            self.response = (201, headers, record.response_body)
+        policy = for_region(next(iter(self.priced.values())).region)
+        self.unpaid_cancel = timedelta(hours=policy.unpaid_cancel_hours)
+        self.remorse = timedelta(minutes=policy.remorse_window_minutes)
+        self.key_ttl = timedelta(hours=db.settings.idempotency_ttl_hours)
+
+    def _time(self, value: datetime) -> Any:
+        """psycopg takes aware datetimes; on SQLite the app stores naive UTC text."""
+        if self.kind == "postgresql":
+            return value
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    def statements(
+        self, sku_id: int, n: int, stock: tuple[int, int]
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """The 19 writes after the stock UPDATE (``stock``: its RETURNING), with fresh ids,
+        keys and references, for SKU ``sku_id`` and buyer ``n``."""
+        sql, p = self.sql, self.priced[sku_id]
+        buyer, method, token = self.buyers[n % len(self.buyers)]
+        movement, payment, order, timer1, timer2, placed, held, line, attempt, txn = (
+            self.ids.next_id() for _ in range(SAME_ROWS_IDS)
+        )
+        now = datetime.now(UTC)
+        t, hold_until = self._time(now), self._time(now + self.remorse)
+        cancel_at, expires_at = self._time(now + self.unpaid_cancel), self._time(now + self.key_ttl)
+        key = uuid.uuid4().hex
+        request_hash = hashlib.sha256(key.encode()).hexdigest()  # the app's: of the request
+        pay_key, cap_key = f"pay_{attempt}", f"cap_{payment}"
+        auth_ref, cap_ref = (
+            f"sim_AUTHORIZE_{secrets.token_hex(8)}",
+            f"sim_CAPTURE_{secrets.token_hex(8)}",
+        )
+        status, headers, body = self.response
+        cur = p.currency
+        return [
+            (sql["idempotency"], (buyer, key, request_hash, expires_at, t)),
+            (sql["movement"], (movement, p.shop_id, sku_id, p.warehouse_id, *stock, buyer, t)),
+            (sql["payment"], (payment, buyer, p.total, cur, method, t, t)),
+            (
+                sql["order"],
+                (
+                    order,
+                    p.shop_id,
+                    buyer,
+                    payment,
+                    cur,
+                    *p.order,
+                    self.address,
+                    False,
+                    p.region,
+                    cancel_at,
+                    False,
+                    t,
+                    t,
+                ),
+            ),
+            (sql["timer"], (timer1, "UNPAID_CANCEL", order, p.shop_id, cancel_at, t)),
+            (
+                sql["event"],
+                (placed, order, p.shop_id, "ORDER_PLACED", buyer, None, "UNPAID", "", t),
+            ),
+            (sql["line"], (line, order, p.shop_id, *p.line)),
+            (sql["attempt"], (attempt, payment, buyer, method, p.total, cur, pay_key, t)),
+            (sql["gateway"], (pay_key, "AUTHORIZE", auth_ref, token, p.total, cur, True, t)),
+            (sql["gateway"], (cap_key, "CAPTURE", cap_ref, None, p.total, cur, True, t)),
+            (sql["captured"], (p.total, method, cap_ref, p.total, t, payment)),
+            (sql["succeeded"], (cap_ref, t, attempt)),
+            (sql["transaction"], (txn, payment, order, p.shop_id, p.total, cur, cap_ref, t)),
+            (sql["on_hold"], (t, hold_until, t, order)),
+            (sql["lines_on_hold"], (order,)),
+            (
+                sql["event"],
+                (
+                    held,
+                    order,
+                    p.shop_id,
+                    "STATUS_CHANGED",
+                    buyer,
+                    "UNPAID",
+                    "ON_HOLD",
+                    "payment captured",
+                    t,
+                ),
+            ),
+            (sql["disarm"], (order,)),
+            (sql["timer"], (timer2, "RELEASE_HOLD", order, p.shop_id, hold_until, t)),
+            (sql["done"], (status, headers, body, buyer, key)),
+        ]
+
+    def transaction(self, conn: Any, sku_id: int, buyer_id: int) -> bool:
+        """True: ordered; False: sold out (rolled back). ``buyer_id``: the request number."""
+        warehouse = self.priced[sku_id].warehouse_id
+        if self.kind == "postgresql":
+            try:
+                with conn.pipeline(), conn.cursor() as cur:
+                    cur.execute(self.stock_sql, (sku_id, warehouse))
+                    row = cur.fetchone()  # round trip 1: BEGIN and the stock UPDATE
+                    if row is None:
+                        conn.rollback()
+                        return False
+                    for statement, params in self.statements(sku_id, buyer_id, row):
+                        cur.execute(statement, params)
+                    conn.commit()  # round trip 2: the rest and COMMIT
+            except BaseException:
+                conn.rollback()
+                raise
+            return True
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(self.stock_sql, (sku_id, warehouse)).fetchone()
+            if row is None:
+                conn.execute("ROLLBACK")
+                return False
+            for statement, params in self.statements(sku_id, buyer_id, row):
+                conn.execute(statement, params)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         conn.execute("COMMIT")
         return True
 
@@ -428,6 +756,9 @@ def http_checkout(base: str, world: World, pick: Callable[[int], int]) -> dict[s
         return f"{response.status_code} {code}".strip()
 
     return {"open_client": open_client, "close_client": lambda c: c.close(), "one": one}
+
+
+Pick = Callable[[int], int]  # request number -> SKU id
 
 
 def floor_ops(floor: Floor, pick: Callable[[int], int], backend_cpu: list[float]) -> dict[str, Any]:
@@ -598,6 +929,15 @@ class Count:
         return value / self.checkouts
 
 
+def verb_table(sql: str) -> tuple[str, str]:
+    """("INSERT", "orders") for an INSERT INTO orders ..."""
+    text = " ".join(sql.split())
+    words = text.split()
+    verb = words[0].upper() if words else "?"
+    match = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", text, re.IGNORECASE)
+    return verb, match.group(1) if match else ""
+
+
 class Counting:
     """SQLAlchemy events on one engine: statements, transactions, pool checkouts; on
     PostgreSQL also libpq's trace of every connection (a round trip ends with Query or
@@ -627,13 +967,7 @@ class Counting:
             return
         c = self.count
         c.statements += 1
-        text = " ".join(sql.split())
-        words = text.split()
-        verb = words[0].upper() if words else "?"
-        table = ""
-        match = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", text, re.IGNORECASE)
-        if match:
-            table = match.group(1)
+        verb, table = verb_table(sql)
         c.kinds[f"{verb} {table}".strip()] += 1
         if self.locked:
             c.in_lock += 1
@@ -759,11 +1093,16 @@ class Row:
     case: str
     clients: int
     app: Run
-    floor: Run
+    floor: Run  # the checkout-like transaction (scratch tables)
+    same: Run  # the same-rows floor (the app's tables)
 
     @property
     def ratio(self) -> float:
         return self.app.rate / self.floor.rate if self.floor.rate else float("nan")
+
+    @property
+    def same_ratio(self) -> float:
+        return self.app.rate / self.same.rate if self.same.rate else float("nan")
 
     @property
     def app_cpu(self) -> float:
@@ -776,6 +1115,10 @@ class Row:
     def floor_cpu(self) -> float:
         return sum(self.floor.cpu_ms(k) for k in ("postgres", "client") if k in self.floor.cpu)
 
+    @property
+    def same_cpu(self) -> float:
+        return sum(self.same.cpu_ms(k) for k in ("postgres", "client") if k in self.same.cpu)
+
 
 @dataclass
 class DbResult:
@@ -783,6 +1126,7 @@ class DbResult:
     version: str
     rows: list[Row] = field(default_factory=list)
     counts: list[Count] = field(default_factory=list)
+    same_rows: list[str] = field(default_factory=list)  # the same-rows floor's statements
     checks: list[str] = field(default_factory=list)
 
 
@@ -802,50 +1146,78 @@ def bench_database(
     log(f"{name}: migrated and seeded in {time.perf_counter() - t0:.1f}s")
     rng = random.Random(42)
     floor_skus = list(range(1, FLOOR_SKUS + 1))
-    picks: dict[str, tuple[Callable[[int], int], Callable[[int], int]]] = {
-        "uniform": (lambda _n: rng.choice(world.uniform_skus), lambda _n: rng.choice(floor_skus)),
-        "hot": (lambda _n: world.hot_sku, lambda _n: HOT_FLOOR_SKU),
+    picks: dict[str, tuple[Pick, Pick, Pick]] = {  # app, floor, same-rows floor
+        "uniform": (
+            lambda _n: rng.choice(world.uniform_skus),
+            lambda _n: rng.choice(floor_skus),
+            lambda _n: rng.choice(world.uniform_skus),
+        ),
+        "hot": (lambda _n: world.hot_sku, lambda _n: HOT_FLOOR_SKU, lambda _n: world.floor_hot_sku),
     }
+    same = SameRowsFloor(floor.kind, floor.target)
     check_db = Database(Settings(database_url=url, node_id=1))
     try:
         hot_before = stock_of(check_db, world.hot_sku)
+        same_hot_before = stock_of(check_db, world.floor_hot_sku)
     finally:
         check_db.dispose()
-    hot_sold = 0
+    hot_sold = same_written = same_hot_written = 0
+    same_errors: Counter[str] = Counter()
     with server(url, tmp / f"server-{name}.log") as (base, pid):
         log(f"{name}: server pid {pid} at {base}")
         warm = http_checkout(base, world, picks["uniform"][0])
-        run_clients(4, args.warmup, 60, **warm)
+        run_clients(4, max(args.warmup, 1), 60, **warm)  # the same-rows floor reads a response
         run_clients(4, args.warmup, 60, **floor_ops(floor, picks["uniform"][1], []))
-        for case, (app_pick, floor_pick) in picks.items():
+        prepare_db = Database(Settings(database_url=url, node_id=1))
+        try:
+            same.prepare(prepare_db, world)  # after the app's warm-up: it reads a response
+        finally:
+            prepare_db.dispose()
+        example = same.statements(world.floor_hot_sku, 0, (0, 0))
+        result.same_rows = [" ".join(verb_table(same.stock_sql))]
+        result.same_rows += [" ".join(verb_table(sql)) for sql, _ in example] + ["COMMIT"]
+        same_warm = run_clients(4, args.warmup, 60, **floor_ops(same, picks["uniform"][2], []))
+        same_written += same_warm.ok
+        same_errors += same_warm.errors
+        for case, (app_pick, floor_pick, same_pick) in picks.items():
             for clients in args.clients:
-                # floor, app, floor: the floor brackets the app run, so a change of load on
-                # the machine during the level moves both sides of the ratio alike
-                def floor_half(c: int = clients, p: Callable[[int], int] = floor_pick) -> Run:
-                    backend_cpu: list[float] = []
-                    ops = floor_ops(floor, p, backend_cpu)
-                    run = run_clients(c, args.floor_tx // 2, args.seconds / 2, **ops)
-                    if floor.kind == "postgresql":
-                        run.cpu["postgres"] = sum(backend_cpu)
-                    return run
+                # floor, same-rows, app, same-rows, floor: the floors bracket the app run, so
+                # a change of load on the machine during the level moves both sides alike
+                def half(f: Floor, p: Pick, c: int = clients) -> Callable[[], Run]:
+                    def job() -> Run:
+                        backend_cpu: list[float] = []
+                        ops = floor_ops(f, p, backend_cpu)
+                        run = run_clients(c, args.floor_tx // 2, args.seconds / 2, **ops)
+                        if f.kind == "postgresql":
+                            run.cpu["postgres"] = sum(backend_cpu)
+                        return run
 
-                def app(c: int = clients, p: Callable[[int], int] = app_pick) -> Run:
+                    return job
+
+                def app(c: int = clients, p: Pick = app_pick) -> Run:
                     ops = http_checkout(base, world, p)
                     return run_clients(c, args.requests, args.seconds, **ops)
 
-                before = measured(None, None, floor_half)
+                floor_before = measured(None, None, half(floor, floor_pick))
+                same_before = measured(None, None, half(same, same_pick))
                 app_run = measured(pid, pg_conninfo, app)
-                floor_run = before.merge(measured(None, None, floor_half))
+                same_run = same_before.merge(measured(None, None, half(same, same_pick)))
+                floor_run = floor_before.merge(measured(None, None, half(floor, floor_pick)))
+                same_written += same_run.ok
+                same_errors += same_run.errors
                 if case == "hot":
                     hot_sold += app_run.ok
-                row = Row(name, case, clients, app_run, floor_run)
+                    same_hot_written += same_run.ok
+                row = Row(name, case, clients, app_run, floor_run, same_run)
                 result.rows.append(row)
                 log(
                     f"{name} {case:7} c={clients:<3} app {app_run.rate:7.1f}/s "
                     f"p50 {app_run.pct(50):6.1f} ms p99 {app_run.pct(99):7.1f} ms "
                     f"errors {dict(app_run.errors) or 0} | floor {floor_run.rate:7.1f}/s "
-                    f"| ratio {row.ratio:.1%} | CPU ms/order app {row.app_cpu:.1f} "
-                    f"floor {row.floor_cpu:.2f}"
+                    f"ratio {row.ratio:.1%} | same-rows {same_run.rate:7.1f}/s "
+                    f"ratio {row.same_ratio:.1%} errors {dict(same_run.errors) or 0} "
+                    f"| CPU ms/order app {row.app_cpu:.1f} floor {row.floor_cpu:.2f} "
+                    f"same-rows {row.same_cpu:.2f}"
                 )
         race = run_clients(
             16, RACE_ATTEMPTS, 120, **http_checkout(base, world, lambda _n: world.race_sku)
@@ -853,10 +1225,16 @@ def bench_database(
     check_db = Database(Settings(database_url=url, node_id=1))
     try:
         hot_after = stock_of(check_db, world.hot_sku)
+        same_hot_after = stock_of(check_db, world.floor_hot_sku)
         race_stock = stock_of(check_db, world.race_sku)
         race_lines = lines_of_sku(check_db, world.race_sku)
         with check_db.unit_of_work(write=False) as session:
-            orders = len(session.scalars(select(Order.id)).all())
+            # the node bits of an id (clipshop.core.ids) tell the floor's rows from the app's
+            floor_id = f"((id >> {SEQ_BITS}) & {MAX_NODE}) = {FLOOR_NODE}"
+            total, same_orders = session.execute(
+                text(f"SELECT count(*), sum(CASE WHEN {floor_id} THEN 1 ELSE 0 END) FROM orders")
+            ).one()
+            orders, same_orders = total - (same_orders or 0), same_orders or 0
     finally:
         check_db.dispose()
     sold = hot_before[0] - hot_after[0]
@@ -873,7 +1251,21 @@ def bench_database(
         f"other errors {other or 0}; stock (available, committed) = {race_stock}, "
         f"{race_lines} order lines " + ("(exact)" if exact else "(MISMATCH)")
     )
-    result.checks.append(f"{orders} orders in the database after the run")
+    result.checks.append(f"{orders} orders placed through the app in the database after the run")
+    same_sold = same_hot_before[0] - same_hot_after[0]
+    same_committed = same_hot_after[1] - same_hot_before[1]
+    result.checks.append(
+        f"same-rows floor: {same_written} transactions committed, {same_orders} orders with "
+        f"the floor's ids; its hot SKU: {same_hot_written} written, stock went down by "
+        f"{same_sold}, committed went up by {same_committed}; errors {dict(same_errors) or 0} "
+        + (
+            "(exact)"
+            if same_written == same_orders
+            and same_hot_written == same_sold == same_committed
+            and not same_errors
+            else "(MISMATCH)"
+        )
+    )
     log(f"{name}: counting statements per checkout")
     result.counts = count_statements(url, world, tmp, args.count_n)
     return result
@@ -932,14 +1324,18 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
         "",
         "## Results",
         "",
-        f"Per level: up to {args.requests} checkouts (floor: {args.floor_tx} transactions) "
-        f"or {args.seconds:g} s, whichever ends first. Latency of successful requests, "
-        "measured by the client. Ratio = app orders/s / floor transactions/s at the same "
-        "concurrency, measured back to back.",
+        f"Per level: up to {args.requests} checkouts (each floor: {args.floor_tx} "
+        f"transactions) or {args.seconds:g} s, whichever ends first. Latency of successful "
+        "requests, measured by the client. Ratio = app orders/s / floor transactions/s at the "
+        "same concurrency, measured back to back. Floor: the notes' checkout-like transaction "
+        "(1 stock UPDATE, 1 order and 2 item INSERTs) into scratch tables with only primary "
+        "keys. Same-rows floor: the 20 writes of one HTTP checkout (every row it inserts, "
+        "updates or deletes, reads left out) into the app's tables, one transaction per "
+        "checkout (PostgreSQL: 2 round trips, pipeline mode).",
         "",
         "| database | case | clients | app orders/s | p50 ms | p99 ms | ok | errors "
-        "| floor tx/s | app / floor |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| floor tx/s | app / floor | same-rows floor tx/s | app / same-rows |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         for row in r.rows:
@@ -947,7 +1343,8 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
             out.append(
                 f"| {row.db} | {row.case} | {row.clients} | {fmt(row.app.rate)} "
                 f"| {fmt(row.app.pct(50), '.1f')} | {fmt(row.app.pct(99), '.1f')} "
-                f"| {row.app.ok} | {errors} | {fmt(row.floor.rate)} | {fmt(row.ratio, '.1%')} |"
+                f"| {row.app.ok} | {errors} | {fmt(row.floor.rate)} | {fmt(row.ratio, '.1%')} "
+                f"| {fmt(row.same.rate)} | {fmt(row.same_ratio, '.1%')} |"
             )
     cores = os.cpu_count() or 1
     out += [
@@ -956,24 +1353,30 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
         "",
         "CPU ms per successful order while the level ran: the server process (on SQLite it "
         "includes the database), the PostgreSQL backends of the bench database, and the bench "
-        "process (HTTP clients, or the floor's psycopg/sqlite3 loop). Less sensitive to other "
+        "process (HTTP clients, or the floors' psycopg/sqlite3 loops). Less sensitive to other "
         f"load on the machine than orders/s. Ceiling = {cores} cores / total CPU per order.",
         "",
         "| database | case | clients | app: server | app: db | app: client | app total "
         "| server cores busy | floor: db | floor: client | floor total "
-        "| CPU ceiling app / floor |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| same-rows: db | same-rows: client | same-rows total "
+        "| CPU ceiling app / floor / same-rows |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         for row in r.rows:
-            a, f = row.app, row.floor
-            ceiling = f"{cores * 1000 / row.app_cpu:.0f} / {cores * 1000 / row.floor_cpu:.0f}"
+            a, f, same = row.app, row.floor, row.same
+            ceiling = " / ".join(
+                fmt(cores * 1000 / cpu if cpu else float("nan"))
+                for cpu in (row.app_cpu, row.floor_cpu, row.same_cpu)
+            )
             out.append(
                 f"| {row.db} | {row.case} | {row.clients} | {fmt(a.cpu_ms('server'), '.1f')} "
                 f"| {fmt(a.cpu_ms('postgres'), '.1f')} | {fmt(a.cpu_ms('client'), '.1f')} "
                 f"| {row.app_cpu:.1f} | {fmt(a.cpu.get('server', 0) / a.wall, '.2f')} "
                 f"| {fmt(f.cpu_ms('postgres'), '.2f')} "
-                f"| {fmt(f.cpu_ms('client'), '.2f')} | {row.floor_cpu:.2f} | {ceiling} |"
+                f"| {fmt(f.cpu_ms('client'), '.2f')} | {row.floor_cpu:.2f} "
+                f"| {fmt(same.cpu_ms('postgres'), '.2f')} | {fmt(same.cpu_ms('client'), '.2f')} "
+                f"| {row.same_cpu:.2f} | {ceiling} |"
             )
     out += ["", "## Targets (PostgreSQL)", ""]
     for r in results:
@@ -987,6 +1390,13 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
                 f"- {case}: app/floor {worst.ratio:.1%} (c={worst.clients}) to "
                 f"{best.ratio:.1%} (c={best.clients}); target >= 40%: "
                 + ("met" if worst.ratio >= 0.4 else "NOT met")
+            )
+            best = max(rows, key=lambda x: x.same_ratio)
+            worst = min(rows, key=lambda x: x.same_ratio)
+            out.append(
+                f"- {case}: app/same-rows floor {worst.same_ratio:.1%} (c={worst.clients}) to "
+                f"{best.same_ratio:.1%} (c={best.clients}); target >= 40%: "
+                + ("met" if worst.same_ratio >= 0.4 else "NOT met")
             )
             for row in rows:
                 if row.clients == 16:
@@ -1026,6 +1436,12 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
                     f"{i}. {', '.join(unit) or '(no statement)'}"
                     for i, unit in enumerate(c.units, 1)
                 ]
+        if r.same_rows:
+            out += [
+                "",
+                f"The same-rows floor's one transaction per checkout ({r.name}): "
+                + ", ".join(r.same_rows),
+            ]
     out += ["", f"Bench wall time: {time.perf_counter() - started:.0f} s"]
     return "\n".join(out)
 
