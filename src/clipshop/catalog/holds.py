@@ -14,7 +14,7 @@ holding one row while locking the others in order would deadlock.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from clipshop.core.errors import InsufficientStock
@@ -91,31 +91,36 @@ def _move(
     return True
 
 
+# Built once (the checkout's hot path): the warehouse with the most of the SKU, if enough.
+_BEST = (
+    select(StockLevel.warehouse_id)
+    .where(StockLevel.sku_id == bindparam("sku"), StockLevel.available >= bindparam("take"))
+    .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
+    .limit(1)
+    .scalar_subquery()
+)
+_TAKE_WHOLE = (
+    update(StockLevel)
+    .where(
+        StockLevel.sku_id == bindparam("sku"),
+        StockLevel.warehouse_id == _BEST,
+        StockLevel.available >= bindparam("take"),
+    )
+    .values(
+        available=StockLevel.available - bindparam("take"),
+        committed=StockLevel.committed + bindparam("take"),
+    )
+    .returning(StockLevel.warehouse_id, StockLevel.available, StockLevel.committed)
+    .execution_options(synchronize_session=False)
+)
+
+
 def _take_whole(
     session: Session, shop_id: int, sku_id: int, quantity: int, note: str, actor: int | None
 ) -> int | None:
     """The common case in one round trip: the whole quantity from the warehouse that has the
     most. Returns that warehouse, or None when no single warehouse has enough right now."""
-    best = (
-        select(StockLevel.warehouse_id)
-        .where(StockLevel.sku_id == sku_id, StockLevel.available >= quantity)
-        .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    stmt = (
-        update(StockLevel)
-        .where(
-            StockLevel.sku_id == sku_id,
-            StockLevel.warehouse_id == best,
-            StockLevel.available >= quantity,
-        )
-        .values(
-            available=StockLevel.available - quantity, committed=StockLevel.committed + quantity
-        )
-        .returning(StockLevel.warehouse_id, StockLevel.available, StockLevel.committed)
-    )
-    row = session.execute(stmt).one_or_none()
+    row = session.execute(_TAKE_WHOLE, {"sku": sku_id, "take": quantity}).one_or_none()
     if row is None:
         return None
     _record(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import listing
@@ -96,13 +96,23 @@ class Destination:
     postal_code: str
 
 
+# Built once: checkout and quote run them on every request.
+_SKUS = (
+    select(Sku, Product, Shop.name, Shop.standing)
+    .join(Product, Product.id == Sku.product_id)
+    .join(Shop, Shop.id == Sku.shop_id)
+    .where(Sku.id.in_(bindparam("skus")))
+)
+_SHOPS = select(Shop).where(Shop.id.in_(bindparam("shops")))
+_DISCOUNTS = select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
+    SkuDiscount.sku_id.in_(bindparam("skus")),
+    SkuDiscount.starts_at <= bindparam("now"),
+    SkuDiscount.ends_at > bindparam("now"),
+)
+
+
 def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, Product]]:
-    rows = session.execute(
-        select(Sku, Product, Shop.name, Shop.standing)
-        .join(Product, Product.id == Sku.product_id)
-        .join(Shop, Shop.id == Sku.shop_id)
-        .where(Sku.id.in_(items))
-    ).all()
+    rows = session.execute(_SKUS, {"skus": list(items)}).all()
     found = {sku.id: (sku, product) for sku, product, _, _ in rows}
     shop_of = {sku.id: (sku.shop_id, name, standing) for sku, _, name, standing in rows}
     watched = [sku.id for sku, _ in found.values() if sku.auto_delist]
@@ -119,12 +129,7 @@ def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, 
 
 
 def _seller_discounts(session: Session, sku_ids: list[int]) -> dict[int, int]:
-    now = utcnow()
-    rows = session.execute(
-        select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
-            SkuDiscount.sku_id.in_(sku_ids), SkuDiscount.starts_at <= now, SkuDiscount.ends_at > now
-        )
-    ).all()
+    rows = session.execute(_DISCOUNTS, {"skus": sku_ids, "now": utcnow()}).all()
     best: dict[int, int] = {}
     for sku_id, amount in rows:
         best[sku_id] = max(best.get(sku_id, 0), amount)
@@ -158,7 +163,7 @@ def quote(
         raise EmptyCheckout("nothing to check out: add items to the cart or send items")
     found = _load_skus(session, items)
     shop_ids = sorted({sku.shop_id for sku, _ in found.values()})
-    shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))}
+    shops = {s.id: s for s in session.scalars(_SHOPS, {"shops": shop_ids})}
     currencies = {s.currency for s in shops.values()}
     if len(currencies) != 1:
         raise MixedCurrencies(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.models import ShippingProfile, Shop
@@ -59,12 +59,15 @@ class ShippingOption:
         return self.original_fee - self.seller_discount
 
 
+_PROFILES = (
+    select(ShippingProfile)
+    .where(ShippingProfile.shop_id == bindparam("shop"))
+    .order_by(ShippingProfile.min_days)
+)
+
+
 def profiles_for(session: Session, shop_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(ShippingProfile)
-        .where(ShippingProfile.shop_id == shop_id)
-        .order_by(ShippingProfile.min_days)
-    ).all()
+    rows = session.scalars(_PROFILES, {"shop": shop_id}).all()
     if not rows:
         return DEFAULT_PROFILES
     return [

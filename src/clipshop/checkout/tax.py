@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.money import Money
 from clipshop.models import TaxRate
 
+_RATES = select(TaxRate.state, TaxRate.rate_percent).where(TaxRate.country == bindparam("country"))
+
 
 def rate_for(session: Session, country: str, state: str | None) -> Decimal:
-    rows = session.execute(
-        select(TaxRate.state, TaxRate.rate_percent).where(TaxRate.country == country)
-    ).all()
+    rows = session.execute(_RATES, {"country": country}).all()
     by_state = {row.state: row.rate_percent for row in rows}
     text = by_state.get(state or "*") or by_state.get("*")
     return Decimal(text) if text else Decimal(0)

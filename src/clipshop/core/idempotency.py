@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
@@ -73,22 +73,27 @@ def begin(db: Database, user_id: int, key: str, request_hash: str, ttl: timedelt
         return claim(session, user_id, key, request_hash, ttl)
 
 
+_FINISH = (
+    update(IdempotencyRecord)
+    .where(IdempotencyRecord.user_id == bindparam("of_user"))
+    .where(IdempotencyRecord.key == bindparam("of_key"))
+    .values(
+        state="DONE",
+        response_status=bindparam("status"),
+        response_headers=bindparam("headers", type_=IdempotencyRecord.response_headers.type),
+        response_body=bindparam("body", type_=IdempotencyRecord.response_body.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def finish(
     db: Database, user_id: int, key: str, status: int, headers: list[list[str]], body: bytes
 ) -> None:
     """Store the response: one UPDATE."""
+    params = {"of_user": user_id, "of_key": key, "status": status, "headers": headers}
     with db.unit_of_work() as session:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-            .values(
-                state="DONE",
-                response_status=status,
-                response_headers=headers,
-                response_body=body,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_FINISH, params | {"body": body})
 
 
 def abandon(db: Database, user_id: int, key: str) -> None:

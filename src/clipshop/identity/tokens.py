@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
@@ -89,13 +89,17 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
     return token
 
 
+# The token and its user in one round trip; built once (every request runs it).
+_TOKEN = (
+    select(ApiToken, User)
+    .outerjoin(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("hash"))
+)
+
+
 def authenticate(session: Session, raw: str) -> User:
     """The user behind a bearer token; raises InvalidToken with the exact reason."""
-    found = session.execute(
-        select(ApiToken, User)
-        .outerjoin(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(raw))
-    ).one_or_none()  # one round trip for the token and its user
+    found = session.execute(_TOKEN, {"hash": hash_token(raw)}).one_or_none()
     now = utcnow()
     if found is None:
         raise InvalidToken("the bearer token is not known")

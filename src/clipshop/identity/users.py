@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.errors import NotFound
@@ -72,10 +72,13 @@ def list_users(
     return paginate(session, stmt, User.id, page)
 
 
+_MEMBERSHIPS = select(ShopMember.shop_id, ShopMember.role).where(
+    ShopMember.user_id == bindparam("user")
+)
+
+
 def principal_for(session: Session, user: User) -> Principal:
-    memberships = session.execute(
-        select(ShopMember.shop_id, ShopMember.role).where(ShopMember.user_id == user.id)
-    ).all()
+    memberships = session.execute(_MEMBERSHIPS, {"user": user.id}).all()
     return Principal(
         user_id=user.id,
         role=Role(user.role),

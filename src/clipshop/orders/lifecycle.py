@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import holds
@@ -19,9 +19,11 @@ from clipshop.payments import ledger
 BUYER_CANCELLABLE = frozenset({OrderStatus.UNPAID, OrderStatus.ON_HOLD})
 
 
+_OF_PAYMENT = select(Order).where(Order.payment_id == bindparam("payment")).order_by(Order.id)
+
+
 def orders_of_payment(session: Session, payment_id: int) -> list[Order]:
-    stmt = select(Order).where(Order.payment_id == payment_id).order_by(Order.id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(_OF_PAYMENT, {"payment": payment_id}))
 
 
 def mark_paid(session: Session, orders: list[Order]) -> None:

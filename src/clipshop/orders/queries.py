@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.errors import NotFound
@@ -76,10 +76,16 @@ def get_order(session: Session, principal: Principal, order_id: int) -> Order:
 def lines_of(session: Session, order_ids: list[int]) -> dict[int, list[OrderLineItem]]:
     grouped: dict[int, list[OrderLineItem]] = {i: [] for i in order_ids}
     if order_ids:
-        stmt = select(OrderLineItem).where(OrderLineItem.order_id.in_(order_ids))
-        for line in session.scalars(stmt.order_by(OrderLineItem.id)):
+        for line in session.scalars(_LINES, {"orders": order_ids}):
             grouped[line.order_id].append(line)
     return grouped
+
+
+_LINES = (
+    select(OrderLineItem)
+    .where(OrderLineItem.order_id.in_(bindparam("orders")))
+    .order_by(OrderLineItem.id)
+)
 
 
 def timeline(session: Session, order_id: int) -> list[OrderEvent]:

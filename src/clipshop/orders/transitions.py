@@ -3,9 +3,10 @@ arms or disarms the deadlines the new status starts or ends (``orders.sla``)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Update, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,6 +18,27 @@ from clipshop.orders.states import ACTORS, ALLOWED, Actor, OrderStatus
 from clipshop.orders.timeline import record_event
 
 __all__ = ["record_event", "transition"]
+
+# Built once: on the checkout path, building a statement costs more than running it.
+_LINES = (
+    update(OrderLineItem)
+    .where(OrderLineItem.order_id == bindparam("of_order"), OrderLineItem.status != "CANCELLED")
+    .values(status=bindparam("to_status"))
+    .execution_options(synchronize_session=False)
+)
+
+
+@lru_cache(maxsize=64)
+def _move(also: tuple[str, ...]) -> Update:
+    """UPDATE orders SET status, updated_at (and the ``also`` columns) WHERE id AND status."""
+    values: dict[str, Any] = {"status": bindparam("to_status"), "updated_at": bindparam("now")}
+    values |= {column: bindparam(f"set_{column}") for column in also}
+    return (
+        update(Order)
+        .where(Order.id == bindparam("of_order"), Order.status == bindparam("from_status"))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def transition(
@@ -48,25 +70,27 @@ def transition(
             to_status=to.value,
         )
     now = utcnow()
-    result = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == current.value)
-        .values(status=to.value, updated_at=now, **(also or {}))
-        .execution_options(synchronize_session=False)
-    )
+    also = also or {}
+    params = {"of_order": order.id, "from_status": current.value, "to_status": to.value}
+    params |= {"now": now} | {f"set_{column}": value for column, value in also.items()}
+    result = session.execute(_move(tuple(also)), params)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidTransition(
             "the order changed meanwhile; reload it", from_status=current.value, to_status=to.value
         )
     set_committed_value(order, "status", to.value)
     set_committed_value(order, "updated_at", now)
-    for column, value in (also or {}).items():
+    for column, value in also.items():
         set_committed_value(order, column, value)
-    session.execute(
-        update(OrderLineItem)
-        .where(OrderLineItem.order_id == order.id, OrderLineItem.status != "CANCELLED")
-        .values(status=to.value)
-    )
+    session.execute(_LINES, {"of_order": order.id, "to_status": to.value})
+    for held in list(session.identity_map.values()):  # lines this session holds see it too
+        loaded = held.__dict__  # read without loading anything
+        if (
+            isinstance(held, OrderLineItem)
+            and loaded.get("order_id") == order.id
+            and loaded.get("status", "CANCELLED") != "CANCELLED"
+        ):
+            set_committed_value(held, "status", to.value)
     event = record_event(
         session, order, "STATUS_CHANGED", actor, actor_id, reason, current.value, to.value
     )

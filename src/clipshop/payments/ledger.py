@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clipshop.core.clock import utcnow
 from clipshop.core.ids import new_id
@@ -85,25 +86,42 @@ def record_unknown(session: Session, attempt: PaymentAttempt) -> None:
     attempt.failure_message = "no answer from the payment gateway; checking"
 
 
+_CAPTURED = (
+    update(Payment)
+    .where(Payment.id == bindparam("payment"), Payment.status.in_(("PENDING", "FAILED")))
+    .values(
+        status="CAPTURED",
+        amount=bindparam("amount"),
+        captured_amount=bindparam("amount"),
+        gateway_ref=bindparam("reference"),
+        method_id=bindparam("method"),
+        failure_code=None,
+        updated_at=bindparam("now"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def record_capture(
     session: Session, attempt: PaymentAttempt, reference: str, shares: list[tuple[int, int, int]]
 ) -> bool:
     """The attempt took the money. ``shares`` are (order_id, shop_id, amount) per order.
     Returns False if the payment was already captured (a duplicate answer)."""
     now = utcnow()
-    result = session.execute(
-        update(Payment)
-        .where(Payment.id == attempt.payment_id, Payment.status.in_(("PENDING", "FAILED")))
-        .values(
-            status="CAPTURED",
-            amount=attempt.amount,
-            captured_amount=attempt.amount,
-            gateway_ref=reference,
-            method_id=attempt.method_id,
-            failure_code=None,
-            updated_at=now,
-        )
-    )
+    params = {"payment": attempt.payment_id, "amount": attempt.amount, "reference": reference}
+    result = session.execute(_CAPTURED, params | {"method": attempt.method_id, "now": now})
+    held = session.identity_map.get(Session.identity_key(Payment, attempt.payment_id))
+    if held is not None and result.rowcount == 1:  # type: ignore[attr-defined]
+        for column, value in {
+            "status": "CAPTURED",
+            "amount": attempt.amount,
+            "captured_amount": attempt.amount,
+            "gateway_ref": reference,
+            "method_id": attempt.method_id,
+            "failure_code": None,
+            "updated_at": now,
+        }.items():
+            set_committed_value(held, column, value)
     attempt.status = "SUCCEEDED"
     attempt.gateway_ref = reference
     attempt.completed_at = now
@@ -175,13 +193,15 @@ def has_attempt_in_flight(session: Session, payment_id: int) -> bool:
 
 def failed_attempts_last_hour(session: Session, buyer_id: int) -> int:
     since = utcnow() - timedelta(hours=1)
-    stmt = (
-        select(func.count())
-        .select_from(PaymentAttempt)
-        .where(
-            PaymentAttempt.buyer_id == buyer_id,
-            PaymentAttempt.status == "FAILED",
-            PaymentAttempt.created_at >= since,
-        )
+    return int(session.scalar(_FAILED_SINCE, {"buyer": buyer_id, "since": since}) or 0)
+
+
+_FAILED_SINCE = (
+    select(func.count())
+    .select_from(PaymentAttempt)
+    .where(
+        PaymentAttempt.buyer_id == bindparam("buyer"),
+        PaymentAttempt.status == "FAILED",
+        PaymentAttempt.created_at >= bindparam("since"),
     )
-    return int(session.scalar(stmt) or 0)
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
@@ -70,13 +70,15 @@ def get_method(session: Session, principal: Principal, method_id: int) -> Paymen
     return row
 
 
+_DEFAULT = select(PaymentMethod).where(
+    PaymentMethod.buyer_id == bindparam("buyer"),
+    PaymentMethod.removed_at.is_(None),
+    PaymentMethod.is_default,
+)
+
+
 def default_method(session: Session, principal: Principal) -> PaymentMethod:
-    stmt = select(PaymentMethod).where(
-        PaymentMethod.buyer_id == principal.user_id,
-        PaymentMethod.removed_at.is_(None),
-        PaymentMethod.is_default,
-    )
-    row = session.scalar(stmt)
+    row = session.scalar(_DEFAULT, {"buyer": principal.user_id})
     if row is None:
         raise NotFound("no saved payment method: add one first", code="no_payment_method")
     return row

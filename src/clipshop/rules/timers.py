@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
@@ -61,27 +61,34 @@ def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at
     )
 
 
+_FOUND = select(Timer.id).where(
+    Timer.kind == bindparam("kind"), Timer.subject_id == bindparam("subject")
+)
+
+
 def arm_if_absent(
     session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime
 ) -> None:
     """Create the (kind, subject) timer unless it exists (then it keeps its due time). A
     plain read first, so the common case takes no lock; concurrent creators insert once."""
-    found = select(Timer.id).where(Timer.kind == kind.value, Timer.subject_id == subject_id)
-    if session.scalar(found) is not None:
+    if session.scalar(_FOUND, {"kind": kind.value, "subject": subject_id}) is not None:
         return
     row: dict[str, object] = {"id": new_id(), "kind": kind.value, "subject_id": subject_id}
     row |= {"shop_id": shop_id, "due_at": due_at, "attempts": 0}
     insert_ignore(session, Timer.__table__, row, ["kind", "subject_id"])
 
 
+_DISARM = (
+    delete(Timer)
+    .where(Timer.subject_id == bindparam("subject"), Timer.kind.in_(bindparam("kinds")))
+    .execution_options(synchronize_session=False)
+)
+
+
 def disarm(session: Session, subject_id: int, kinds: Iterable[TimerKind]) -> None:
     names = [kind.value for kind in kinds]
     if names:
-        session.execute(
-            delete(Timer)
-            .where(Timer.subject_id == subject_id, Timer.kind.in_(names))
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_DISARM, {"subject": subject_id, "kinds": names})
 
 
 def due_at(session: Session, kind: TimerKind, subject_id: int) -> datetime | None:
