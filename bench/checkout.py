@@ -2,7 +2,9 @@
 
 For PostgreSQL (a dedicated database, dropped and recreated) and SQLite (a temp file) this
 script migrates a fresh database, seeds buyers and SKUs through the services, starts a real
-``clipshop serve`` process and drives concurrent ``POST /api/v1/checkout`` requests at it:
+``clipshop serve`` process (``--workers N`` processes) and drives concurrent
+``POST /api/v1/checkout`` requests at it from threads with keep-alive ``http.client``
+connections:
 over 1,000 SKUs ("uniform") and over one SKU ("hot"). Around each HTTP run (half before,
 half after) it measures, at the same concurrency, two floors written directly with psycopg /
 sqlite3 from threads of the bench, so that the ratios app/floor compare numbers taken under
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import itertools
 import json
 import os
@@ -732,28 +735,33 @@ def run_clients(
 def http_checkout(base: str, world: World, pick: Callable[[int], int]) -> dict[str, Any]:
     """open/close/one callables for ``run_clients`` that POST /api/v1/checkout."""
 
-    def open_client() -> httpx.Client:
-        client = httpx.Client(base_url=base, timeout=60)
-        client.get("/healthz")  # the keep-alive connection exists before the clock starts
+    # The standard library's keep-alive client: a fraction of httpx's CPU per request, which
+    # matters when the clients share the server's two cores.
+    host, _, port = base.removeprefix("http://").partition(":")
+
+    def open_client() -> http.client.HTTPConnection:
+        client = http.client.HTTPConnection(host, int(port), timeout=60)
+        client.request("GET", "/healthz")  # the connection exists before the clock starts
+        client.getresponse().read()
         return client
 
-    def one(client: httpx.Client, n: int) -> str | None:
+    def one(client: http.client.HTTPConnection, n: int) -> str | None:
         body = {"items": [{"sku_id": str(pick(n)), "quantity": 1}], "shipping_address": ADDRESS}
-        response = client.post(
-            "/api/v1/checkout",
-            json=body,
-            headers={
-                "Authorization": f"Bearer {world.tokens[n % len(world.tokens)]}",
-                "Idempotency-Key": uuid.uuid4().hex,
-            },
-        )
-        if response.status_code == 201:
+        headers = {
+            "Authorization": f"Bearer {world.tokens[n % len(world.tokens)]}",
+            "Idempotency-Key": uuid.uuid4().hex,
+            "Content-Type": "application/json",
+        }
+        client.request("POST", "/api/v1/checkout", body=json.dumps(body), headers=headers)
+        response = client.getresponse()
+        raw = response.read()
+        if response.status == 201:
             return None
         try:
-            code = response.json().get("code", "")
+            code = json.loads(raw).get("code", "")
         except ValueError:
             code = ""
-        return f"{response.status_code} {code}".strip()
+        return f"{response.status} {code}".strip()
 
     return {"open_client": open_client, "close_client": lambda c: c.close(), "one": one}
 
@@ -789,14 +797,24 @@ def floor_ops(floor: Floor, pick: Callable[[int], int], backend_cpu: list[float]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(child) for child in f.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
 def proc_cpu(pid: int) -> float | None:
-    """user + system CPU seconds of a process (None if it is gone)."""
+    """user + system CPU seconds of a process and its live children, e.g. the workers of
+    ``serve --workers N`` (None if it is gone)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return None
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    own = (int(fields[11]) + int(fields[12])) / TICKS
+    return own + sum(proc_cpu(child) or 0.0 for child in _children(pid))
 
 
 class BackendCpu:
@@ -873,14 +891,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, log_path: Path) -> Iterator[tuple[str, int]]:
-    """``clipshop serve`` in a subprocess on a free port; yields (base URL, pid)."""
+def server(url: str, log_path: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """``clipshop serve`` in a subprocess on a free port; yields (base URL, pid). With
+    ``workers`` > 1 the pid is the parent's and ``proc_cpu`` adds its children's CPU."""
     port = free_port()
     exe = Path(sys.executable).with_name("clipshop")
     command = ([str(exe)] if exe.exists() else [sys.executable, "-m", "clipshop"]) + [
         "serve",
         "--port",
         str(port),
+        "--workers",
+        str(workers),
     ]
     env = {**os.environ, "CLIPSHOP_DATABASE_URL": url, "CLIPSHOP_NODE_ID": "0"}
     base = f"http://127.0.0.1:{port}"
@@ -1163,7 +1184,7 @@ def bench_database(
         check_db.dispose()
     hot_sold = same_written = same_hot_written = 0
     same_errors: Counter[str] = Counter()
-    with server(url, tmp / f"server-{name}.log") as (base, pid):
+    with server(url, tmp / f"server-{name}.log", args.workers) as (base, pid):
         log(f"{name}: server pid {pid} at {base}")
         warm = http_checkout(base, world, picks["uniform"][0])
         run_clients(4, max(args.warmup, 1), 60, **warm)  # the same-rows floor reads a response
@@ -1324,6 +1345,8 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
         "",
         "## Results",
         "",
+        f"Server: `clipshop serve --workers {args.workers}` (default settings). Clients: "
+        "threads of the bench, one keep-alive `http.client` connection each. "
         f"Per level: up to {args.requests} checkouts (each floor: {args.floor_tx} "
         f"transactions) or {args.seconds:g} s, whichever ends first. Latency of successful "
         "requests, measured by the client. Ratio = app orders/s / floor transactions/s at the "
@@ -1458,6 +1481,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--floor-tx", type=int, default=3000, help="floor transactions per level")
     p.add_argument("--seconds", type=float, default=20, help="time cap per level")
     p.add_argument("--buyers", type=int, default=64)
+    p.add_argument(
+        "--workers", type=int, default=1, help="clipshop serve --workers (server processes)"
+    )
     p.add_argument("--skus", type=int, default=1000)
     p.add_argument("--warmup", type=int, default=40)
     p.add_argument("--count-n", type=int, default=20, help="checkouts for the SQL count")
