@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
+from clipshop.models import AftersaleRecord, OrderEvent, StoredFile
 from tests.conftest import World, make_actor, problem_code
 from tests.integration.checkout_api import API, get_order, ok, parse_time
 from tests.integration.deadline_support import D, H, Week, awaiting_shipment, move_to, refunds
@@ -26,6 +27,7 @@ from tests.integration.dispute_support import (
     dispute,
     evidence,
 )
+from tests.integration.native_api import snapshot
 from tests.refund_support import assert_balanced, read_books
 
 S = D / 86400
@@ -60,6 +62,7 @@ def test_damage_claim_within_seven_days_needs_evidence_and_refunds_the_line(
     # No evidence yet: the agent cannot uphold it.
     early = decide(client, world.agent, opened["id"], "SUPPORT_BUYER")
     assert (early.status_code, problem_code(early)) == (409, "evidence_required")
+    before = snapshot(db, StoredFile, AftersaleRecord, OrderEvent)
     bad = evidence(client, world.buyer, opened["id"], b"%PDF-1.4 not a photo", "image/png")
     assert (bad.status_code, problem_code(bad)) == (422, "unsupported_file_type")
     big = evidence(
@@ -68,6 +71,7 @@ def test_damage_claim_within_seven_days_needs_evidence_and_refunds_the_line(
     assert (big.status_code, problem_code(big)) == (413, "file_too_large")
     seller = evidence(client, world.seller_a, opened["id"], PNG, "image/png")
     assert seller.status_code == 403
+    assert snapshot(db, StoredFile, AftersaleRecord, OrderEvent) == before  # nothing kept
     photo = ok(evidence(client, world.buyer, opened["id"], PNG, "image/png"), 201)
     video = ok(evidence(client, world.buyer, opened["id"], MP4, "video/mp4"), 201)
     assert (photo["content_type"], video["content_type"]) == ("image/png", "video/mp4")
@@ -81,14 +85,25 @@ def test_damage_claim_within_seven_days_needs_evidence_and_refunds_the_line(
     price = line_total(order, 0)
     assert decided["status"] == "SUPPORT_BUYER"
     assert decided["refund_amount"]["minor_units"] == price
-    assert [r["event"] for r in decided["records"]] == ["DISPUTE_OPENED", "DISPUTE_DECIDED"]
-    assert decided["records"][1]["actor_role"] == "OPERATOR"
+    # Every step is a record and an order timeline event: the two uploads too.
+    steps = ["DISPUTE_OPENED", *["DISPUTE_EVIDENCE_ADDED"] * 2, "DISPUTE_DECIDED"]
+    assert [r["event"] for r in decided["records"]] == steps
+    assert [r["note"] for r in decided["records"][1:3]] == [
+        f"file {photo['id']} (image/png)",
+        f"file {video['id']} (video/mp4)",
+    ]
+    assert [r["actor_role"] for r in decided["records"]] == [
+        "BUYER",
+        "BUYER",
+        "BUYER",
+        "OPERATOR",
+    ]
     assert len(decided["evidence"]) == 2
     assert refunds(db, order["id"]) == [(price, "SUCCEEDED")]
     fresh = get_order(client, world.buyer, order["id"])
     assert fresh["status"] == "DELIVERED"  # one line of two: not refunded in full
     assert [line["refunded_amount"]["minor_units"] for line in fresh["line_items"]] == [price, 0]
-    assert dispute_events(fresh) == ["DISPUTE_OPENED", "DISPUTE_DECIDED"]
+    assert dispute_events(fresh) == steps
     assert_balanced(read_books(db, int(order["id"])))
 
     again = decide(client, world.agent, opened["id"], "SUPPORT_SELLER")

@@ -2,7 +2,8 @@
 WebM, at most 50 MB), checked by ``aftersales.evidence.check_evidence`` like a return's, kept
 through the storage interface as ``StoredFile`` rows owned by the dispute. The buyer adds
 them while the dispute is open; whoever may read the dispute may download them
-(``/api/v1/files/{id}``)."""
+(``/api/v1/files/{id}``). Each upload is a step of the dispute: a ``DISPUTE_EVIDENCE_ADDED``
+record and order timeline event naming the file."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from clipshop.core.storage import Storage
 from clipshop.fulfillment import photos
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import StoredFile
+from clipshop.orders.states import Actor
 
 
 def add_evidence(
@@ -24,12 +26,12 @@ def add_evidence(
     if principal.role is not Role.BUYER:
         raise PermissionDenied("only the buyer adds evidence to a dispute")
     content_type = check_evidence(data)
-    disputes.lock_order(session, dispute.order_id)
+    order = disputes.lock_order(session, dispute.order_id)
     if dispute.status != disputes.OPEN:
         raise disputes.DisputeDecided(f"dispute {dispute.id} is {dispute.status}")
     if disputes.evidence_count(session, dispute.id) >= MAX_EVIDENCE_FILES:
         raise photos.TooManyPhotos(f"a dispute keeps at most {MAX_EVIDENCE_FILES} evidence files")
-    return photos.store_file(
+    row = photos.store_file(
         session,
         storage,
         shop_id=dispute.shop_id,
@@ -40,6 +42,11 @@ def add_evidence(
         uploaded_by=principal.user_id,
         prefix="disputes",
     )
+    note = f"file {row.id} ({content_type})"
+    disputes.record_step(
+        session, order, dispute, "DISPUTE_EVIDENCE_ADDED", Actor.BUYER, principal.user_id, note
+    )
+    return row
 
 
 photos.FILE_ACCESS[disputes.EVIDENCE] = disputes.get_dispute

@@ -88,7 +88,7 @@ def records(session: Session, dispute_id: int) -> list[AftersaleRecord]:
 # -- opening ------------------------------------------------------------------------------
 
 
-def _record(
+def record_step(
     session: Session,
     order: Order,
     dispute: Dispute,
@@ -97,6 +97,7 @@ def _record(
     actor_id: int | None,
     note: str,
 ) -> None:
+    """A step of a dispute: its record and the order's timeline event of the same kind."""
     aftersale_steps.add_record(session, SUBJECT, dispute, event, actor, actor_id, note)
     record_event(session, order, event, actor, actor_id, clip(note, 500))
 
@@ -173,7 +174,7 @@ def open_dispute(session: Session, principal: Principal, order_id: int, claim: C
     session.add(dispute)
     session.flush()
     note = f"{claim.kind} ({claim.reason}) opened: dispute {dispute.id}"
-    _record(
+    record_step(
         session,
         order,
         dispute,
@@ -241,7 +242,7 @@ def withdraw(session: Session, principal: Principal, dispute_id: int, reason: st
     _close(session, dispute, WITHDRAWN, decision_note=reason or None)
     dispute.refund_amount = 0
     note = f"dispute {dispute.id} withdrawn" + (f": {reason}" if reason else "")
-    _record(session, order, dispute, "DISPUTE_WITHDRAWN", Actor.BUYER, principal.user_id, note)
+    record_step(session, order, dispute, "DISPUTE_WITHDRAWN", Actor.BUYER, principal.user_id, note)
     session.flush()
     return dispute
 
@@ -276,7 +277,7 @@ def decide(
     else:
         dispute.refund_amount = 0
     money = f"; refund {dispute.refund_amount}" if decision == "SUPPORT_BUYER" else ""
-    _record(
+    record_step(
         session,
         order,
         dispute,
