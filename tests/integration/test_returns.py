@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from clipshop.core.db import Database
+from clipshop.models import Shop
 from tests.conftest import World, problem_code
 from tests.fulfillment_support import paid_orders, tracking_number
-from tests.integration.checkout_api import API, get_order, minor, ok, stock
+from tests.integration.checkout_api import API, get_order, minor, ok, parse_time, stock
 from tests.integration.deadline_support import (
     D,
     Week,
@@ -221,6 +224,72 @@ def test_window_closes_at_delivery_plus_the_regions_days(
     quoted = calculate(client, world.buyer, order["id"], line_ids(order))
     assert (quoted.status_code, problem_code(quoted)) == (409, "return_window_closed")
     assert return_rows(db) == before
+
+
+@pytest.mark.parametrize(("region", "days"), [("GB", 14), ("MY", 7)])
+def test_the_window_is_the_orders_region_policy(
+    client: TestClient, db: Database, world: World, week: Week, region: str, days: int
+) -> None:
+    """GB 14 days, MY 7 (policies.toml): open to the last second, closed at the instant, on
+    the request, the quote and the eligibility endpoint alike."""
+    with db.unit_of_work() as session:
+        session.execute(update(Shop).where(Shop.id == world.shop_a.id).values(region=region))
+    order, at = delivered(client, world, week)
+    assert order["region"] == region
+    closes = at + days * D
+    url = f"{API}/orders/{order['id']}/aftersale-eligibility"
+
+    def refund_verdict() -> dict[str, object]:
+        body = ok(client.get(url, headers=world.buyer.headers))
+        (line,) = body["line_item_eligibility"]
+        found: dict[str, object] = next(a for a in line["actions"] if a["request_type"] == "REFUND")
+        return found
+
+    move_to(client, world, closes - S)
+    verdict = refund_verdict()
+    assert verdict["eligible"] is True
+    assert parse_time(str(verdict["deadline"])) == closes
+    ok(calculate(client, world.buyer, order["id"], line_ids(order)))
+    move_to(client, world, closes)
+    assert refund_verdict()["ineligible_code"] == "return_window_closed"
+    before = return_rows(db)
+    late = post_return(client, world.buyer, order["id"], line_ids(order))
+    assert (late.status_code, problem_code(late)) == (409, "return_window_closed")
+    assert parse_time(late.json()["closed_at"]) == closes
+    assert return_rows(db) == before
+
+
+@pytest.mark.parametrize("how", ["APPROVE_REFUND", "buyer_keep_item"])
+def test_returnless_refund_of_a_return_and_refund_request(
+    client: TestClient, db: Database, world: World, week: Week, how: str
+) -> None:
+    """The seller refunds a RETURN_AND_REFUND request without the item coming back (either
+    decision form): COMPLETE at once, nothing to ship, no label, no timers, no restock."""
+    taxes(client, world)
+    order, _ = delivered(client, world, week, units=2)
+    first, _second = line_ids(order)
+    ret = request_return(client, world.buyer, order, "RETURN_AND_REFUND", "DAMAGED", [first])
+    extra = {"buyer_keep_item": True} if how == "buyer_keep_item" else {}
+    decision = "APPROVE_RETURN" if extra else "APPROVE_REFUND"
+    before = stock(client, world.seller_a, world.shop_a.sku_id)
+    done = decide(client, world.seller_a, ret["return_id"], decision, **extra)
+    assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    assert (done["buyer_ship_by"], done["return_tracking_number"]) == (None, None)
+    assert units(done["refund_amount"]) == 1100  # the line and its tax, no shipping
+    assert refunds(db, order["id"]) == [(1100, "SUCCEEDED")]
+    assert timers_of(db, ret["return_id"]) == {}
+    assert stock(client, world.seller_a, world.shop_a.sku_id) == before
+    assert restocks(client, world) == []
+    assert record_events(client, world.seller_a, ret["return_id"]) == [
+        ("REQUESTED", "BUYER", "RETURN_OR_REFUND_REQUEST_PENDING"),
+        ("APPROVED", "SELLER", "RETURN_OR_REFUND_REQUEST_PENDING"),
+        ("REFUNDED", "SELLER", "RETURN_OR_REFUND_REQUEST_COMPLETE"),
+    ]
+    label = client.get(f"{API}/returns/{ret['return_id']}/label", headers=world.buyer.headers)
+    assert (label.status_code, problem_code(label)) == (409, "invalid_return_status")
+    shipped = act(client, world.buyer, ret["return_id"], "ship")
+    assert (shipped.status_code, problem_code(shipped)) == (409, "invalid_return_status")
+    assert get_order(client, world.buyer, order["id"])["status"] == "DELIVERED"
 
 
 def test_requests_name_lines_of_the_order_and_only_after_delivery(
