@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
 from clipshop.models import AftersaleRecord, OrderEvent, StoredFile
+from clipshop.rules import policies
 from tests.conftest import World, make_actor, problem_code
 from tests.integration.checkout_api import API, get_order, ok, parse_time
 from tests.integration.deadline_support import D, H, Week, awaiting_shipment, move_to, refunds
@@ -291,3 +293,88 @@ def test_claims_before_delivery_are_refused(
         refused = claim(client, world.buyer, order["id"], kind, reason, line_ids(order))
         assert (refused.status_code, problem_code(refused)) == (409, "order_not_delivered")
     assert ok(client.get(f"{API}/disputes", headers=world.agent.headers))["items"] == []
+
+
+def test_escalations_end_to_end_through_the_returns_api(
+    client: TestClient, db: Database, world: World, week: Week, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No rows written by hand: a return the seller rejects through the API is escalated at
+    once and the agent's SUPPORT_BUYER refunds it; a request the seller leaves unanswered
+    can be escalated at request + 72 h. (With the built-in 48 h auto-approval a request is
+    never unanswered that long, so this region gives the seller 96 h to answer.)"""
+    base = policies.current()
+    longer = base.for_region("US").model_copy(update={"seller_response_hours": 96})
+    patched = base.model_copy(update={"regions": {**base.regions, "US": longer}})
+    monkeypatch.setattr(policies, "current", lambda: patched)
+    order, at = delivered(client, world, week)
+    first, second = line_ids(order)
+    move_to(client, world, at + D)
+    r1 = ok(
+        client.post(
+            f"{API}/orders/{order['id']}/returns",
+            json={"return_type": "REFUND", "reason": "NOT_AS_DESCRIBED", "line_item_ids": [first]},
+            headers=world.buyer.headers,
+        ),
+        201,
+    )
+    r2 = ok(
+        client.post(
+            f"{API}/orders/{order['id']}/returns",
+            json={"return_type": "REFUND", "reason": "WRONG_ITEM", "line_item_ids": [second]},
+            headers=world.buyer.headers,
+        ),
+        201,
+    )
+    requested = parse_time(r2["create_time"])
+    assert parse_time(r2["seller_respond_by"]) == requested + 96 * H
+    ok(
+        client.post(
+            f"{API}/returns/{r1['return_id']}/reject",
+            json={"reject_reason": "item as described"},
+            headers=world.seller_a.headers,
+        )
+    )
+    escalated = ok(
+        claim(
+            client,
+            world.buyer,
+            order["id"],
+            "ESCALATION",
+            "REQUEST_REJECTED",
+            [],
+            return_id=r1["return_id"],
+        ),
+        201,
+    )
+    assert escalated["line_item_ids"] == [first]
+    decided = ok(decide(client, world.agent, escalated["id"], "SUPPORT_BUYER"))
+    assert (decided["status"], decided["decision_note"]) == (
+        "SUPPORT_BUYER",
+        "checked the evidence",
+    )
+    assert refunds(db, order["id"]) == [(line_total(order, 0), "SUCCEEDED")]
+
+    body = {"return_id": r2["return_id"]}
+    move_to(client, world, requested + 72 * H - S)
+    early = claim(client, world.buyer, order["id"], "ESCALATION", "NO_SELLER_RESPONSE", [], **body)
+    assert (early.status_code, problem_code(early)) == (409, "escalation_too_early")
+    assert parse_time(early.json()["opens_at"]) == requested + 72 * H
+    move_to(client, world, requested + 72 * H)
+    late = ok(
+        claim(client, world.buyer, order["id"], "ESCALATION", "NO_SELLER_RESPONSE", [], **body), 201
+    )
+    assert late["line_item_ids"] == [second]
+    sided = ok(decide(client, world.agent, late["id"], "SUPPORT_SELLER"))
+    assert (sided["status"], sided["refund_amount"]["minor_units"]) == ("SUPPORT_SELLER", 0)
+    assert len(refunds(db, order["id"])) == 1
+    kinds = [e["kind"] for e in get_order(client, world.buyer, order["id"])["timeline"]]
+    steps = [k for k in kinds if k.startswith(("RETURN_", "DISPUTE_"))]
+    assert steps == [
+        "RETURN_REQUESTED",
+        "RETURN_REQUESTED",
+        "RETURN_REJECTED",
+        "DISPUTE_OPENED",
+        "DISPUTE_DECIDED",
+        "DISPUTE_OPENED",
+        "DISPUTE_DECIDED",
+    ]
