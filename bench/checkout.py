@@ -1435,8 +1435,9 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
         "## SQL per checkout (in-process, sequential, uniform SKUs)",
         "",
         "Statements: SQLAlchemy `before_cursor_execute` events. Transactions: `begin` "
-        "events. Pool checkouts: each costs a `SELECT 1` round trip on PostgreSQL "
-        "(`pool_pre_ping`). Round trips: frontend Query/Sync messages in libpq's trace. "
+        "events. Pool checkouts: each would cost a `SELECT 1` round trip on PostgreSQL with "
+        "`CLIPSHOP_DB_POOL_PRE_PING=true` (off by default). Round trips: frontend Query/Sync "
+        "messages in libpq's trace. "
         "In lock: statements after the stock UPDATE up to that transaction's COMMIT.",
         "",
         "| database | path | statements | transactions | pool checkouts | round trips "
