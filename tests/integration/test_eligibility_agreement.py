@@ -1,7 +1,8 @@
 """Eligibility is the single source of the request routes, on SQLite and PostgreSQL: over a
 set of orders in every state (UNPAID, ON_HOLD, AWAITING_SHIPMENT with and without a pending
 cancellation request, PARTIALLY_SHIPPING, IN_TRANSIT, DELIVERED with a rejected return,
-COMPLETED, CANCELLED) and at the times that open and close each window, every action
+DELIVERED with a line settled by an accepted partial refund offer, COMPLETED, CANCELLED) and
+at the times that open and close each window, every action
 ``GET /orders/{id}/aftersale-eligibility`` offers on a line is accepted by the service the
 route runs, and every action it does not offer is refused with ``NotEligible`` carrying the
 same code (another role's action: 403). Each attempt runs in a savepoint that is rolled
@@ -169,6 +170,29 @@ def _check(
             _refused(outcome, exact.ineligible_code, f"{where} NOT_RECEIVED {exact}")
 
 
+def _settle(client: TestClient, world: World, order_id: str) -> None:
+    """A refund request on the order's line, settled by a partial refund offer the buyer
+    accepts: the line keeps money to refund but is closed for new requests."""
+    (line,) = get_order(client, world.buyer, order_id)["line_items"]
+    body = {"return_type": "REFUND", "reason": "DAMAGED", "line_item_ids": [line["id"]]}
+    created = client.post(
+        f"{API}/orders/{order_id}/returns", json=body, headers=world.buyer.headers
+    )
+    rid = ok(created, 201)["return_id"]
+    offer = {"decision": "OFFER_PARTIAL_REFUND", "partial_refund": {"amount": 100}}
+    ok(client.post(f"{API}/returns/{rid}/approve", json=offer, headers=world.seller_a.headers))
+    accepted = client.post(
+        f"{API}/returns/{rid}/partial-refund/accept", headers=world.buyer.headers
+    )
+    assert ok(accepted)["partial_refund_status"] == "ACCEPTED"
+    shown = client.get(
+        f"{API}/orders/{order_id}/aftersale-eligibility", headers=world.buyer.headers
+    )
+    (row,) = ok(shown)["line_item_eligibility"]
+    codes = {a["request_type"]: a["ineligible_code"] for a in row["actions"]}
+    assert codes["REFUND"] == codes["REPLACEMENT"] == "line_settled"  # agree() checks the route
+
+
 def _order_of(session: Session, line_id: int) -> int:
     return session.get_one(OrderLineItem, line_id).order_id
 
@@ -178,12 +202,12 @@ def test_what_eligibility_offers_the_routes_accept(
 ) -> None:
     actors = [world.buyer, world.seller_a, world.agent]
     sku = world.shop_a.sku_id
-    waiting, partly, parcel, asked, transit = (
-        paid_orders(client, world.buyer, {sku: units})[0] for units in (1, 2, 2, 1, 1)
+    waiting, partly, parcel, asked, transit, settled = (
+        paid_orders(client, world.buyer, {sku: units})[0] for units in (1, 2, 2, 1, 1, 1)
     )
     add_card(client, world.buyer, DECLINED_CARD, make_default=True)
     (unpaid,) = checkout(client, world.buyer, {sku: 1})["orders"]
-    everything = [o["id"] for o in (unpaid, waiting, partly, parcel, asked, transit)]
+    everything = [o["id"] for o in (unpaid, waiting, partly, parcel, asked, transit, settled)]
     seen = agree(db, actors, everything)  # UNPAID and ON_HOLD
 
     move_to(client, world, week.monday + H)  # out of the remorse window
@@ -204,17 +228,25 @@ def test_what_eligibility_offers_the_routes_accept(
     tracking, other = tracking_number("SX", "4000000002"), tracking_number("SX", "4000000003")
     ship(client, world.seller_a, [parcel["id"]], tracking)
     ship(client, world.seller_a, [transit["id"]], other)
+    third = tracking_number("SX", "4000000004")
+    ship(client, world.seller_a, [settled["id"]], third)
     picked = week.monday + 3 * H
     scan(
         client,
         world,
         carrier_event("a1", tracking, "PICKED_UP", picked),
         carrier_event("b1", other, "PICKED_UP", picked),
+        carrier_event("c1", third, "PICKED_UP", picked),
     )
     seen |= agree(db, actors, everything)
 
     delivered_at = week.monday + D + 3 * H
-    scan(client, world, carrier_event("a2", tracking, "DELIVERED", delivered_at))
+    scan(
+        client,
+        world,
+        carrier_event("a2", tracking, "DELIVERED", delivered_at),
+        carrier_event("c2", third, "DELIVERED", delivered_at),
+    )
     line_one, line_two = (
         line["id"] for line in get_order(client, world.buyer, parcel["id"])["line_items"]
     )
@@ -229,6 +261,7 @@ def test_what_eligibility_offers_the_routes_accept(
         headers=world.seller_a.headers,
     )
     ok(rejected)
+    _settle(client, world, settled["id"])
     seen |= agree(db, actors, everything)  # delivered: NOT_RECEIVED too early; escalation open
 
     for later in (3 * D, 8 * D, 31 * D, 91 * D):  # NOT_RECEIVED opens, damage, returns, protection

@@ -36,6 +36,7 @@ from tests.integration.returns_support import (
     delivered,
     get_return,
     line_ids,
+    post_return,
     record_events,
     request_return,
     return_rows,
@@ -80,10 +81,29 @@ def test_partial_refund_offer_accepted_refunds_the_offer_over_the_lines(
     fresh = get_order(client, world.buyer, order["id"])
     assert fresh["status"] == "DELIVERED"
     assert [units(x["refunded_amount"]) for x in fresh["line_items"]] == [351, 350]
-    # What is left of the lines can still be asked for, and calculate shows exactly that.
-    quoted = ok(calculate(client, world.buyer, order["id"], line_ids(order)))
-    left = 2000 - 701 + minor(order, "shipping_fee")
-    assert units(quoted["order_refund_amount"]["refund_total"]) == left
+    # Accepting settled the lines: no new request for what is left of them (a silent seller
+    # would otherwise have it auto-approved and undo the settlement), and calculate agrees.
+    before = return_rows(db)
+    for kind in ("REFUND", "RETURN_AND_REFUND", "REPLACEMENT"):
+        for refused in (
+            post_return(client, world.buyer, order["id"], line_ids(order), kind, "DAMAGED"),
+            calculate(client, world.buyer, order["id"], line_ids(order), kind),
+        ):
+            assert (refused.status_code, problem_code(refused)) == (409, "line_settled")
+            assert refused.json()["return_id"] == rid
+            assert refused.json()["request_type"] == kind
+    assert return_rows(db) == before  # nothing created
+    where = f"{API}/orders/{order['id']}/aftersale-eligibility"
+    shown = ok(client.get(where, headers=world.buyer.headers))
+    for line in shown["line_item_eligibility"]:
+        by_type = {a["request_type"]: a for a in line["actions"]}
+        for kind in ("REFUND", "RETURN_AND_REFUND", "REPLACEMENT"):
+            assert (by_type[kind]["eligible"], by_type[kind]["ineligible_code"]) == (
+                False,
+                "line_settled",
+            )
+        assert by_type["BUYER_PROTECTION"]["eligible"]  # disputes keep their own rules
+    assert refunds(db, order["id"]) == [(701, "SUCCEEDED")]
 
 
 def test_partial_refund_offer_declined_goes_back_to_the_seller_for_48_hours(

@@ -16,7 +16,7 @@ Claim windows come from ``aftersales.protection``.
 | CANCEL | seller | ON_HOLD / AWAITING_SHIPMENT / PARTIALLY_SHIPPING, line not shipped | shipping_due_time | already_shipped, order_not_cancellable |
 | CANCEL | agent, supervisor, admin (operator) | UNPAID .. IN_TRANSIT, shipped or not | shipping_due_time | already_shipped (delivered), order_not_cancellable |
 | REQUEST_CANCELLATION | buyer | AWAITING_SHIPMENT / PARTIALLY_SHIPPING, line not shipped, none pending | shipping_due_time | already_shipped, invalid_order_status, cancellation_pending |
-| REFUND, RETURN_AND_REFUND, REPLACEMENT | buyer | order DELIVERED, before delivered_at + return_window_days | that instant | order_not_delivered, return_window_closed, return_already_open |
+| REFUND, RETURN_AND_REFUND, REPLACEMENT | buyer | order DELIVERED, before delivered_at + return_window_days, line not settled by an accepted offer | that instant | order_not_delivered, return_window_closed, line_settled, return_already_open |
 | DAMAGE_CLAIM | buyer | within damage_claim_days of the line's delivery | delivery + damage_claim_days | order_not_delivered, damage_claim_window_closed, dispute_already_open |
 | BUYER_PROTECTION | buyer | within buyer_protection_days of delivery (even COMPLETED); ``opens_at`` is when NOT_RECEIVED opens | delivery + buyer_protection_days | order_not_delivered, protection_window_closed, not_received_claim_too_early (NOT_RECEIVED), dispute_already_open |
 | ESCALATE | buyer | a rejected request, or one unanswered dispute_escalation_hours | none | nothing_to_escalate, escalation_too_early (with opens_at), dispute_already_open |
@@ -71,6 +71,9 @@ OPEN_RETURNS = (
     "RETURN_OR_REFUND_REQUEST_SUCCESS",
 )
 ESCALATABLE_RETURNS = (*known.REJECTED_RETURNS, *known.UNANSWERED_RETURNS)
+# The buyer accepted the seller's partial refund offer on a request: its lines are settled,
+# no new return / refund / replacement request for them (disputes keep their own rules).
+SETTLED_OFFER = "ACCEPTED"
 BUYER_CANCEL_DEADLINES = {"UNPAID": "cancel_order_sla_time", "ON_HOLD": "hold_until"}
 
 
@@ -91,6 +94,7 @@ class LineFacts:
     delivered_at: datetime | None
     open_return: bool = False
     open_dispute: int | None = None  # the open dispute claiming the line
+    settled_by: int | None = None  # the request whose accepted offer settled the line
     # (requested at, rejected?) of requests covering the line that could be escalated
     escalatable: tuple[tuple[datetime, bool], ...] = ()
 
@@ -156,6 +160,8 @@ def _return(action: str, facts: Facts, line: LineFacts) -> Verdict:
     closes = facts.delivered_at + timedelta(days=facts.policy.return_window_days)
     if facts.status == "COMPLETED" or facts.now >= closes:
         return Verdict(action, False, closes, "return_window_closed")
+    if line.settled_by is not None:
+        return Verdict(action, False, closes, "line_settled")
     if line.open_return:
         return Verdict(action, False, closes, "return_already_open")
     return Verdict(action, True, closes)
@@ -237,6 +243,8 @@ MESSAGES = {
     "order_not_delivered": "line item {line} has not been delivered",
     "return_window_closed": "the return window of this order closed at {deadline}",
     "return_already_open": "line item {line} is already in an open request",
+    "line_settled": "line item {line} was settled when the buyer accepted the partial refund "
+    "offer of request {settled_by}",
     "damage_claim_window_closed": "damage claims closed at {deadline}",
     "protection_window_closed": "buyer protection for line item {line} ended at {deadline}",
     "not_received_claim_too_early": "carriers may report delivery before the parcel arrives: "
@@ -263,11 +271,14 @@ def refusal(facts: Facts, line: LineFacts, found: Verdict) -> NotEligible:
         extra["closed_at"] = found.deadline.isoformat()
     if code == "dispute_already_open" and line.open_dispute is not None:
         extra["dispute_id"] = str(line.open_dispute)
+    if code == "line_settled" and line.settled_by is not None:
+        extra["return_id"] = str(line.settled_by)
     message = MESSAGES.get(code, f"{found.action} is not possible now ({code})").format(
         line=line.id,
         status=facts.status,
         deadline=found.deadline.isoformat() if found.deadline else "",
         opens=found.opens_at.isoformat() if found.opens_at else "",
+        settled_by=line.settled_by,
     )
     return NotEligible(message, code=code, **extra)
 
@@ -328,7 +339,13 @@ def facts_for(
     delivered = known.delivered_times(session, order)
     busy = known.open_disputes_by_line(session, order.id)
     returns = session.execute(
-        select(ReturnLine.line_item_id, Return.id, Return.status, Return.created_at)
+        select(
+            ReturnLine.line_item_id,
+            Return.id,
+            Return.status,
+            Return.created_at,
+            Return.partial_refund_status,
+        )
         .join(Return, Return.id == ReturnLine.return_id)
         .where(Return.order_id == order.id)
     ).all()
@@ -338,7 +355,7 @@ def facts_for(
         )
     ).all()
     escalatable: dict[int, list[tuple[datetime, bool]]] = {}
-    for line_id, return_id, status, created in returns:
+    for line_id, return_id, status, created, _offer in returns:
         if escalating is not None and escalating.return_id != return_id:
             continue
         if status in ESCALATABLE_RETURNS:
@@ -351,6 +368,9 @@ def facts_for(
                     (as_utc(cancel.created_at), False)
                 )
     open_returns = {row.line_item_id for row in returns if row.status in OPEN_RETURNS}
+    settled = {
+        row.line_item_id: row.id for row in returns if row.partial_refund_status == SETTLED_OFFER
+    }
     names = ("cancel_order_sla_time", "hold_until", "shipping_due_time")
     deadlines = {n: as_utc(v) if (v := getattr(order, n)) else None for n in names}
     return Facts(
@@ -371,6 +391,7 @@ def facts_for(
                 delivered_at=delivered.get(line.id),
                 open_return=line.id in open_returns,
                 open_dispute=busy.get(line.id),
+                settled_by=settled.get(line.id),
                 escalatable=tuple(escalatable.get(line.id, ())),
             )
             for line in lines
