@@ -20,6 +20,7 @@ from clipshop.identity.principal import Role
 from clipshop.models import (
     AftersaleRecord,
     Cancellation,
+    Dispute,
     InventoryMovement,
     Order,
     OrderEvent,
@@ -306,6 +307,33 @@ def test_seller_rejects_request_and_the_order_goes_on(
     assert ok(ask(client, world.buyer, order["id"]), 201)["cancel_status"] == (
         "CANCELLATION_REQUEST_PENDING"
     )
+
+
+def test_a_rejected_cancellation_request_cannot_be_escalated(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    """Decision: the seller's rejection of a cancellation request ends it; the order goes on
+    (the buyer may refuse delivery, or ask for a return or refund once delivered). Escalation
+    is for return / refund / replacement requests: none here, even 72 h after the request."""
+    order = awaiting_shipment(client, world, week)
+    c = ok(ask(client, world.buyer, order["id"]), 201)
+    body = {"reject_reason": "seller_reject_apply_product_has_been_packed"}
+    ok(post(client, world.seller_a, f"/cancellations/{c['cancel_id']}/reject", body))
+    move_to(client, world, parse_time(c["create_time"]) + timedelta(hours=72))
+    assert get_order(client, world.buyer, order["id"])["status"] == "AWAITING_SHIPMENT"
+    before = snapshot(db, Dispute, *TABLES)
+    lines = [line["id"] for line in order["line_items"]]
+    for named in ([], lines):
+        claim = {"kind": "ESCALATION", "reason": "REQUEST_REJECTED", "line_item_ids": named}
+        no = post(client, world.buyer, f"/orders/{order['id']}/disputes", claim)
+        refused(no, 409, "nothing_to_escalate")
+    shown = client.get(
+        f"{API}/orders/{order['id']}/aftersale-eligibility", headers=world.buyer.headers
+    )
+    (row,) = ok(shown)["line_item_eligibility"]
+    escalate = {a["request_type"]: a for a in row["actions"]}["ESCALATE"]
+    assert (escalate["eligible"], escalate["ineligible_code"]) == (False, "nothing_to_escalate")
+    assert snapshot(db, Dispute, *TABLES) == before  # nothing opened, nothing recorded
 
 
 def test_shipping_rejects_the_pending_request(
