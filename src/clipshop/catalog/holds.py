@@ -51,6 +51,23 @@ def _record(
     )
 
 
+_MOVE = (  # built once: checkout runs it
+    update(StockLevel)
+    .where(
+        StockLevel.sku_id == bindparam("sku"),
+        StockLevel.warehouse_id == bindparam("warehouse"),
+        StockLevel.available >= bindparam("take"),
+        StockLevel.committed >= bindparam("give"),
+    )
+    .values(
+        available=StockLevel.available - bindparam("take"),
+        committed=StockLevel.committed + bindparam("take"),
+    )
+    .returning(StockLevel.available, StockLevel.committed)
+    .execution_options(synchronize_session=False)
+)
+
+
 def _move(
     session: Session,
     shop_id: int,
@@ -62,18 +79,8 @@ def _move(
     actor: int | None,
 ) -> bool:
     """available -= take, committed += take (a negative take releases). False if short."""
-    stmt = (
-        update(StockLevel)
-        .where(
-            StockLevel.sku_id == sku_id,
-            StockLevel.warehouse_id == warehouse_id,
-            StockLevel.available >= take,
-            StockLevel.committed >= -take,
-        )
-        .values(available=StockLevel.available - take, committed=StockLevel.committed + take)
-        .returning(StockLevel.available, StockLevel.committed)
-    )
-    row = session.execute(stmt).one_or_none()
+    params = {"sku": sku_id, "warehouse": warehouse_id, "take": take, "give": -take}
+    row = session.execute(_MOVE, params).one_or_none()
     if row is None:
         return False
     _record(
@@ -136,6 +143,41 @@ def _take_whole(
         actor,
     )
     return int(row.warehouse_id)
+
+
+_PICK = (
+    select(StockLevel.warehouse_id)
+    .where(StockLevel.sku_id == bindparam("sku"), StockLevel.available >= bindparam("take"))
+    .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
+    .limit(1)
+)
+
+
+class TakeLost(Exception):
+    """``take`` found its warehouse short after all: roll back and hold the usual way."""
+
+
+def pick_whole(session: Session, sku_id: int, quantity: int) -> int | None:
+    """The warehouse that has the whole quantity right now, by a plain read (no lock), for
+    callers that write their rows first and ``take`` the stock last; None: none has."""
+    found: int | None = session.scalar(_PICK, {"sku": sku_id, "take": quantity})
+    return found
+
+
+def take(
+    session: Session,
+    shop_id: int,
+    sku_id: int,
+    warehouse_id: int,
+    quantity: int,
+    note: str = "",
+    actor: int | None = None,
+) -> None:
+    """Hold ``quantity`` from the warehouse ``pick_whole`` chose, if it still has them (one
+    conditional UPDATE); raises TakeLost when it no longer does: the caller's transaction
+    must be rolled back (the UPDATE may still hold the row's lock)."""
+    if not _move(session, shop_id, sku_id, warehouse_id, quantity, "ORDER_HOLD", note, actor):
+        raise TakeLost(f"sku {sku_id}: warehouse {warehouse_id} no longer has {quantity}")
 
 
 def hold(

@@ -1,9 +1,14 @@
 """Placing a checkout: price it, hold all stock or none, create the shop orders, pay once.
 
-Unit of work 1 holds the stock first (hot rows first, SKUs in ascending id order), then
-writes the payment, the orders, their line items and the first payment attempt. A sold-out
-SKU raises before anything commits, so nothing is held and nothing is charged. The gateway
-is called after the commit (``payflow.pay``), never while stock rows are locked.
+Unit of work 1 reads and prices everything, then writes the payment, the orders, their line
+items and the first payment attempt, and takes the stock last: when every SKU can come from
+one warehouse (a plain read says so), its conditional UPDATE runs after the other rows, so a
+hot stock row stays locked only for the UPDATE, its movement row and the COMMIT. If that
+warehouse turned out short meanwhile (``holds.TakeLost``), the unit of work is rolled back and
+run again holding first (hot rows first, SKUs in ascending id order, a quantity split over
+warehouses if need be). A sold-out SKU raises before anything commits, so nothing is held and
+nothing is charged. The gateway is called after the commit (``payflow.pay``), never while stock
+rows are locked.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.payments import ledger, methods
 from clipshop.payments.errors import PaymentNotRetryable
 from clipshop.payments.gateway import PaymentGateway
+from clipshop.rules import standing
 
 ADULT_AGE = 18
 T = TypeVar("T")
@@ -92,7 +98,11 @@ class Placed:
 
 
 def _place(
-    session: Session, db: Database, principal: Principal, request: CheckoutRequest
+    session: Session,
+    db: Database,
+    principal: Principal,
+    request: CheckoutRequest,
+    stock_last: bool = True,
 ) -> Placed:
     check_buyer(session, principal)
     items = resolve_items(session, principal, request.items)
@@ -121,20 +131,25 @@ def _place(
     reason = _review_reason(
         session, principal.user_id, request, db.settings.fraud_failed_payments_per_hour
     )
-    # Every read is done: hold the hot stock rows now, then write everything in one flush,
-    # so the row locks are held for as few round trips as possible before the commit.
     shop_of = {u.sku.id: u.sku.shop_id for s in quote.shops for u in s.units}
+    picked = (
+        {sku_id: holds.pick_whole(session, sku_id, items[sku_id]) for sku_id in items}
+        if stock_last
+        else {}
+    )
+    stock_last = stock_last and all(wh is not None for wh in picked.values())
     warehouses: dict[int, list[int]] = {}
-    for sku_id in sorted(items):  # one fixed lock order
-        taken = holds.hold(
-            session,
-            shop_of[sku_id],
-            sku_id,
-            items[sku_id],
-            note="checkout",
-            actor=principal.user_id,
-        )
-        warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
+    if stock_last:
+        # Every SKU can come from one warehouse: write every row first and lock the stock
+        # rows last, so they stay locked only for the UPDATEs, their movements and COMMIT.
+        warehouses = {sku_id: [wh] * items[sku_id] for sku_id, wh in picked.items() if wh}
+    else:
+        # Hold first (splits over warehouses, or sold out), then write.
+        for sku_id in sorted(items):  # one fixed lock order
+            taken = holds.hold(
+                session, shop_of[sku_id], sku_id, items[sku_id], "checkout", principal.user_id
+            )
+            warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
     payment = ledger.open_payment(
         session, principal.user_id, quote.total_amount, quote.currency, primary.id
     )
@@ -144,6 +159,18 @@ def _place(
     attempt = ledger.new_attempt(session, payment, primary, quote.total_amount)
     if request.items is None:
         cart.clear(session, principal.user_id, list(items))
+    if stock_last:  # the UPDATE's autoflush writes the rows above first
+        for sku_id in sorted(items):  # one fixed lock order
+            wh = picked[sku_id]
+            assert wh is not None
+            holds.take(
+                session, shop_of[sku_id], sku_id, wh, items[sku_id], "checkout", principal.user_id
+            )
+    # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
+    # timer, and waiting for that row before taking stock could deadlock with a checkout that
+    # holds the stock and waits for the timer.
+    for shop_id in sorted(set(shop_of.values())):
+        standing.schedule_review(session, shop_id, utcnow())
     return Placed(payflow.Charge.of(attempt, primary), backup.id if backup else None)
 
 
@@ -155,8 +182,12 @@ def place_and_view(
     view: payflow.View[T],
 ) -> T:
     """Place and pay; ``view(session, payment id)`` is built in the outcome's transaction."""
-    with db.unit_of_work() as session:
-        placed = _place(session, db, principal, request)
+    try:
+        with db.unit_of_work() as session:
+            placed = _place(session, db, principal, request)
+    except holds.TakeLost:  # the stock moved between the read and the take: hold first
+        with db.unit_of_work() as session:
+            placed = _place(session, db, principal, request, stock_last=False)
     return payflow.pay(db, gateway, placed.charge, placed.backup_method_id, view)
 
 

@@ -3,8 +3,8 @@
 ``on_enter`` runs inside ``transition`` (and ``on_placed`` when checkout creates the
 order), so every timer is armed in the transaction of the state change that starts it:
 
-- placed (UNPAID): cancel_order_sla_time; arms UNPAID_CANCEL (and the shop's SHOP_REVIEW,
-  if the shop has none: rules.standing).
+- placed (UNPAID): cancel_order_sla_time; arms UNPAID_CANCEL (checkout then arms the shop's
+  SHOP_REVIEW if it has none, after taking the stock: rules.standing, checkout.place).
 - ON_HOLD: arms RELEASE_HOLD at hold_until (set when paid); disarms UNPAID_CANCEL.
 - AWAITING_SHIPMENT: rts_sla_time and shipping_due_time (business days), delivery_sla_time;
   arms LATE_DISPATCH and SHIP_DUE; disarms RELEASE_HOLD.
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from clipshop.models import Order, OrderLineItem, Package
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.timeline import record_event
-from clipshop.rules import standing, timers
+from clipshop.rules import timers
 from clipshop.rules.policies import RegionPolicy, for_region
 from clipshop.rules.timers import ORDER_KINDS, TimerKind
 
@@ -44,7 +44,8 @@ def on_placed(session: Session, order: Order) -> None:
     policy = policy_of(order)
     order.cancel_order_sla_time = order.created_at + timedelta(hours=policy.unpaid_cancel_hours)
     timers.arm(session, K.UNPAID_CANCEL, order.id, order.shop_id, order.cancel_order_sla_time)
-    standing.schedule_review(session, order.shop_id, order.created_at)  # if not yet reviewed
+    # The shop's SHOP_REVIEW timer (a row shared by the shop's concurrent checkouts) is armed
+    # by checkout after it has taken the stock: ``checkout.place``.
 
 
 def remorse_until(order: Order, paid_at: datetime) -> datetime:
