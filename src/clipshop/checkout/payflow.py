@@ -28,10 +28,11 @@ from clipshop.payments.refunds import execute_refunds
 
 UNKNOWN_MESSAGE = "The payment is being confirmed with the bank; you will not be charged twice."
 T = TypeVar("T")
-View = Callable[[Session, int], T]  # (session, payment id) -> what the caller answers
+# (session, payment id, its orders if already loaded) -> what the caller answers
+View = Callable[[Session, int, list[Order] | None], T]
 
 
-def payment_id_of(_session: Session, payment_id: int) -> int:
+def payment_id_of(_session: Session, payment_id: int, _orders: list[Order] | None) -> int:
     return payment_id
 
 
@@ -113,7 +114,7 @@ def _finish(
                 )
                 if txn is not None:
                     refunds.append(txn.id)
-        answer = view(session, attempt.payment_id)
+        answer = view(session, attempt.payment_id, orders)
     if refunds:
         execute_refunds(db, gateway, refunds)
     return answer

@@ -36,7 +36,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import InvalidInput, NotFound
 from clipshop.identity.principal import Principal
-from clipshop.models import Payment
+from clipshop.models import Order, Payment
 from clipshop.orders import queries
 from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.orders.schemas import CheckoutOut, PaymentOut, RetryBody, money, order_out
@@ -139,14 +139,15 @@ def quote(body: QuoteBody, session: DB, caller: Caller) -> QuoteOut:
     return _quote_out(q)
 
 
-def _view(principal: Principal) -> Callable[[Session, int], CheckoutOut]:
-    """The answer about a checkout, built in whichever transaction the caller has open."""
+def _view(principal: Principal) -> Callable[[Session, int, list[Order] | None], CheckoutOut]:
+    """The answer about a checkout, built in whichever transaction the caller has open (with
+    the payment's orders, when that transaction has them loaded already)."""
 
-    def view(session: Session, payment_id: int) -> CheckoutOut:
+    def view(session: Session, payment_id: int, loaded: list[Order] | None) -> CheckoutOut:
         payment = session.get(Payment, payment_id)
         if payment is None or payment.buyer_id != principal.user_id:
             raise NotFound("payment not found")
-        orders = orders_of_payment(session, payment_id)
+        orders = loaded if loaded is not None else orders_of_payment(session, payment_id)
         lines = queries.lines_of(session, [o.id for o in orders])
         return CheckoutOut(
             payment=PaymentOut.of(payment, [o.id for o in orders]),
@@ -158,7 +159,7 @@ def _view(principal: Principal) -> Callable[[Session, int], CheckoutOut]:
 
 def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
     with db.unit_of_work(write=False) as session:
-        return _view(principal)(session, payment_id)
+        return _view(principal)(session, payment_id, None)
 
 
 @router.post(
