@@ -97,13 +97,12 @@ class Destination:
 
 
 # Built once: checkout and quote run them on every request.
-_SKUS = (
-    select(Sku, Product, Shop.name, Shop.standing)
+_SKUS = (  # the shops come with their SKUs: ``quote`` then finds them in the session
+    select(Sku, Product, Shop)
     .join(Product, Product.id == Sku.product_id)
     .join(Shop, Shop.id == Sku.shop_id)
     .where(Sku.id.in_(bindparam("skus")))
 )
-_SHOPS = select(Shop).where(Shop.id.in_(bindparam("shops")))
 _DISCOUNTS = select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
     SkuDiscount.sku_id.in_(bindparam("skus")),
     SkuDiscount.starts_at <= bindparam("now"),
@@ -113,8 +112,8 @@ _DISCOUNTS = select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
 
 def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, Product]]:
     rows = session.execute(_SKUS, {"skus": list(items)}).all()
-    found = {sku.id: (sku, product) for sku, product, _, _ in rows}
-    shop_of = {sku.id: (sku.shop_id, name, standing) for sku, _, name, standing in rows}
+    found = {sku.id: (sku, product) for sku, product, _ in rows}
+    shop_of = {sku.id: (shop.id, shop.name, shop.standing) for sku, _, shop in rows}
     watched = [sku.id for sku, _ in found.values() if sku.auto_delist]
     stock = listing.totals(session, watched) if watched else {}
     for sku_id in items:
@@ -163,7 +162,7 @@ def quote(
         raise EmptyCheckout("nothing to check out: add items to the cart or send items")
     found = _load_skus(session, items)
     shop_ids = sorted({sku.shop_id for sku, _ in found.values()})
-    shops = {s.id: s for s in session.scalars(_SHOPS, {"shops": shop_ids})}
+    shops = {shop_id: session.get_one(Shop, shop_id) for shop_id in shop_ids}  # loaded above
     currencies = {s.currency for s in shops.values()}
     if len(currencies) != 1:
         raise MixedCurrencies(
