@@ -97,7 +97,7 @@ class Destination:
 
 
 # Built once: checkout and quote run them on every request.
-_SKUS = (  # the shops come with their SKUs: ``quote`` then finds them in the session
+_SKUS = (  # the shops come with their SKUs (one query)
     select(Sku, Product, Shop)
     .join(Product, Product.id == Sku.product_id)
     .join(Shop, Shop.id == Sku.shop_id)
@@ -110,9 +110,13 @@ _DISCOUNTS = select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
 )
 
 
-def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, Product]]:
+def _load_skus(
+    session: Session, items: dict[int, int]
+) -> tuple[dict[int, tuple[Sku, Product]], dict[int, Shop]]:
+    """The SKUs with their products, checked as sellable, and their shops."""
     rows = session.execute(_SKUS, {"skus": list(items)}).all()
     found = {sku.id: (sku, product) for sku, product, _ in rows}
+    shops = {shop.id: shop for _, _, shop in rows}
     shop_of = {sku.id: (shop.id, shop.name, shop.standing) for sku, _, shop in rows}
     watched = [sku.id for sku, _ in found.values() if sku.auto_delist]
     stock = listing.totals(session, watched) if watched else {}
@@ -124,7 +128,7 @@ def _load_skus(session: Session, items: dict[int, int]) -> dict[int, tuple[Sku, 
         if not sellable or product.status != "ACTIVE":
             raise NotSellable(f"sku {sku_id} is not for sale", sku_id=str(sku_id))
         shop_standing.check_may_sell(*shop_of[sku_id])  # a suspended shop sells nothing
-    return found
+    return found, shops
 
 
 def _seller_discounts(session: Session, sku_ids: list[int]) -> dict[int, int]:
@@ -160,9 +164,8 @@ def quote(
     """Price ``items`` ({sku_id: quantity}) for one destination. Reads only."""
     if not items:
         raise EmptyCheckout("nothing to check out: add items to the cart or send items")
-    found = _load_skus(session, items)
+    found, shops = _load_skus(session, items)
     shop_ids = sorted({sku.shop_id for sku, _ in found.values()})
-    shops = {shop_id: session.get_one(Shop, shop_id) for shop_id in shop_ids}  # loaded above
     currencies = {s.currency for s in shops.values()}
     if len(currencies) != 1:
         raise MixedCurrencies(
@@ -212,7 +215,7 @@ def sellable_skus(session: Session, sku_ids: list[int]) -> dict[int, tuple[Sku, 
     """The SKUs with their products, as checkout checks them: NotSellable for a SKU that does
     not exist, is switched off or delisted, or whose product is not ACTIVE; ShopSuspended
     for a SKU of a suspended shop."""
-    return _load_skus(session, dict.fromkeys(sku_ids, 1))
+    return _load_skus(session, dict.fromkeys(sku_ids, 1))[0]
 
 
 def unit_prices(session: Session, skus: list[Sku]) -> dict[int, tuple[int, int]]:
