@@ -6,14 +6,24 @@ Every shop with orders is reviewed by its SHOP_REVIEW timer, armed when an order
 ``review_interval_days``. A review judges the last ``review_window_days`` when at least
 ``minimum_orders`` orders were paid in them:
 
-- a target missed: ``breach_count`` + 1 and the standing becomes WARNING, RESTRICTED from
+- a target missed counts as a breach only when its window does not overlap the last counted
+  one: ``breach_count`` + 1 and the standing becomes WARNING, RESTRICTED from
   ``restrict_after_breaches``, SUSPENDED from ``suspend_after_breaches`` (never milder than
-  it was);
+  it was). A miss is counted when the shop has no open breach period: none counted yet, or
+  the last review event was a recovery (every target met). While a period is open (the last
+  review event counted a breach), a miss is counted only once the period's start is at least
+  ``review_window_days`` old; before that the review records nothing and the standing stays.
+  The period starts at the counted breach, and again at any admin decision (``set_standing``)
+  taken while it is open, so a lifted restriction is judged on what the shop does after it;
 - every target met: a WARNING shop is back to GOOD; RESTRICTED and SUSPENDED stay until an
-  admin sets the standing.
+  admin sets the standing. A clean review that closes an open breach period is recorded
+  ("every target met") even when the standing stays, so that the next miss counts at once.
 
-Every breach and every change is a ``shop_standing_events`` row. A shop with no order placed
-in the longest metrics window is not reviewed again until its next order."""
+So one bad week is one breach, however many daily reviews see it: escalation needs poor
+performance sustained over successive windows (or recoveries and relapses).
+
+Every counted breach and every change is a ``shop_standing_events`` row. A shop with no order
+placed in the longest metrics window is not reviewed again until its next order."""
 
 from __future__ import annotations
 
@@ -21,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clipshop.catalog.shops import get_shop
@@ -154,6 +164,34 @@ def _record(
     return event
 
 
+def _last_review_event(session: Session, shop_id: int) -> ShopStandingEvent | None:
+    stmt = (
+        select(ShopStandingEvent)
+        .where(ShopStandingEvent.shop_id == shop_id, ShopStandingEvent.window_days > MANUAL)
+        .order_by(ShopStandingEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def _breach_period_start(
+    session: Session, shop_id: int, last: ShopStandingEvent | None
+) -> datetime | None:
+    """When the shop's open breach period started, or None when none is open (no breach
+    counted yet, or the last review event was a recovery): the last counted breach, or the
+    latest admin decision after it."""
+    if last is None or not last.breaches:
+        return None
+    admin_at = session.scalar(
+        select(func.max(ShopStandingEvent.created_at)).where(
+            ShopStandingEvent.shop_id == shop_id,
+            ShopStandingEvent.window_days == MANUAL,
+            ShopStandingEvent.id > last.id,
+        )
+    )
+    return max(last.created_at, admin_at) if admin_at is not None else last.created_at
+
+
 def review(session: Session, shop_id: int, now: datetime) -> Review:
     """Judge the shop over the review window ending ``now`` and apply the outcome."""
     policy = current().performance
@@ -165,15 +203,21 @@ def review(session: Session, shop_id: int, now: datetime) -> Review:
         return Review(False, [], False)
     breaches = window.breaches
     days = policy.review_window_days
+    last = _last_review_event(session, shop_id)
     if breaches:
+        since = _breach_period_start(session, shop_id, last)
+        if since is not None and now - since < timedelta(days=days):
+            return Review(True, breaches, False)  # the same breach period: already counted
         shop.breach_count += 1
         to = _escalated(shop, policy)
         note = f"breach {shop.breach_count}: {_summary(window)}"
         _record(session, shop, to, now, note, days, breaches, window.as_json())
         return Review(True, breaches, True)
-    if shop.standing == Standing.WARNING:
+    recovered = last is not None and bool(last.breaches)
+    if shop.standing == Standing.WARNING or recovered:
+        to = Standing.GOOD if shop.standing == Standing.WARNING else Standing(shop.standing)
         note = "every target met"
-        _record(session, shop, Standing.GOOD, now, note, days, [], window.as_json())
+        _record(session, shop, to, now, note, days, [], window.as_json())
         return Review(True, [], True)
     return Review(True, [], False)
 
