@@ -18,19 +18,18 @@ import threading
 from types import FrameType
 
 from clipshop.core.db import Database
+from clipshop.core.ids import MAX_NODE
 from clipshop.core.settings import Settings, get_settings
 from clipshop.rules.jobs import run_forever
-
-MAX_NODE_ID = 1023
 
 
 def node_ids(base: int, workers: int) -> list[int]:
     """The id-generator node of each worker; all must fit the generator's 10 bits."""
     if workers < 1:
         raise ValueError("--workers must be at least 1")
-    if base + workers - 1 > MAX_NODE_ID:
+    if base + workers - 1 > MAX_NODE:
         raise ValueError(
-            f"CLIPSHOP_NODE_ID {base} + {workers} workers exceeds node {MAX_NODE_ID}; "
+            f"CLIPSHOP_NODE_ID {base} + {workers} workers exceeds node {MAX_NODE}; "
             "use a lower CLIPSHOP_NODE_ID"
         )
     return [base + i for i in range(workers)]

@@ -98,14 +98,15 @@ def _move(
     return True
 
 
-# Built once (the checkout's hot path): the warehouse with the most of the SKU, if enough.
-_BEST = (
+# Built once (the checkout's hot path): the warehouse with the most of the SKU, if enough;
+# read alone by ``pick_whole``, inside the UPDATE by ``_take_whole``.
+_PICK = (
     select(StockLevel.warehouse_id)
     .where(StockLevel.sku_id == bindparam("sku"), StockLevel.available >= bindparam("take"))
     .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
     .limit(1)
-    .scalar_subquery()
 )
+_BEST = _PICK.scalar_subquery()
 _TAKE_WHOLE = (
     update(StockLevel)
     .where(
@@ -143,14 +144,6 @@ def _take_whole(
         actor,
     )
     return int(row.warehouse_id)
-
-
-_PICK = (
-    select(StockLevel.warehouse_id)
-    .where(StockLevel.sku_id == bindparam("sku"), StockLevel.available >= bindparam("take"))
-    .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
-    .limit(1)
-)
 
 
 class TakeLost(Exception):

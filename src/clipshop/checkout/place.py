@@ -132,17 +132,18 @@ def _place(
         session, principal.user_id, request, db.settings.fraud_failed_payments_per_hour
     )
     shop_of = {u.sku.id: u.sku.shop_id for s in quote.shops for u in s.units}
-    picked = (
-        {sku_id: holds.pick_whole(session, sku_id, items[sku_id]) for sku_id in items}
-        if stock_last
-        else {}
-    )
-    stock_last = stock_last and all(wh is not None for wh in picked.values())
+    chosen: dict[int, int] = {}  # SKU -> the one warehouse that has its whole quantity
+    if stock_last:
+        for sku_id in items:
+            warehouse_id = holds.pick_whole(session, sku_id, items[sku_id])
+            if warehouse_id is not None:
+                chosen[sku_id] = warehouse_id
+    stock_last = stock_last and len(chosen) == len(items)
     warehouses: dict[int, list[int]] = {}
     if stock_last:
         # Every SKU can come from one warehouse: write every row first and lock the stock
         # rows last, so they stay locked only for the UPDATEs, their movements and COMMIT.
-        warehouses = {sku_id: [wh] * items[sku_id] for sku_id, wh in picked.items() if wh}
+        warehouses = {sku_id: [wh] * items[sku_id] for sku_id, wh in chosen.items()}
     else:
         # Hold first (splits over warehouses, or sold out), then write.
         for sku_id in sorted(items):  # one fixed lock order
@@ -160,9 +161,7 @@ def _place(
     if request.items is None:
         cart.clear(session, principal.user_id, list(items))
     if stock_last:  # the UPDATE's autoflush writes the rows above first
-        for sku_id in sorted(items):  # one fixed lock order
-            wh = picked[sku_id]
-            assert wh is not None
+        for sku_id, wh in sorted(chosen.items()):  # one fixed lock order
             holds.take(
                 session, shop_of[sku_id], sku_id, wh, items[sku_id], "checkout", principal.user_id
             )

@@ -47,7 +47,7 @@ def claim(
     table = IdempotencyRecord.__table__
     for _ in range(2):
         row = {"user_id": user_id, "key": key, "request_hash": request_hash}
-        row |= {"state": "IN_FLIGHT", "expires_at": utcnow() + ttl, "created_at": utcnow()}
+        row |= {"state": "IN_FLIGHT", "expires_at": utcnow() + ttl}
         if insert_ignore(session, table, row, ["user_id", "key"]):
             return None
         found = session.get(IdempotencyRecord, (user_id, key), populate_existing=True)

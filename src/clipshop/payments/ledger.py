@@ -86,18 +86,19 @@ def record_unknown(session: Session, attempt: PaymentAttempt) -> None:
     attempt.failure_message = "no answer from the payment gateway; checking"
 
 
+_CAPTURED_COLUMNS = (
+    "status",
+    "amount",
+    "captured_amount",
+    "gateway_ref",
+    "method_id",
+    "failure_code",
+    "updated_at",
+)
 _CAPTURED = (
     update(Payment)
     .where(Payment.id == bindparam("payment"), Payment.status.in_(("PENDING", "FAILED")))
-    .values(
-        status="CAPTURED",
-        amount=bindparam("amount"),
-        captured_amount=bindparam("amount"),
-        gateway_ref=bindparam("reference"),
-        method_id=bindparam("method"),
-        failure_code=None,
-        updated_at=bindparam("now"),
-    )
+    .values({column: bindparam(f"set_{column}") for column in _CAPTURED_COLUMNS})
     .execution_options(synchronize_session=False)
 )
 
@@ -108,19 +109,14 @@ def record_capture(
     """The attempt took the money. ``shares`` are (order_id, shop_id, amount) per order.
     Returns False if the payment was already captured (a duplicate answer)."""
     now = utcnow()
-    params = {"payment": attempt.payment_id, "amount": attempt.amount, "reference": reference}
-    result = session.execute(_CAPTURED, params | {"method": attempt.method_id, "now": now})
+    captured: dict[str, object] = {"status": "CAPTURED", "amount": attempt.amount}
+    captured |= {"captured_amount": attempt.amount, "gateway_ref": reference}
+    captured |= {"method_id": attempt.method_id, "failure_code": None, "updated_at": now}
+    params = {f"set_{column}": value for column, value in captured.items()}
+    result = session.execute(_CAPTURED, params | {"payment": attempt.payment_id})
     held = session.identity_map.get(Session.identity_key(Payment, attempt.payment_id))
     if held is not None and result.rowcount == 1:  # type: ignore[attr-defined]
-        for column, value in {
-            "status": "CAPTURED",
-            "amount": attempt.amount,
-            "captured_amount": attempt.amount,
-            "gateway_ref": reference,
-            "method_id": attempt.method_id,
-            "failure_code": None,
-            "updated_at": now,
-        }.items():
+        for column, value in captured.items():  # the row this session holds sees it too
             set_committed_value(held, column, value)
     attempt.status = "SUCCEEDED"
     attempt.gateway_ref = reference

@@ -109,18 +109,15 @@ class SimulatedGateway:
     # -- money movements -----------------------------------------------------------------
 
     @staticmethod
-    def _result(row: SimGatewayOperation) -> GatewayResult:
-        return GatewayResult(
-            row.succeeded,
-            row.reference if row.succeeded else None,
-            row.failure_code,
-            MESSAGES.get(row.failure_code or ""),
-        )
+    def _result(reference: str, failure: str | None) -> GatewayResult:
+        """What a booked operation answers: its reference when it succeeded."""
+        ok = failure is None
+        return GatewayResult(ok, reference if ok else None, failure, MESSAGES.get(failure or ""))
 
     def _stored(self, key: str) -> GatewayResult | None:
         with self.db.unit_of_work(write=False) as session:
             row = session.get(SimGatewayOperation, key)
-            return None if row is None else self._result(row)
+            return None if row is None else self._result(row.reference, row.failure_code)
 
     def _book(
         self,
@@ -137,18 +134,13 @@ class SimulatedGateway:
         row: dict[str, object] = {"idempotency_key": key, "operation": operation}
         row["reference"] = reference
         row |= {"token": token, "amount": amount, "currency": currency}
-        row |= {"succeeded": failure is None, "failure_code": failure, "created_at": utcnow()}
+        row |= {"succeeded": failure is None, "failure_code": failure}
         with self.db.unit_of_work() as session:
             table = SimGatewayOperation.__table__
             if insert_ignore(session, table, row, ["idempotency_key"]):
-                booked = GatewayResult(
-                    failure is None,
-                    reference if failure is None else None,
-                    failure,
-                    MESSAGES.get(failure or ""),
-                )
-                return booked, True
-            return self._result(session.get_one(SimGatewayOperation, key)), False
+                return self._result(reference, failure), True
+            booked = session.get_one(SimGatewayOperation, key)
+            return self._result(booked.reference, booked.failure_code), False
 
     def authorize(
         self, token: str, amount: int, currency: str, idempotency_key: str

@@ -14,7 +14,6 @@ from enum import StrEnum
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from clipshop.core.clock import utcnow
 from clipshop.core.db import insert_ignore, upsert
 from clipshop.core.ids import new_id
 from clipshop.models import Timer
@@ -55,7 +54,6 @@ def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at
     statement (INSERT ... ON CONFLICT DO UPDATE)."""
     row: dict[str, object] = {"id": new_id(), "kind": kind.value, "subject_id": subject_id}
     row |= {"shop_id": shop_id, "due_at": due_at, "attempts": 0, "last_error": None}
-    row["created_at"] = utcnow()
     upsert(
         session, Timer.__table__, row, ["kind", "subject_id"], ["due_at", "attempts", "last_error"]
     )
