@@ -1,0 +1,330 @@
+"""The lean ceiling: the least any Python HTTP server can do for one checkout here.
+
+A FastAPI app (run by uvicorn, like ``clipshop serve``) answering ``POST /api/v1/checkout``
+with the fewest round trips a *correct* checkout of clipshop's contract can take, written
+directly with psycopg in pipeline mode into the app's real tables, and no business logic in
+Python at all: the prices come precomputed from the app's own quote (``bench/checkout.py``
+prepares them, as for the same-rows floor). What it keeps of the contract:
+
+1. one round trip: the bearer token, the idempotency claim (committed with the placement:
+   a concurrent request with the same key waits on its primary key), and every read the
+   app's checkout makes (SKU with product and shop, seller discounts, tax rates, shipping
+   profiles, the default card, failed attempts in the last hour, the warehouse, the shop's
+   review timer);
+2. one round trip: the payment, order, line, attempt, timer and event rows, then the
+   conditional stock UPDATE last (its answer decides COMMIT or ROLLBACK);
+3. one round trip: the inventory movement and COMMIT;
+4. and 5. the gateway's authorize and capture, each its own committed row, outside any
+   transaction that holds stock (as the issue requires);
+6. one round trip: the outcome (payment CAPTURED, attempt SUCCEEDED, the capture
+   transaction, order and line ON_HOLD, the event, UNPAID_CANCEL replaced by RELEASE_HOLD)
+   and the stored idempotent response, and COMMIT.
+
+The answer is the app's own warm-up response with this checkout's ids. PostgreSQL only.
+Not part of clipshop: a measuring stick for ``bench/checkout.py --ceiling``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import multiprocessing
+import os
+import pickle
+import secrets
+import signal
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, Header
+from fastapi.responses import JSONResponse, Response
+from psycopg.types.json import Json
+from pydantic import BaseModel
+
+from clipshop.core.ids import IdGenerator
+
+
+@dataclass(frozen=True)
+class Priced:
+    """What the rows of a one-unit checkout of one SKU hold, from the app's own quote."""
+
+    shop_id: int
+    warehouse_id: int
+    currency: str
+    region: str
+    total: int
+    order: tuple[Any, ...]  # the orders columns from original_total_product_price to
+    # delivery_max_days, in SAME_ROWS_SQL["order"] (bench/checkout.py) order
+    line: tuple[Any, ...]  # sku_id .. tax of the line item, in SAME_ROWS_SQL["line"] order
+
+
+@dataclass
+class CeilingState:
+    """What ``bench/checkout.py`` prepares (pickled; the path in ``CEILING_STATE``)."""
+
+    dsn: str
+    node: int  # the id generator's node of the first worker; worker i adds i
+    priced: dict[int, Priced]
+    buyer_methods: dict[int, tuple[int, str]]  # user id -> (default method id, card token)
+    response: dict[str, Any]  # a 201 answer of the app, the template of ours
+    unpaid_cancel: timedelta
+    remorse: timedelta
+    key_ttl: timedelta
+
+
+READS = [
+    # the token and its user
+    "SELECT t.user_id, t.revoked_at, t.expires_at, u.is_active, u.role, u.date_of_birth"
+    " FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = %(token)s",
+    "SELECT shop_id, role FROM shop_members WHERE user_id ="
+    " (SELECT user_id FROM api_tokens WHERE token_hash = %(token)s)",
+    # the claim: the record is new unless the key was used (then the request is answered
+    # from it, which the ceiling does not need: its keys are unique)
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, state, expires_at, created_at)"
+    " SELECT user_id, %(key)s, %(hash)s, 'IN_FLIGHT', %(expires)s, %(now)s FROM api_tokens"
+    " WHERE token_hash = %(token)s ON CONFLICT DO NOTHING RETURNING user_id",
+    "SELECT s.*, p.title, p.status, sh.name, sh.currency, sh.region, sh.standing FROM skus s"
+    " JOIN products p ON p.id = s.product_id JOIN shops sh ON sh.id = s.shop_id"
+    " WHERE s.id = ANY(%(skus)s)",
+    "SELECT sku_id, discount_amount FROM sku_discounts WHERE sku_id = ANY(%(skus)s)"
+    " AND starts_at <= %(now)s AND ends_at > %(now)s",
+    "SELECT state, rate_percent FROM tax_rates WHERE country = %(country)s",
+    "SELECT * FROM shipping_profiles WHERE shop_id = (SELECT shop_id FROM skus WHERE id = %(sku)s)",
+    "SELECT id, token FROM payment_methods WHERE buyer_id ="
+    " (SELECT user_id FROM api_tokens WHERE token_hash = %(token)s)"
+    " AND is_default AND removed_at IS NULL",
+    "SELECT count(*) FROM payment_attempts WHERE buyer_id ="
+    " (SELECT user_id FROM api_tokens WHERE token_hash = %(token)s)"
+    " AND status = 'FAILED' AND created_at >= %(hour_ago)s",
+    "SELECT warehouse_id FROM stock_levels WHERE sku_id = %(sku)s AND available >= 1"
+    " ORDER BY available DESC, warehouse_id LIMIT 1",
+    "SELECT id FROM timers WHERE kind = 'SHOP_REVIEW' AND subject_id ="
+    " (SELECT shop_id FROM skus WHERE id = %(sku)s)",
+]
+TAKE = (
+    "UPDATE stock_levels SET available = available - 1, committed = committed + 1"
+    " WHERE sku_id = %s AND warehouse_id = %s AND available >= 1"
+    " RETURNING available, committed"
+)
+# the same-rows floor's statements (bench/checkout.py SAME_ROWS_SQL), in three groups
+PLACE = ("payment", "order", "timer", "event", "line", "attempt")
+OUTCOME = (
+    "captured",
+    "succeeded",
+    "transaction",
+    "on_hold",
+    "lines_on_hold",
+    "event",
+    "disarm",
+    "timer",
+    "done",
+)
+
+
+class Item(BaseModel):
+    sku_id: str
+    quantity: int
+
+
+class Address(BaseModel):
+    name: str
+    phone: str
+    address_line1: str
+    address_line2: str | None = None
+    city: str
+    state: str | None = None
+    postal_code: str
+    country: str
+
+
+class Body(BaseModel):
+    items: list[Item]
+    shipping_address: Address
+
+
+def create_app() -> FastAPI:
+    from checkout import SAME_ROWS_SQL  # bench/ is on sys.path: uvicorn runs from there
+
+    with open(os.environ["CEILING_STATE"], "rb") as f:
+        state: CeilingState = pickle.load(f)
+    worker = int(os.environ.get("CEILING_WORKER", "0"))
+    ids = IdGenerator(state.node + worker)
+    local = threading.local()
+    app = FastAPI()
+
+    def conn() -> psycopg.Connection[Any]:
+        found = getattr(local, "conn", None)
+        if found is None or found.closed:
+            found = local.conn = psycopg.connect(state.dsn)
+        return found
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/checkout", status_code=201)
+    def checkout(
+        body: Body, authorization: str = Header(), idempotency_key: str = Header()
+    ) -> Response:
+        c = conn()
+        token = hashlib.sha256(authorization.removeprefix("Bearer ").strip().encode()).hexdigest()
+        sku = int(body.items[0].sku_id)
+        p = state.priced[sku]
+        now = datetime.now(UTC)
+        key = idempotency_key
+        request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        params = {
+            "token": token,
+            "key": key,
+            "hash": request_hash,
+            "expires": now + state.key_ttl,
+            "now": now,
+            "skus": [sku],
+            "sku": sku,
+            "country": body.shipping_address.country,
+            "hour_ago": now - timedelta(hours=1),
+        }
+        movement, payment, order, timer1, timer2, placed, held, line, attempt, txn = (
+            ids.next_id() for _ in range(10)
+        )
+        with c.pipeline() as pipe:
+            cursors = [c.cursor() for _ in READS]
+            for reader, read in zip(cursors, READS, strict=True):
+                reader.execute(read, params)
+            pipe.sync()  # round trip 1
+            user = cursors[0].fetchone()
+            claimed = cursors[2].fetchone()
+            for reader in cursors[3:]:
+                reader.fetchall()
+            if user is None or claimed is None:
+                c.rollback()
+                return JSONResponse({"code": "unauthorized"}, status_code=401)
+            buyer = int(user[0])
+            method, card = state.buyer_methods[buyer]
+            t, cur = now, p.currency  # cur: the currency
+            cancel_at, hold_until = now + state.unpaid_cancel, now + state.remorse
+            address = Json(body.shipping_address.model_dump())
+            sql = SAME_ROWS_SQL
+            w = c.cursor()
+            w.execute(sql["payment"], (payment, buyer, p.total, cur, method, t, t))
+            w.execute(
+                sql["order"],
+                (
+                    order,
+                    p.shop_id,
+                    buyer,
+                    payment,
+                    cur,
+                    *p.order,
+                    address,
+                    False,
+                    p.region,
+                    cancel_at,
+                    False,
+                    t,
+                    t,
+                ),
+            )
+            w.execute(sql["timer"], (timer1, "UNPAID_CANCEL", order, p.shop_id, cancel_at, t))
+            w.execute(
+                sql["event"],
+                (placed, order, p.shop_id, "ORDER_PLACED", buyer, None, "UNPAID", "", t),
+            )
+            w.execute(sql["line"], (line, order, p.shop_id, *p.line))
+            pay_key = f"pay_{attempt}"
+            w.execute(sql["attempt"], (attempt, payment, buyer, method, p.total, cur, pay_key, t))
+            take = c.cursor()
+            take.execute(TAKE, (sku, p.warehouse_id))
+            pipe.sync()  # round trip 2
+            stock = take.fetchone()
+            if stock is None:
+                c.rollback()
+                return JSONResponse({"code": "sold_out"}, status_code=409)
+            w.execute(sql["movement"], (movement, p.shop_id, sku, p.warehouse_id, *stock, buyer, t))
+            c.commit()  # round trip 3
+            refs = []
+            for op, op_key, op_token in (
+                ("AUTHORIZE", pay_key, card),
+                ("CAPTURE", f"cap_{payment}", None),
+            ):
+                ref = f"sim_{op}_{secrets.token_hex(8)}"
+                w.execute(
+                    sql["gateway"],
+                    (op_key, op, ref, op_token, p.total, cur, True, datetime.now(UTC)),
+                )
+                c.commit()  # round trips 4 and 5
+                refs.append(ref)
+            cap_ref = refs[1]
+            answer = copy.deepcopy(state.response)
+            answer["payment"]["id"] = str(payment)
+            answer["payment"]["order_ids"] = [str(order)]
+            answer["orders"][0]["id"] = str(order)
+            answer["orders"][0]["payment_id"] = str(payment)
+            answer["orders"][0]["line_items"][0]["id"] = str(line)
+            raw = json.dumps(answer).encode()
+            headers = [["content-type", "application/json"], ["content-length", str(len(raw))]]
+            t = datetime.now(UTC)
+            w.execute(sql["captured"], (p.total, method, cap_ref, p.total, t, payment))
+            w.execute(sql["succeeded"], (cap_ref, t, attempt))
+            w.execute(
+                sql["transaction"], (txn, payment, order, p.shop_id, p.total, cur, cap_ref, t)
+            )
+            w.execute(sql["on_hold"], (t, hold_until, t, order))
+            w.execute(sql["lines_on_hold"], (order,))
+            w.execute(
+                sql["event"],
+                (
+                    held,
+                    order,
+                    p.shop_id,
+                    "STATUS_CHANGED",
+                    buyer,
+                    "UNPAID",
+                    "ON_HOLD",
+                    "payment captured",
+                    t,
+                ),
+            )
+            w.execute(sql["disarm"], (order,))
+            w.execute(sql["timer"], (timer2, "RELEASE_HOLD", order, p.shop_id, hold_until, t))
+            w.execute(sql["done"], (201, Json(headers), raw, buyer, key))
+            c.commit()  # round trip 6
+        return Response(raw, status_code=201, media_type="application/json")
+
+    return app
+
+
+def _worker(index: int, sock: socket.socket) -> None:
+    import uvicorn
+
+    os.environ["CEILING_WORKER"] = str(index)
+    config = uvicorn.Config(create_app(), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def serve(port: int, workers: int) -> None:
+    """``workers`` processes on one listening socket (as ``clipshop serve --workers``)."""
+    sock = socket.create_server(("127.0.0.1", port), backlog=2048)
+    sock.set_inheritable(True)
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=_worker, args=(i, sock)) for i in range(workers)]
+    for child in children:
+        child.start()
+
+    def stop(*_: object) -> None:
+        for child in children:
+            child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    for child in children:
+        child.join()
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]))
