@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from clipshop.core import ids
+from clipshop.core import ids, rawsql
 from clipshop.core.settings import Settings
 
 
@@ -49,6 +49,7 @@ def make_engine(settings: Settings) -> Engine:
             pool_use_lifo=True,  # idle connections age out instead of all staying warm
         )
         engine = create_engine(url, **kwargs)
+    rawsql.install(engine)
     return engine
 
 
