@@ -82,6 +82,7 @@ from clipshop.catalog import inventory, products, shops, warehouses
 from clipshop.catalog.schemas import ProductCreate, SkuCreate
 from clipshop.checkout import pricing
 from clipshop.checkout.place import CheckoutRequest, destination, place_order
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database, insert_ignore
 from clipshop.core.ids import MAX_NODE, SEQ_BITS, IdGenerator, new_id
@@ -1017,6 +1018,13 @@ class Counting:
         event.listen(engine, "rollback", self._end)
         event.listen(engine.pool, "checkout", self._checkout)
         event.listen(engine.pool, "connect", self._connect)
+        sent = rawsql._execute  # statements sent to the driver directly (clipshop.core.rawsql)
+
+        def counted(cursor: Any, sql: str, params: Any, many: bool) -> None:
+            self._statement(None, cursor, sql)
+            sent(cursor, sql, params, many)
+
+        rawsql._execute = counted
 
     def _statement(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         if not self.on:

@@ -35,11 +35,11 @@ def test_a_take_that_finds_its_warehouse_short_is_placed_again_holding_first(
     save_card(db, buyer.principal)
     picks: list[int | None] = []
 
-    def stale_pick(session: object, sku_id: int, quantity: int) -> int | None:
+    def stale_pick(_result: object) -> int | None:
         picks.append(empty)  # as if another checkout emptied it after this read
         return empty
 
-    monkeypatch.setattr(holds, "pick_whole", stale_pick)
+    monkeypatch.setattr(holds, "picked", stale_pick)  # what checkout makes of its read
     [order] = buy(db, SimulatedGateway(db), buyer.principal, {shop.sku_id: 2})
 
     assert picks == [empty]  # the first try took stock last, from the stale warehouse

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from clipshop.core import rawsql
 from clipshop.core.db import Database
@@ -23,8 +22,8 @@ MOVE_TIMER = rawsql.Statement(
     .values(due_at=bindparam("due"))
     .returning(TIMERS.c.id, TIMERS.c.due_at)
 )
-# the driver's own error: raw statements do not go through SQLAlchemy's exception wrapping
-DUPLICATE = (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
+# raised as SQLAlchemy raises it, so callers and the API's error mapping see no difference
+DUPLICATE = IntegrityError
 DUE = datetime(2027, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 
 
@@ -96,3 +95,48 @@ def test_rolled_back_deferred_writes_are_dropped(db: Database, world: World):
         rawsql.defer(session, INSERT_TIMER, _timer(12, world.shop_a.id))
     with db.unit_of_work(write=False) as session:
         assert session.scalars(select(Timer.subject_id)).all() == [12]
+
+
+def test_run_sends_what_was_deferred_first(db: Database, world: World):
+    with db.unit_of_work() as session:
+        rawsql.defer(session, INSERT_TIMER, _timer(21, world.shop_a.id))
+        moved = rawsql.run(session, MOVE_TIMER, {"subject": 21, "due": DUE.replace(year=2029)})
+        missing = rawsql.run(session, MOVE_TIMER, {"subject": 22, "due": DUE})
+    assert moved.rowcount == 1 and len(moved.rows) == 1
+    assert missing.rowcount == 0 and missing.first() is None
+    with db.unit_of_work(write=False) as session:
+        assert session.scalar(select(Timer.due_at)) == DUE.replace(year=2029)
+
+
+def test_an_in_list_is_refused_when_the_statement_is_built(db: Database):
+    stmt = rawsql.Statement(select(Timer.id).where(Timer.kind.in_(["SHIP_DUE", "SHOP_REVIEW"])))
+    with pytest.raises(ValueError, match="IN list"):
+        stmt.compiled(db.engine.dialect)
+
+
+def test_run_many_answers_each_statement_with_the_orm_types(db: Database, world: World):
+    due = rawsql.Statement(
+        select(Timer.due_at, Timer.kind).where(Timer.subject_id == bindparam("s"))
+    )
+    with db.unit_of_work() as session:
+        rawsql.defer(
+            session, INSERT_TIMER, [_timer(31, world.shop_a.id), _timer(32, world.shop_a.id)]
+        )
+        first, second, none = rawsql.run_many(
+            session, [(due, {"s": 31}), (due, {"s": 32}), (due, {"s": 33})]
+        )
+    assert first.rows == [(DUE, "SHIP_DUE")] and second.rows == [(DUE, "SHIP_DUE")]
+    assert none.rows == []
+
+
+def test_run_many_can_commit_in_the_same_round_trip(db: Database, world: World):
+    with db.unit_of_work() as session:
+        rawsql.defer(session, INSERT_TIMER, _timer(41, world.shop_a.id))
+        rawsql.run_many(session, [(MOVE_TIMER, {"subject": 41, "due": DUE})], commit=True)
+        rawsql.defer(session, INSERT_TIMER, _timer(42, world.shop_a.id))  # a new transaction
+    with pytest.raises(RuntimeError), db.unit_of_work() as session:
+        rawsql.run_many(session, [(MOVE_TIMER, {"subject": 41, "due": DUE})], commit=True)
+        rawsql.defer(session, INSERT_TIMER, _timer(43, world.shop_a.id))
+        raise RuntimeError("after the commit: only what follows it is rolled back")
+    with db.unit_of_work(write=False) as session:
+        assert sorted(session.scalars(select(Timer.subject_id))) == [41, 42]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from clipshop.core import rawsql
 from clipshop.core.errors import InsufficientStock
 from clipshop.models import InventoryMovement, StockLevel
 
@@ -35,23 +36,15 @@ def _record(
     note: str,
     actor: int | None,
 ) -> None:
-    session.add(
-        InventoryMovement(
-            shop_id=shop_id,
-            sku_id=sku_id,
-            warehouse_id=warehouse_id,
-            delta_available=deltas[0],
-            delta_committed=deltas[1],
-            available_after=available,
-            committed_after=committed,
-            reason=reason,
-            note=note,
-            actor_user_id=actor,
-        )
-    )
+    """The movement row, written with the transaction's next statement or its COMMIT."""
+    row: dict[str, object] = {"shop_id": shop_id, "sku_id": sku_id, "warehouse_id": warehouse_id}
+    row |= {"delta_available": deltas[0], "delta_committed": deltas[1]}
+    row |= {"available_after": available, "committed_after": committed}
+    row |= {"reason": reason, "note": note, "actor_user_id": actor}
+    rawsql.insert(session, InventoryMovement.__table__, row)
 
 
-_MOVE = (  # built once: checkout runs it
+_MOVE = rawsql.Statement(  # built once: checkout runs it
     update(StockLevel)
     .where(
         StockLevel.sku_id == bindparam("sku"),
@@ -64,7 +57,6 @@ _MOVE = (  # built once: checkout runs it
         committed=StockLevel.committed + bindparam("take"),
     )
     .returning(StockLevel.available, StockLevel.committed)
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -80,17 +72,18 @@ def _move(
 ) -> bool:
     """available -= take, committed += take (a negative take releases). False if short."""
     params = {"sku": sku_id, "warehouse": warehouse_id, "take": take, "give": -take}
-    row = session.execute(_MOVE, params).one_or_none()
+    row = rawsql.run(session, _MOVE, params).first()
     if row is None:
         return False
+    available, committed = row
     _record(
         session,
         shop_id,
         sku_id,
         warehouse_id,
         (-take, take),
-        row.available,
-        row.committed,
+        available,
+        committed,
         reason,
         note,
         actor,
@@ -107,7 +100,7 @@ _PICK = (
     .limit(1)
 )
 _BEST = _PICK.scalar_subquery()
-_TAKE_WHOLE = (
+_TAKE_WHOLE = rawsql.Statement(
     update(StockLevel)
     .where(
         StockLevel.sku_id == bindparam("sku"),
@@ -119,7 +112,6 @@ _TAKE_WHOLE = (
         committed=StockLevel.committed + bindparam("take"),
     )
     .returning(StockLevel.warehouse_id, StockLevel.available, StockLevel.committed)
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -128,22 +120,24 @@ def _take_whole(
 ) -> int | None:
     """The common case in one round trip: the whole quantity from the warehouse that has the
     most. Returns that warehouse, or None when no single warehouse has enough right now."""
-    row = session.execute(_TAKE_WHOLE, {"sku": sku_id, "take": quantity}).one_or_none()
+    row = rawsql.run(session, _TAKE_WHOLE, {"sku": sku_id, "take": quantity}).first()
     if row is None:
         return None
+    warehouse_id, available, committed = row
+    deltas = (-quantity, quantity)
     _record(
         session,
         shop_id,
         sku_id,
-        row.warehouse_id,
-        (-quantity, quantity),
-        row.available,
-        row.committed,
+        warehouse_id,
+        deltas,
+        available,
+        committed,
         "ORDER_HOLD",
         note,
         actor,
     )
-    return int(row.warehouse_id)
+    return int(warehouse_id)
 
 
 class TakeLost(Exception):
@@ -153,8 +147,20 @@ class TakeLost(Exception):
 def pick_whole(session: Session, sku_id: int, quantity: int) -> int | None:
     """The warehouse that has the whole quantity right now, by a plain read (no lock), for
     callers that write their rows first and ``take`` the stock last; None: none has."""
-    found: int | None = session.scalar(_PICK, {"sku": sku_id, "take": quantity})
-    return found
+    return picked(rawsql.run(session, *pick_query(sku_id, quantity)))
+
+
+_PICK_ROW = rawsql.Statement(_PICK)
+
+
+def pick_query(sku_id: int, quantity: int) -> tuple[rawsql.Statement, dict[str, int]]:
+    """``pick_whole``'s read, for a caller reading several things at once (``picked``)."""
+    return _PICK_ROW, {"sku": sku_id, "take": quantity}
+
+
+def picked(result: rawsql.Result) -> int | None:
+    row = result.first()
+    return int(row[0]) if row else None
 
 
 def take(

@@ -49,14 +49,15 @@ class Charge:
     token: str
 
     @classmethod
-    def of(cls, attempt: PaymentAttempt, method: PaymentMethod) -> Charge:
+    def of(cls, attempt: ledger.Attempt, token: str) -> Charge:
+        """``token``: the gateway's token of the attempt's payment method."""
         return cls(
             attempt.id,
             attempt.payment_id,
             attempt.amount,
             attempt.currency,
             attempt.idempotency_key,
-            method.token,
+            token,
         )
 
 
@@ -141,8 +142,8 @@ def pay(
         payment = session.get_one(Payment, charge.payment_id)
         backup = session.get_one(PaymentMethod, backup_method_id)
         payment.status = "PENDING"
-        attempt = ledger.new_attempt(session, payment, backup, charge.amount)
-    return pay(db, gateway, Charge.of(attempt, backup), None, view)
+        attempt = ledger.new_attempt(session, payment, backup.id, charge.amount)
+    return pay(db, gateway, Charge.of(attempt, backup.token), None, view)
 
 
 def reconcile(db: Database, gateway: PaymentGateway, older_than: timedelta) -> int:

@@ -13,7 +13,9 @@ rows are locked.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -21,12 +23,14 @@ from sqlalchemy.orm import Session
 from clipshop.catalog import holds
 from clipshop.checkout import cart, payflow, pricing
 from clipshop.checkout.errors import BuyersOnly, Underage
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import InvalidInput, NotFound
+from clipshop.identity import users
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.users import age_on
-from clipshop.models import Payment, User
+from clipshop.models import Payment
 from clipshop.orders import placing
 from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.payments import ledger, methods
@@ -53,13 +57,21 @@ def destination(address: dict[str, Any]) -> pricing.Destination:
     return pricing.Destination(address["country"], address.get("state"), address["postal_code"])
 
 
-def check_buyer(session: Session, principal: Principal) -> User:
+def check_buyer(session: Session, principal: Principal) -> None:
+    """Only adult buyers check out (BuyersOnly, Underage)."""
+    _check_role(principal)
+    born = rawsql.run(session, users.BIRTH_DATE, {"user": principal.user_id}).first()
+    _check_age(born[0] if born else None)
+
+
+def _check_role(principal: Principal) -> None:
     if principal.role is not Role.BUYER:
         raise BuyersOnly("only buyers check out")
-    user = session.get_one(User, principal.user_id)
-    if user.date_of_birth is None or age_on(user.date_of_birth, utcnow().date()) < ADULT_AGE:
+
+
+def _check_age(date_of_birth: date | None) -> None:
+    if date_of_birth is None or age_on(date_of_birth, utcnow().date()) < ADULT_AGE:
         raise Underage("buyers must be 18 or older to purchase")
-    return user
 
 
 def resolve_items(
@@ -79,16 +91,68 @@ def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return key(a) == key(b)
 
 
-def _review_reason(
-    session: Session, buyer_id: int, request: CheckoutRequest, threshold: int
-) -> str | None:
+def _review_reason(request: CheckoutRequest, failed_last_hour: int, threshold: int) -> str | None:
     if request.billing_address and not _same_place(
         request.billing_address, request.shipping_address
     ):
         return "billing address does not match the shipping address"
-    if ledger.failed_attempts_last_hour(session, buyer_id) >= threshold:
+    if failed_last_hour >= threshold:
         return f"{threshold} or more failed payments in the last hour"
     return None
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What a checkout reads besides its prices, in one round trip (``core.rawsql``)."""
+
+    date_of_birth: date | None
+    primary: methods.MethodRef
+    backup: methods.MethodRef | None
+    failed_last_hour: int
+    picks: dict[int, int | None]  # SKU -> the one warehouse that has its whole quantity
+    unreviewed: list[int]  # shops without their review timer yet
+
+
+def _asked(
+    principal: Principal, request: CheckoutRequest, skus: list[int], items: dict[int, int]
+) -> Callable[[list[int]], list[tuple[rawsql.Statement, Mapping[str, object]]]]:
+    """The reads ``_read`` makes sense of, for the quote to send with its own
+    (``pricing.quote_and_read``): ``skus`` are picked a warehouse (stock last)."""
+
+    def asked(shop_ids: list[int]) -> list[tuple[rawsql.Statement, Mapping[str, object]]]:
+        found: list[tuple[rawsql.Statement, Mapping[str, object]]] = [
+            (users.BIRTH_DATE, {"user": principal.user_id}),
+            methods.method_query(principal, request.payment_method_id),
+            ledger.failed_query(principal.user_id),
+            standing.reviews_query(shop_ids),
+            *(holds.pick_query(sku_id, items[sku_id]) for sku_id in skus),
+        ]
+        if request.backup_payment_method_id:
+            found.append(methods.method_query(principal, request.backup_payment_method_id))
+        return found
+
+    return asked
+
+
+def _read(
+    results: list[rawsql.Result],
+    principal: Principal,
+    request: CheckoutRequest,
+    skus: list[int],
+    shop_ids: list[int],
+) -> _Read:
+    born, primary, failed, reviews, *rest = results
+    picks = {sku_id: holds.picked(result) for sku_id, result in zip(skus, rest, strict=False)}
+    backup_id = request.backup_payment_method_id
+    birth = born.first()
+    return _Read(
+        date_of_birth=birth[0] if birth else None,
+        primary=methods.method_ref(primary, principal, request.payment_method_id),
+        backup=methods.method_ref(rest[-1], principal, backup_id) if backup_id else None,
+        failed_last_hour=ledger.failed_count(failed),
+        picks=picks,
+        unreviewed=standing.unscheduled(reviews, shop_ids),
+    )
 
 
 @dataclass(frozen=True)
@@ -104,40 +168,33 @@ def _place(
     request: CheckoutRequest,
     stock_last: bool = True,
 ) -> Placed:
-    check_buyer(session, principal)
+    _check_role(principal)
     items = resolve_items(session, principal, request.items)
-    quote = pricing.quote(
+    skus = sorted(items) if stock_last else []
+    # One round trip after the SKUs: the quote's reads and the checkout's own.
+    quote, results = pricing.quote_and_read(
         session,
         items,
         destination(request.shipping_address),
         request.services,
         request.voucher_code,
+        _asked(principal, request, skus, items),
     )
-    primary = (
-        methods.get_method(session, principal, request.payment_method_id)
-        if request.payment_method_id
-        else methods.default_method(session, principal)
-    )
-    backup = (
-        methods.get_method(session, principal, request.backup_payment_method_id)
-        if request.backup_payment_method_id
-        else None
-    )
+    shop_of = {u.sku.id: u.sku.shop_id for s in quote.shops for u in s.units}
+    read = _read(results, principal, request, skus, sorted(set(shop_of.values())))
+    _check_age(read.date_of_birth)
+    primary, backup = read.primary, read.backup
     if backup is not None and backup.id == primary.id:
         raise InvalidInput(
             "the backup payment method must differ from the primary one",
             code="invalid_backup_method",
         )
     reason = _review_reason(
-        session, principal.user_id, request, db.settings.fraud_failed_payments_per_hour
+        request, read.failed_last_hour, db.settings.fraud_failed_payments_per_hour
     )
-    shop_of = {u.sku.id: u.sku.shop_id for s in quote.shops for u in s.units}
-    chosen: dict[int, int] = {}  # SKU -> the one warehouse that has its whole quantity
-    if stock_last:
-        for sku_id in items:
-            warehouse_id = holds.pick_whole(session, sku_id, items[sku_id])
-            if warehouse_id is not None:
-                chosen[sku_id] = warehouse_id
+    unreviewed = read.unreviewed
+    # SKU -> the one warehouse that has its whole quantity
+    chosen = {sku_id: wh for sku_id, wh in read.picks.items() if wh is not None}
     stock_last = stock_last and len(chosen) == len(items)
     warehouses: dict[int, list[int]] = {}
     if stock_last:
@@ -157,7 +214,7 @@ def _place(
     placing.create_orders(
         session, quote, principal.user_id, payment.id, request.shipping_address, warehouses, reason
     )
-    attempt = ledger.new_attempt(session, payment, primary, quote.total_amount)
+    attempt = ledger.new_attempt(session, payment, primary.id, quote.total_amount)
     if request.items is None:
         cart.clear(session, principal.user_id, list(items))
     if stock_last:  # the UPDATE's autoflush writes the rows above first
@@ -167,10 +224,11 @@ def _place(
             )
     # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
     # timer, and waiting for that row before taking stock could deadlock with a checkout that
-    # holds the stock and waits for the timer.
-    for shop_id in sorted(set(shop_of.values())):
+    # holds the stock and waits for the timer. Its read was done before the stock, so a shop
+    # that has the timer (nearly always) costs nothing here.
+    for shop_id in unreviewed:
         standing.schedule_review(session, shop_id, utcnow())
-    return Placed(payflow.Charge.of(attempt, primary), backup.id if backup else None)
+    return Placed(payflow.Charge.of(attempt, primary.token), backup.id if backup else None)
 
 
 def place_and_view(
@@ -224,5 +282,6 @@ def retry_payment(
             else methods.default_method(session, principal)
         )
         payment.status = "PENDING"
-        charge = payflow.Charge.of(ledger.new_attempt(session, payment, method, owed), method)
+        attempt = ledger.new_attempt(session, payment, method.id, owed)
+        charge = payflow.Charge.of(attempt, method.token)
     return payflow.pay(db, gateway, charge, None, view)

@@ -11,7 +11,10 @@ their price after the seller discount (largest remainder), so the shares sum exa
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -25,6 +28,7 @@ from clipshop.checkout.errors import (
     UnknownShippingService,
     UnknownVoucher,
 )
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.money import allocate
 from clipshop.models import PlatformVoucher, Product, Shop, Sku, SkuDiscount
@@ -103,11 +107,31 @@ _SKUS = (  # the shops come with their SKUs (one query)
     .join(Shop, Shop.id == Sku.shop_id)
     .where(Sku.id.in_(bindparam("skus")))
 )
-_DISCOUNTS = select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
-    SkuDiscount.sku_id.in_(bindparam("skus")),
-    SkuDiscount.starts_at <= bindparam("now"),
-    SkuDiscount.ends_at > bindparam("now"),
-)
+
+
+@lru_cache(maxsize=16)
+def _discounts(count: int) -> rawsql.Statement:
+    """The active seller discounts of ``count`` SKUs (bound sku_0 .. sku_<count-1>)."""
+    skus: list[Any] = [bindparam(f"sku_{i}") for i in range(count)]
+    return rawsql.Statement(
+        select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
+            SkuDiscount.sku_id.in_(skus),
+            SkuDiscount.starts_at <= bindparam("now"),
+            SkuDiscount.ends_at > bindparam("now"),
+        )
+    )
+
+
+def _discounts_query(sku_ids: list[int]) -> tuple[rawsql.Statement, dict[str, Any]]:
+    params: dict[str, Any] = {f"sku_{i}": sku_id for i, sku_id in enumerate(sku_ids)}
+    return _discounts(len(sku_ids)), params | {"now": utcnow()}
+
+
+def _best_discounts(result: rawsql.Result) -> dict[int, int]:
+    best: dict[int, int] = {}
+    for sku_id, amount in result.rows:
+        best[sku_id] = max(best.get(sku_id, 0), amount)
+    return best
 
 
 def _load_skus(
@@ -132,11 +156,9 @@ def _load_skus(
 
 
 def _seller_discounts(session: Session, sku_ids: list[int]) -> dict[int, int]:
-    rows = session.execute(_DISCOUNTS, {"skus": sku_ids, "now": utcnow()}).all()
-    best: dict[int, int] = {}
-    for sku_id, amount in rows:
-        best[sku_id] = max(best.get(sku_id, 0), amount)
-    return best
+    if not sku_ids:
+        return {}
+    return _best_discounts(rawsql.run(session, *_discounts_query(sku_ids)))
 
 
 def _apply_voucher(session: Session, code: str, currency: str, units: list[Unit]) -> None:
@@ -162,6 +184,22 @@ def quote(
     voucher_code: str | None = None,
 ) -> Quote:
     """Price ``items`` ({sku_id: quantity}) for one destination. Reads only."""
+    return quote_and_read(session, items, destination, services, voucher_code)[0]
+
+
+Also = Callable[[list[int]], Sequence[tuple[rawsql.Statement, Mapping[str, Any]]]]
+
+
+def quote_and_read(
+    session: Session,
+    items: dict[int, int],
+    destination: Destination,
+    services: dict[int, str] | None = None,
+    voucher_code: str | None = None,
+    also: Also | None = None,
+) -> tuple[Quote, list[rawsql.Result]]:
+    """``quote``, and the results of ``also(shop ids)``: the caller's own reads, sent in
+    the round trip of the quote's second reads (discounts, tax rates, shipping profiles)."""
     if not items:
         raise EmptyCheckout("nothing to check out: add items to the cart or send items")
     found, shops = _load_skus(session, items)
@@ -173,7 +211,18 @@ def quote(
             + ", ".join(sorted(currencies))
         )
     currency = currencies.pop()
-    discounts = _seller_discounts(session, list(items))
+    asked = [
+        _discounts_query(list(items)),
+        tax.rates_query(destination.country),
+        *(shipping.profiles_query(shop_id) for shop_id in shop_ids),
+    ]
+    extra = list(also(shop_ids)) if also else []
+    discounted, rates, *rest = rawsql.run_many(session, [*asked, *extra])
+    profiles = {
+        shop_id: shipping.profiles_from(found)
+        for shop_id, found in zip(shop_ids, rest, strict=False)
+    }
+    discounts = _best_discounts(discounted)
     by_shop: dict[int, list[Unit]] = defaultdict(list)
     for sku_id in sorted(items):
         sku, product = found[sku_id]
@@ -184,7 +233,7 @@ def quote(
     all_units = [u for shop_id in shop_ids for u in by_shop[shop_id]]
     if voucher_code:
         _apply_voucher(session, voucher_code, currency, all_units)
-    rate = tax.rate_for(session, destination.country, destination.state)
+    rate = tax.rate_from(rates, destination.state)
     for unit in all_units:
         unit.tax = tax.line_tax(unit.sale_price, currency, rate)
     result = Quote(currency, [], voucher_code)
@@ -192,8 +241,13 @@ def quote(
         units = by_shop[shop_id]
         weight = sum(u.sku.weight_grams for u in units)
         sub_total = sum(u.sale_price for u in units)
-        opts = shipping.options(
-            session, shops[shop_id], destination.country, destination.postal_code, weight, sub_total
+        opts = shipping.options_from(
+            profiles[shop_id],
+            shops[shop_id],
+            destination.country,
+            destination.postal_code,
+            weight,
+            sub_total,
         )
         if not opts:
             raise UnknownShippingService(f"shop {shop_id} does not ship to {destination.country}")
@@ -208,7 +262,7 @@ def quote(
                 f"shop {shop_id} offers {', '.join(o.service for o in opts)}, not {wanted}"
             )
         result.shops.append(ShopQuote(shops[shop_id], units, opts, chosen))
-    return result
+    return result, rest[len(shop_ids) :]
 
 
 def sellable_skus(session: Session, sku_ids: list[int]) -> dict[int, tuple[Sku, Product]]:

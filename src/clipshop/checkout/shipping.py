@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from clipshop.core import rawsql
 from clipshop.models import ShippingProfile, Shop
 
 CROSS_BORDER_EXTRA_DAYS = (5, 10)  # transit and customs added to min/max days
@@ -59,30 +60,37 @@ class ShippingOption:
         return self.original_fee - self.seller_discount
 
 
-_PROFILES = (
-    select(ShippingProfile)
+_PROFILE_COLUMNS = (
+    "service",
+    "name",
+    "min_days",
+    "max_days",
+    "rates",
+    "rural_surcharge",
+    "rural_postal_prefixes",
+    "free_shipping_threshold",
+)
+_PROFILES = rawsql.Statement(
+    select(*(getattr(ShippingProfile, c) for c in _PROFILE_COLUMNS))
     .where(ShippingProfile.shop_id == bindparam("shop"))
     .order_by(ShippingProfile.min_days)
 )
 
 
 def profiles_for(session: Session, shop_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(_PROFILES, {"shop": shop_id}).all()
-    if not rows:
+    return profiles_from(rawsql.run(session, *profiles_query(shop_id)))
+
+
+def profiles_query(shop_id: int) -> tuple[rawsql.Statement, dict[str, int]]:
+    """The shop's shipping profiles, for a caller reading several things at once."""
+    return _PROFILES, {"shop": shop_id}
+
+
+def profiles_from(result: rawsql.Result) -> list[dict[str, Any]]:
+    """The profiles ``profiles_query`` found (the built-in ones for a shop with none)."""
+    if not result.rows:
         return DEFAULT_PROFILES
-    return [
-        {
-            "service": r.service,
-            "name": r.name,
-            "min_days": r.min_days,
-            "max_days": r.max_days,
-            "rates": r.rates,
-            "rural_surcharge": r.rural_surcharge,
-            "rural_postal_prefixes": r.rural_postal_prefixes,
-            "free_shipping_threshold": r.free_shipping_threshold,
-        }
-        for r in rows
-    ]
+    return [dict(zip(_PROFILE_COLUMNS, row, strict=True)) for row in result.rows]
 
 
 def rate_for(rates: list[dict[str, Any]], country: str, weight_grams: int) -> int | None:
@@ -102,17 +110,18 @@ def rate_for(rates: list[dict[str, Any]], country: str, weight_grams: int) -> in
     return None
 
 
-def options(
-    session: Session,
+def options_from(
+    profiles: list[dict[str, Any]],
     shop: Shop,
     country: str,
     postal_code: str,
     weight_grams: int,
     products_sub_total: int,
 ) -> list[ShippingOption]:
+    """The shop's options for one parcel to ``country`` (``profiles``: ``profiles_for``)."""
     extra = CROSS_BORDER_EXTRA_DAYS if shop.shop_type == "CROSS_BORDER" else (0, 0)
     result = []
-    for profile in profiles_for(session, shop.id):
+    for profile in profiles:
         fee = rate_for(profile["rates"], country, weight_grams)
         if fee is None:
             continue  # this service does not ship there

@@ -16,9 +16,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from clipshop.core import ids, rawsql
@@ -110,24 +108,25 @@ class Database:
 
 @lru_cache(maxsize=256)
 def _conflict_insert(
-    dialect: str,
     table: Any,
     columns: tuple[str, ...],
     conflict_columns: tuple[str, ...],
     update_columns: tuple[str, ...],
-) -> Any:
-    """INSERT ... ON CONFLICT, built once per shape (building one costs more than running it);
-    the values are bound when it runs. No update columns: DO NOTHING ... RETURNING."""
-    insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values({c: bindparam(c) for c in columns})
-    if not update_columns:
-        ignoring = stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
-        # RETURNING, not rowcount: an ORM session's INSERT may report rowcount -1 on psycopg.
-        return ignoring.returning(table.c[conflict_columns[0]])
-    excluded = stmt.excluded
-    return stmt.on_conflict_do_update(
-        index_elements=list(conflict_columns), set_={c: excluded[c] for c in update_columns}
-    )
+) -> rawsql.Statement:
+    """INSERT ... ON CONFLICT, built once per shape (building one costs more than running it)
+    and run on the driver (``core.rawsql``); the values are bound when it runs. No update
+    columns: DO NOTHING ... RETURNING (whether the row went in)."""
+
+    def finish(stmt: Any, _dialect: str) -> Any:
+        if not update_columns:
+            ignoring = stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
+            return ignoring.returning(table.c[conflict_columns[0]])
+        excluded = stmt.excluded
+        return stmt.on_conflict_do_update(
+            index_elements=list(conflict_columns), set_={c: excluded[c] for c in update_columns}
+        )
+
+    return rawsql.insert_into(table, columns, finish)
 
 
 def _conflict_execute(
@@ -136,19 +135,24 @@ def _conflict_execute(
     values: dict[str, Any],
     conflict_columns: list[str],
     update_columns: tuple[str, ...] = (),
-) -> Any:
-    dialect = session.get_bind().dialect.name
-    stmt = _conflict_insert(
-        dialect, table, tuple(values), tuple(conflict_columns), tuple(update_columns)
-    )
-    return session.execute(stmt, values)
+    commit: bool = False,
+) -> rawsql.Result:
+    stmt = _conflict_insert(table, tuple(values), tuple(conflict_columns), tuple(update_columns))
+    return rawsql.run_many(session, [(stmt, values)], commit=commit)[0]
 
 
 def insert_ignore(
-    session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]
+    session: Session,
+    table: Any,
+    values: dict[str, Any],
+    conflict_columns: list[str],
+    *,
+    commit: bool = False,
 ) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike; True if inserted."""
-    return _conflict_execute(session, table, values, conflict_columns).first() is not None
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike; True if inserted.
+    ``commit``: and COMMIT in the same round trip (``core.rawsql.run_many``)."""
+    found = _conflict_execute(session, table, values, conflict_columns, commit=commit)
+    return found.first() is not None
 
 
 def upsert(

@@ -12,10 +12,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Select, bindparam, delete, literal, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database, insert_ignore
 from clipshop.models import IdempotencyRecord
@@ -67,13 +71,38 @@ def claim(
     raise RuntimeError("could not claim the idempotency key")
 
 
+def claim_for(users: Select[Any]) -> rawsql.Statement:
+    """The claim's INSERT for the user ``users`` finds (a SELECT of one user id, so the
+    claim can go in the same round trip as the lookup of the caller): ON CONFLICT DO
+    NOTHING RETURNING; binds ``key``, ``request_hash``, ``expires_at``, ``created_at``. No
+    row returned: the caller is unknown, or the key is taken (then ``claim`` tells which)."""
+    record = IdempotencyRecord
+    columns = ["user_id", "key", "request_hash", "state", "expires_at", "created_at"]
+    rows = users.add_columns(
+        bindparam("key", type_=record.key.type),
+        bindparam("request_hash", type_=record.request_hash.type),
+        literal("IN_FLIGHT", record.state.type),
+        bindparam("expires_at", type_=record.expires_at.type),
+        bindparam("created_at", type_=record.created_at.type),
+    )
+
+    def build(dialect: str) -> Any:
+        insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(record).from_select(columns, rows)
+        return stmt.on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(
+            record.user_id
+        )
+
+    return rawsql.Statement(build)
+
+
 def begin(db: Database, user_id: int, key: str, request_hash: str, ttl: timedelta) -> Stored | None:
     """``claim`` in a unit of work of its own."""
     with db.unit_of_work() as session:
         return claim(session, user_id, key, request_hash, ttl)
 
 
-_FINISH = (
+_FINISH = rawsql.Statement(
     update(IdempotencyRecord)
     .where(IdempotencyRecord.user_id == bindparam("of_user"))
     .where(IdempotencyRecord.key == bindparam("of_key"))
@@ -83,17 +112,24 @@ _FINISH = (
         response_headers=bindparam("headers", type_=IdempotencyRecord.response_headers.type),
         response_body=bindparam("body", type_=IdempotencyRecord.response_body.type),
     )
-    .execution_options(synchronize_session=False)
 )
 
 
 def finish(
     db: Database, user_id: int, key: str, status: int, headers: list[list[str]], body: bytes
 ) -> None:
-    """Store the response: one UPDATE."""
-    params = {"of_user": user_id, "of_key": key, "status": status, "headers": headers}
+    """Store the response: one UPDATE (with the COMMIT, one round trip on PostgreSQL)."""
     with db.unit_of_work() as session:
-        session.execute(_FINISH, params | {"body": body})
+        finish_in(session, user_id, key, status, headers, body)
+
+
+def finish_in(
+    session: Session, user_id: int, key: str, status: int, headers: list[list[str]], body: bytes
+) -> None:
+    """Store the response in the caller's transaction (a route whose outcome transaction
+    can hold it: ``api.idempotency.stored_answer``)."""
+    params = {"of_user": user_id, "of_key": key, "status": status, "headers": headers}
+    rawsql.defer(session, _FINISH, params | {"body": body})
 
 
 def abandon(db: Database, user_id: int, key: str) -> None:

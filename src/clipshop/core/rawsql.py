@@ -23,12 +23,18 @@ loaded row say so with ``set_committed_value``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, bindparam, event, insert
+from sqlalchemy import Connection, Engine, Insert, Table, bindparam, event
+from sqlalchemy import insert as core_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
@@ -42,12 +48,25 @@ class _Compiled:
     fixed: dict[str, Any]  # values bound when the statement was built
     processors: dict[str, Callable[[Any], Any]]
     defaults: dict[str, Callable[[], Any]]  # insert columns the caller may leave out
+    results: tuple[Callable[[Any], Any] | None, ...]  # per column returned (e.g. datetimes)
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        if not any(self.results):
+            return tuple(raw)
+        pairs = zip(self.results, raw, strict=True)
+        return tuple(v if f is None or v is None else f(v) for f, v in pairs)
 
 
 class Statement:
-    """A SQLAlchemy Core statement compiled once per dialect, bound without SQLAlchemy."""
+    """A SQLAlchemy Core statement compiled once per dialect, bound without SQLAlchemy.
+    ``statement``: the statement, or a function of the dialect's name that builds it (for
+    dialect-specific constructs such as ``ON CONFLICT``)."""
 
-    def __init__(self, statement: Executable, defaults: dict[str, Callable[[], Any]] | None = None):
+    def __init__(
+        self,
+        statement: Executable | Callable[[str], Executable],
+        defaults: dict[str, Callable[[], Any]] | None = None,
+    ):
         self.statement = statement
         self.defaults = defaults or {}
         self._compiled: dict[str, _Compiled] = {}
@@ -55,7 +74,15 @@ class Statement:
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            c = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+            built = self.statement
+            if not isinstance(built, Executable):
+                built = built(dialect.name)
+            c = built.compile(dialect=dialect)  # type: ignore[attr-defined]
+            if "[POSTCOMPILE_" in c.string:  # expanded at execution time by SQLAlchemy only
+                raise ValueError(
+                    "a raw statement cannot hold an expanding or empty IN list: use or_() of"
+                    " ==, or one statement per list length (and no query for an empty one)"
+                )
             processors = {}
             for name, bind in c.binds.items():
                 processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
@@ -64,7 +91,11 @@ class Statement:
             positional = c.positiontup if dialect.paramstyle in ("qmark", "numeric") else None
             fixed = {n: b.value for n, b in c.binds.items() if b.value is not None}
             names = tuple(positional) if positional is not None else None
-            found = _Compiled(c.string, names, fixed, processors, self.defaults)
+            returned = getattr(built, "exported_columns", ())
+            results = tuple(
+                col.type.dialect_impl(dialect).result_processor(dialect, None) for col in returned
+            )
+            found = _Compiled(c.string, names, fixed, processors, self.defaults, results)
             self._compiled[dialect.name] = found
         return found
 
@@ -83,17 +114,45 @@ class Statement:
         return tuple(values[n] for n in c.names)
 
 
-def insert_into(table: Table, columns: Sequence[str]) -> Statement:
+def insert_into(
+    table: Table,
+    columns: Sequence[str],
+    finish: Callable[[Insert, str], Executable] | None = None,
+) -> Statement:
     """INSERT of ``columns`` and of every column with a Python default (``id``,
-    ``created_at``...), bound by column name; a row may leave out the defaulted ones."""
+    ``created_at``...), bound by column name; a row may leave out the defaulted ones.
+    ``finish(insert, dialect name)`` may add to it (``ON CONFLICT``, ``RETURNING``); the
+    insert is then the dialect's own (``sqlalchemy.dialects.<name>.insert``)."""
     defaults: dict[str, Callable[[], Any]] = {}
     for column in table.columns:
         if column.default is None:
             continue
         defaults[column.name] = _default_of(column.default.arg)  # type: ignore[attr-defined]
     every = [*columns, *(c for c in defaults if c not in columns)]
-    stmt: Insert = insert(table).values({c: bindparam(c) for c in every})
-    return Statement(stmt, defaults)
+    values: dict[str, Any] = {c: bindparam(c) for c in every}
+    if finish is None:
+        return Statement(core_insert(table).values(values), defaults)
+
+    def build(dialect: str) -> Executable:
+        make: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        return finish(make(table).values(values), dialect)
+
+    return Statement(build, defaults)
+
+
+@lru_cache(maxsize=256)
+def _insert_of(table: Table, columns: tuple[str, ...]) -> Statement:
+    return insert_into(table, columns)
+
+
+def insert(
+    session: Session, table: Any, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> None:
+    """Deferred INSERT of ``rows`` (all with the keys of the first; a column with a Python
+    default may be left out): ``insert_into`` built once per table and set of keys."""
+    first = rows if isinstance(rows, Mapping) else rows[0] if rows else None
+    if first is not None:
+        defer(session, _insert_of(table, tuple(first)), rows)
 
 
 def _default_of(arg: Any) -> Callable[[], Any]:
@@ -132,19 +191,69 @@ def defer(
 
 
 def run(session: Session, statement: Statement, params: Mapping[str, Any] | None = None) -> Result:
-    """Run now (after what was deferred); the rows it returns and its rowcount."""
+    """Run now (after what was deferred, in the same round trip on PostgreSQL); the rows
+    it returns and its rowcount."""
+    return run_many(session, [(statement, params or {})])[0]
+
+
+def run_many(
+    session: Session,
+    statements: Sequence[tuple[Statement, Mapping[str, Any]]],
+    *,
+    commit: bool = False,
+) -> list[Result]:
+    """Run these now, in one round trip on PostgreSQL (after what was deferred): for reads
+    that do not depend on each other. Their results, in order. ``commit``: on PostgreSQL,
+    COMMIT in the same round trip, for a unit of work that ends here (its own commit then
+    finds nothing to do; a statement after this one would start a new transaction, which
+    it commits). On SQLite (no round trips) the unit of work's own COMMIT does it."""
     conn = _connection(session)
-    _send(conn)
     dialect = conn.dialect
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
+    raw: Any = conn.connection.dbapi_connection
+    compiled = [statement.compiled(dialect) for statement, _ in statements]
+    bound = [statement.bind(dialect, params) for statement, params in statements]
+    queue = conn.info.get(_QUEUE) or []
+    conn.info[_QUEUE] = []
+    mine = [(c.sql, b, False) for c, b in zip(compiled, bound, strict=True)]
+    cursors = [raw.cursor() for _ in statements]
     try:
-        cursor.execute(statement.compiled(dialect).sql, statement.bind(dialect, params or {}))
-        rows = [tuple(r) for r in cursor.fetchall()] if cursor.description else []
-        return Result(rows, cursor.rowcount)
+        with _as_sqlalchemy_errors(conn, _sqls([*queue, *mine]), bound):
+            if dialect.name == "postgresql" and (commit or len(queue) + len(mine) > 1):
+                with raw.pipeline(), raw.cursor() as writer:
+                    _write(writer, queue)
+                    for cursor, (sql, params, _) in zip(cursors, mine, strict=True):
+                        _execute(cursor, sql, params, False)
+                    if commit:
+                        raw.commit()
+            else:
+                _write(cursors[0], queue)  # its own statement comes after
+                for cursor, (sql, params, _) in zip(cursors, mine, strict=True):
+                    _execute(cursor, sql, params, False)
+            results = []
+            for c, cursor in zip(compiled, cursors, strict=True):
+                rows = [c.row(r) for r in cursor.fetchall()] if cursor.description else []
+                results.append(Result(rows, cursor.rowcount))
+        return results
     finally:
-        cursor.close()
+        for cursor in cursors:
+            cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy_errors(conn: Connection, sql: str, params: Any) -> Iterator[None]:
+    """The driver's errors as SQLAlchemy raises them (IntegrityError, OperationalError...),
+    and a connection the server dropped invalidated, as the engine does: callers and the
+    API's error mapping see no difference between ORM and raw statements."""
+    dbapi: Any = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, params, exc, dbapi.Error, connection_invalidated=lost, dialect=conn.dialect
+        ) from exc
 
 
 def _send(conn: Connection) -> None:
@@ -158,21 +267,31 @@ def _send(conn: Connection) -> None:
     pipelined = conn.dialect.name == "postgresql"
     cursor = raw.cursor()
     try:
-        if pipelined:
-            with raw.pipeline():
+        with _as_sqlalchemy_errors(conn, _sqls(queue), None):
+            if pipelined:
+                with raw.pipeline():
+                    _write(cursor, queue)
+            else:
                 _write(cursor, queue)
-        else:
-            _write(cursor, queue)
     finally:
         cursor.close()
 
 
+def _sqls(queue: list[tuple[str, Any, bool]]) -> str:
+    return "; ".join(sql for sql, _, _ in queue)
+
+
 def _write(cursor: Any, queue: list[tuple[str, Any, bool]]) -> None:
     for sql, params, many in queue:
-        if many:
-            cursor.executemany(sql, params)
-        else:
-            cursor.execute(sql, params)
+        _execute(cursor, sql, params, many)
+
+
+def _execute(cursor: Any, sql: str, params: Any, many: bool) -> None:
+    """Every raw statement goes through here (``bench/checkout.py`` counts them)."""
+    if many:
+        cursor.executemany(sql, params)
+    else:
+        cursor.execute(sql, params)
 
 
 def install(engine: Engine) -> None:
@@ -192,7 +311,8 @@ def install(engine: Engine) -> None:
             # The writes and COMMIT in one round trip; the engine's own COMMIT then finds
             # no transaction open, which psycopg skips.
             queue, conn.info[_QUEUE] = conn.info[_QUEUE], []
-            with raw.pipeline(), raw.cursor() as cursor:
+            errors = _as_sqlalchemy_errors(conn, _sqls(queue), None)
+            with errors, raw.pipeline(), raw.cursor() as cursor:
                 _write(cursor, queue)
                 raw.commit()
         else:
@@ -200,7 +320,8 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:
-        conn.info.pop(_QUEUE, None)
+        if not conn.invalidated:  # a dropped connection's record is cleared on checkin
+            conn.info.pop(_QUEUE, None)
 
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi: Any, record: Any) -> None:

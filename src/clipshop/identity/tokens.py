@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.errors import InvalidToken
 from clipshop.identity.principal import Permission, Principal
-from clipshop.models import ApiToken, User
+from clipshop.identity.users import principal_of
+from clipshop.models import ApiToken, ShopMember, User
 
 TOKEN_PREFIX = "cs_"
 
@@ -97,17 +101,53 @@ _TOKEN = (
 )
 
 
+def _check(revoked_at: datetime | None, expires_at: datetime | None, active: bool) -> None:
+    if revoked_at is not None:
+        raise InvalidToken("the bearer token was revoked")
+    if expires_at is not None and expires_at <= utcnow():
+        raise InvalidToken("the bearer token has expired")
+    if not active:
+        raise InvalidToken("the token's user is not active")
+
+
 def authenticate(session: Session, raw: str) -> User:
     """The user behind a bearer token; raises InvalidToken with the exact reason."""
     found = session.execute(_TOKEN, {"hash": hash_token(raw)}).one_or_none()
-    now = utcnow()
     if found is None:
         raise InvalidToken("the bearer token is not known")
     token, user = found
-    if token.revoked_at is not None:
-        raise InvalidToken("the bearer token was revoked")
-    if token.expires_at is not None and token.expires_at <= now:
-        raise InvalidToken("the bearer token has expired")
-    if user is None or not user.is_active:
-        raise InvalidToken("the token's user is not active")
+    _check(token.revoked_at, token.expires_at, user is not None and user.is_active)
+    assert user is not None
     return user
+
+
+# The caller in one round trip (``caller``): the token with its user, and the user's shops.
+TOKEN_USERS = select(ApiToken.user_id).where(ApiToken.token_hash == bindparam("hash"))
+TOKEN_USER = TOKEN_USERS.scalar_subquery()
+_CALLER = rawsql.Statement(
+    select(ApiToken.revoked_at, ApiToken.expires_at, User.id, User.is_active, User.role)
+    .outerjoin(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("hash"))
+)
+_CALLER_SHOPS = rawsql.Statement(
+    select(ShopMember.shop_id, ShopMember.role).where(ShopMember.user_id == TOKEN_USER)
+)
+
+
+def caller(
+    session: Session, raw: str, also: Sequence[tuple[rawsql.Statement, dict[str, Any]]] = ()
+) -> tuple[Principal, list[rawsql.Result]]:
+    """The principal behind a bearer token, in one round trip with ``also``: statements
+    that may use the token's user as ``TOKEN_USER`` or ``TOKEN_USERS`` (bound by the same
+    ``hash``). Raises
+    InvalidToken with the exact reason; the caller's transaction must then be rolled back
+    (``also`` ran)."""
+    token = {"hash": hash_token(raw)}
+    asked = [(_CALLER, token), (_CALLER_SHOPS, token), *((s, token | p) for s, p in also)]
+    found, shops, *rest = rawsql.run_many(session, asked)
+    row = found.first()
+    if row is None:
+        raise InvalidToken("the bearer token is not known")
+    revoked_at, expires_at, user_id, active, role = row
+    _check(revoked_at, expires_at, user_id is not None and bool(active))
+    return principal_of(user_id, role, [(shop, kind) for shop, kind in shops.rows]), rest

@@ -7,12 +7,15 @@ from datetime import date
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from clipshop.core import rawsql
 from clipshop.core.errors import NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.errors import BuyerNeedsBirthDate, EmailTaken
 from clipshop.identity.passwords import hash_password
 from clipshop.identity.principal import Permission, Principal, Role
 from clipshop.models import ShopMember, User
+
+BIRTH_DATE = rawsql.Statement(select(User.date_of_birth).where(User.id == bindparam("user")))
 
 
 def age_on(birth: date, day: date) -> int:
@@ -79,11 +82,16 @@ _MEMBERSHIPS = select(ShopMember.shop_id, ShopMember.role).where(
 
 def principal_for(session: Session, user: User) -> Principal:
     memberships = session.execute(_MEMBERSHIPS, {"user": user.id}).all()
+    return principal_of(user.id, user.role, [(m.shop_id, m.role) for m in memberships])
+
+
+def principal_of(user_id: int, role: str, memberships: list[tuple[int, str]]) -> Principal:
+    """A user's principal from their role and (shop id, membership role) pairs."""
     return Principal(
-        user_id=user.id,
-        role=Role(user.role),
-        shop_ids=frozenset(m.shop_id for m in memberships),
-        owned_shop_ids=frozenset(m.shop_id for m in memberships if m.role == "OWNER"),
+        user_id=user_id,
+        role=Role(role),
+        shop_ids=frozenset(shop for shop, _ in memberships),
+        owned_shop_ids=frozenset(shop for shop, kind in memberships if kind == "OWNER"),
     )
 
 

@@ -409,7 +409,8 @@ def plan_address(session: Session, order: Order, address: dict[str, Any]) -> Add
     weight = sum(weights.get(line.sku_id, 0) for line in lines)
     sub_total = sum(line.sale_price for line in lines)
     country, postal_code = address["country"], address["postal_code"]
-    options = shipping.options(session, shop, country, postal_code, weight, sub_total)
+    profiles = shipping.profiles_for(session, shop.id)
+    options = shipping.options_from(profiles, shop, country, postal_code, weight, sub_total)
     option = next((o for o in options if o.service == order.shipping_service), None)
     if option is None:
         raise NotDeliverable(

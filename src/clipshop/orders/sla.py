@@ -40,10 +40,14 @@ def policy_of(order: Order) -> RegionPolicy:
     return for_region(order.region)
 
 
-def on_placed(session: Session, order: Order) -> None:
-    policy = policy_of(order)
-    order.cancel_order_sla_time = order.created_at + timedelta(hours=policy.unpaid_cancel_hours)
-    timers.arm(session, K.UNPAID_CANCEL, order.id, order.shop_id, order.cancel_order_sla_time)
+def on_placed(
+    session: Session, order_id: int, shop_id: int, region: str, created_at: datetime
+) -> datetime:
+    """Arms UNPAID_CANCEL; returns the order's cancel_order_sla_time (its row is built by
+    ``orders.placing`` with it)."""
+    due = created_at + timedelta(hours=for_region(region).unpaid_cancel_hours)
+    timers.arm(session, K.UNPAID_CANCEL, order_id, shop_id, due)
+    return due
     # The shop's SHOP_REVIEW timer (a row shared by the shop's concurrent checkouts) is armed
     # by checkout after it has taken the stock: ``checkout.place``.
 

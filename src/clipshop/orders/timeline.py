@@ -1,32 +1,40 @@
-"""The order timeline: append-only events (who, when, from, to, why)."""
+"""The order timeline: append-only events (who, when, from, to, why).
+
+An event is written with the transaction's next statement or its COMMIT (``core.rawsql``);
+its id (time-ordered) is taken when it is recorded, so the timeline keeps the order of
+the calls."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy.orm import Session
 
-from clipshop.models import Order, OrderEvent
+from clipshop.core import rawsql
+from clipshop.models import OrderEvent
 from clipshop.orders.states import Actor
+
+
+class OrderRef(Protocol):
+    """An order, or what stands for one whose row is not loaded (its id and shop)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def shop_id(self) -> int: ...
 
 
 def record_event(
     session: Session,
-    order: Order,
+    order: OrderRef,
     kind: str,
     actor: Actor,
     actor_id: int | None = None,
     reason: str = "",
     from_status: str | None = None,
     to_status: str | None = None,
-) -> OrderEvent:
-    event = OrderEvent(
-        order_id=order.id,
-        shop_id=order.shop_id,
-        kind=kind,
-        actor_type=actor.value,
-        actor_id=actor_id,
-        reason=reason,
-        from_status=from_status,
-        to_status=to_status,
-    )
-    session.add(event)
-    return event
+) -> None:
+    row = {"order_id": order.id, "shop_id": order.shop_id, "kind": kind}
+    row |= {"actor_type": actor.value, "actor_id": actor_id, "reason": reason}
+    row |= {"from_status": from_status, "to_status": to_status}
+    rawsql.insert(session, OrderEvent.__table__, row)

@@ -1,17 +1,21 @@
 """The one function that changes an order's status: it appends the timeline event and
-arms or disarms the deadlines the new status starts or ends (``orders.sla``)."""
+arms or disarms the deadlines the new status starts or ends (``orders.sla``).
+
+The conditional UPDATE runs at once (its row count decides); the lines' UPDATE, the event
+and the timers go with the transaction's next statement or its COMMIT (``core.rawsql``)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
-from clipshop.models import Order, OrderEvent, OrderLineItem
+from clipshop.models import Order, OrderLineItem
 from clipshop.orders import sla
 from clipshop.orders.errors import InvalidTransition
 from clipshop.orders.states import ACTORS, ALLOWED, Actor, OrderStatus
@@ -20,24 +24,22 @@ from clipshop.orders.timeline import record_event
 __all__ = ["record_event", "transition"]
 
 # Built once: on the checkout path, building a statement costs more than running it.
-_LINES = (
+_LINES = rawsql.Statement(
     update(OrderLineItem)
     .where(OrderLineItem.order_id == bindparam("of_order"), OrderLineItem.status != "CANCELLED")
     .values(status=bindparam("to_status"))
-    .execution_options(synchronize_session=False)
 )
 
 
 @lru_cache(maxsize=64)
-def _move(also: tuple[str, ...]) -> Update:
+def _move(also: tuple[str, ...]) -> rawsql.Statement:
     """UPDATE orders SET status, updated_at (and the ``also`` columns) WHERE id AND status."""
     values: dict[str, Any] = {"status": bindparam("to_status"), "updated_at": bindparam("now")}
     values |= {column: bindparam(f"set_{column}") for column in also}
-    return (
+    return rawsql.Statement(
         update(Order)
         .where(Order.id == bindparam("of_order"), Order.status == bindparam("from_status"))
         .values(values)
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -49,7 +51,7 @@ def transition(
     actor_id: int | None = None,
     reason: str = "",
     also: dict[str, Any] | None = None,
-) -> OrderEvent:
+) -> None:
     """Move ``order`` to ``to`` if the table allows it for this actor; stamp and record it.
 
     The UPDATE is conditional on the status read, so two concurrent transitions of the same
@@ -73,8 +75,7 @@ def transition(
     also = also or {}
     params = {"of_order": order.id, "from_status": current.value, "to_status": to.value}
     params |= {"now": now} | {f"set_{column}": value for column, value in also.items()}
-    result = session.execute(_move(tuple(also)), params)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rawsql.run(session, _move(tuple(also)), params).rowcount != 1:
         raise InvalidTransition(
             "the order changed meanwhile; reload it", from_status=current.value, to_status=to.value
         )
@@ -82,7 +83,7 @@ def transition(
     set_committed_value(order, "updated_at", now)
     for column, value in also.items():
         set_committed_value(order, column, value)
-    session.execute(_LINES, {"of_order": order.id, "to_status": to.value})
+    rawsql.defer(session, _LINES, {"of_order": order.id, "to_status": to.value})
     for held in list(session.identity_map.values()):  # lines this session holds see it too
         loaded = held.__dict__  # read without loading anything
         if (
@@ -91,8 +92,5 @@ def transition(
             and loaded.get("status", "CANCELLED") != "CANCELLED"
         ):
             set_committed_value(held, "status", to.value)
-    event = record_event(
-        session, order, "STATUS_CHANGED", actor, actor_id, reason, current.value, to.value
-    )
+    record_event(session, order, "STATUS_CHANGED", actor, actor_id, reason, current.value, to.value)
     sla.on_enter(session, order, to, now)
-    return event

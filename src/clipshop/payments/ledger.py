@@ -3,15 +3,18 @@ made between units of work by ``checkout.payflow`` and ``payments.refunds``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.ids import new_id
-from clipshop.models import Payment, PaymentAttempt, PaymentMethod, PaymentTransaction
+from clipshop.models import Payment, PaymentAttempt, PaymentTransaction
 from clipshop.payments.errors import OverRefund
 from clipshop.payments.gateway import GatewayResult
 
@@ -34,38 +37,64 @@ DECLINES_WORTH_A_BACKUP = frozenset(
 )
 
 
+class PaymentRef(Protocol):
+    """What an attempt needs of its payment (a ``Payment`` row, or ``Opened``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def buyer_id(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A payment just opened: its row is written with the transaction (``core.rawsql``)."""
+
+    id: int
+    buyer_id: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A payment attempt just made (its row is written with the transaction)."""
+
+    id: int
+    payment_id: int
+    method_id: int
+    amount: int
+    currency: str
+    idempotency_key: str
+
+
 def open_payment(
     session: Session, buyer_id: int, amount: int, currency: str, method_id: int
-) -> Payment:
-    payment = Payment(
-        id=new_id(),
-        buyer_id=buyer_id,
-        amount=amount,
-        currency=currency,
-        status="PENDING",
-        method_id=method_id,
-    )
-    session.add(payment)
-    session.flush()  # the ORM orders inserts only by flush (no relationships are mapped)
+) -> Opened:
+    payment = Opened(new_id(), buyer_id, currency)
+    row: dict[str, object] = {"id": payment.id, "buyer_id": buyer_id, "amount": amount}
+    row |= {"currency": currency, "status": "PENDING", "method_id": method_id}
+    rawsql.insert(session, Payment.__table__, row)
     return payment
 
 
-def new_attempt(
-    session: Session, payment: Payment, method: PaymentMethod, amount: int
-) -> PaymentAttempt:
-    """``amount``: what the still-unpaid orders of the payment add up to now."""
+def new_attempt(session: Session, payment: PaymentRef, method_id: int, amount: int) -> Attempt:
+    """``amount``: what the still-unpaid orders of the payment add up to now. The attempt's
+    gateway key is derived from its id: a retry after a crash cannot charge twice."""
     attempt_id = new_id()
-    attempt = PaymentAttempt(
-        id=attempt_id,
-        payment_id=payment.id,
-        buyer_id=payment.buyer_id,
-        method_id=method.id,
-        amount=amount,
-        currency=payment.currency,
-        status="PENDING",
-        idempotency_key=f"pay_{attempt_id}",
+    attempt = Attempt(
+        attempt_id, payment.id, method_id, amount, payment.currency, f"pay_{attempt_id}"
     )
-    session.add(attempt)
+    row: dict[str, object] = {"id": attempt.id, "payment_id": payment.id}
+    row |= {
+        "buyer_id": payment.buyer_id,
+        "method_id": method_id,
+        "amount": amount,
+        "currency": payment.currency,
+    }
+    row |= {"status": "PENDING", "idempotency_key": attempt.idempotency_key}
+    rawsql.insert(session, PaymentAttempt.__table__, row)
     return attempt
 
 
@@ -95,11 +124,19 @@ _CAPTURED_COLUMNS = (
     "failure_code",
     "updated_at",
 )
-_CAPTURED = (
+_CAPTURED = rawsql.Statement(
     update(Payment)
-    .where(Payment.id == bindparam("payment"), Payment.status.in_(("PENDING", "FAILED")))
+    .where(
+        Payment.id == bindparam("payment"),
+        or_(Payment.status == "PENDING", Payment.status == "FAILED"),
+    )
     .values({column: bindparam(f"set_{column}") for column in _CAPTURED_COLUMNS})
-    .execution_options(synchronize_session=False)
+)
+_SUCCEEDED_COLUMNS = ("status", "gateway_ref", "completed_at", "failure_code", "failure_message")
+_SUCCEEDED = rawsql.Statement(
+    update(PaymentAttempt)
+    .where(PaymentAttempt.id == bindparam("attempt"))
+    .values({column: bindparam(f"set_{column}") for column in _SUCCEEDED_COLUMNS})
 )
 
 
@@ -113,29 +150,23 @@ def record_capture(
     captured |= {"captured_amount": attempt.amount, "gateway_ref": reference}
     captured |= {"method_id": attempt.method_id, "failure_code": None, "updated_at": now}
     params = {f"set_{column}": value for column, value in captured.items()}
-    result = session.execute(_CAPTURED, params | {"payment": attempt.payment_id})
+    won = rawsql.run(session, _CAPTURED, params | {"payment": attempt.payment_id}).rowcount == 1
     held = session.identity_map.get(Session.identity_key(Payment, attempt.payment_id))
-    if held is not None and result.rowcount == 1:  # type: ignore[attr-defined]
+    if held is not None and won:
         for column, value in captured.items():  # the row this session holds sees it too
             set_committed_value(held, column, value)
-    attempt.status = "SUCCEEDED"
-    attempt.gateway_ref = reference
-    attempt.completed_at = now
-    attempt.failure_code = attempt.failure_message = None
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    succeeded: dict[str, object] = {"status": "SUCCEEDED", "gateway_ref": reference}
+    succeeded |= {"completed_at": now, "failure_code": None, "failure_message": None}
+    values = {f"set_{column}": value for column, value in succeeded.items()}
+    rawsql.defer(session, _SUCCEEDED, values | {"attempt": attempt.id})
+    for column, value in succeeded.items():
+        set_committed_value(attempt, column, value)
+    if not won:
         return False
-    for order_id, shop_id, amount in shares:
-        session.add(
-            PaymentTransaction(
-                payment_id=attempt.payment_id,
-                order_id=order_id,
-                shop_id=shop_id,
-                kind="CAPTURE",
-                amount=amount,
-                currency=attempt.currency,
-                gateway_ref=reference,
-            )
-        )
+    txn = {"payment_id": attempt.payment_id, "kind": "CAPTURE", "currency": attempt.currency}
+    txn["gateway_ref"] = reference
+    rows = [txn | {"order_id": o, "shop_id": shop, "amount": amount} for o, shop, amount in shares]
+    rawsql.insert(session, PaymentTransaction.__table__, rows)
     return True
 
 
@@ -188,11 +219,20 @@ def has_attempt_in_flight(session: Session, payment_id: int) -> bool:
 
 
 def failed_attempts_last_hour(session: Session, buyer_id: int) -> int:
-    since = utcnow() - timedelta(hours=1)
-    return int(session.scalar(_FAILED_SINCE, {"buyer": buyer_id, "since": since}) or 0)
+    return failed_count(rawsql.run(session, *failed_query(buyer_id)))
 
 
-_FAILED_SINCE = (
+def failed_query(buyer_id: int) -> tuple[rawsql.Statement, dict[str, object]]:
+    """The count of the buyer's failed attempts in the last hour (``failed_count``)."""
+    return _FAILED_SINCE, {"buyer": buyer_id, "since": utcnow() - timedelta(hours=1)}
+
+
+def failed_count(result: rawsql.Result) -> int:
+    row = result.first()
+    return int(row[0] or 0) if row else 0
+
+
+_FAILED_SINCE = rawsql.Statement(
     select(func.count())
     .select_from(PaymentAttempt)
     .where(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound, PermissionDenied
 from clipshop.identity.principal import Principal, Role
@@ -62,11 +65,17 @@ def list_methods(session: Session, principal: Principal) -> list[PaymentMethod]:
     return list(session.scalars(stmt))
 
 
+def _owned(buyer_id: int, removed: bool, principal: Principal) -> None:
+    if buyer_id != principal.user_id or removed:
+        raise NotFound("payment method not found")
+
+
 def get_method(session: Session, principal: Principal, method_id: int) -> PaymentMethod:
     require_buyer(principal)
     row = session.get(PaymentMethod, method_id)
-    if row is None or row.buyer_id != principal.user_id or row.removed_at is not None:
+    if row is None:
         raise NotFound("payment method not found")
+    _owned(row.buyer_id, row.removed_at is not None, principal)
     return row
 
 
@@ -80,8 +89,54 @@ _DEFAULT = select(PaymentMethod).where(
 def default_method(session: Session, principal: Principal) -> PaymentMethod:
     row = session.scalar(_DEFAULT, {"buyer": principal.user_id})
     if row is None:
-        raise NotFound("no saved payment method: add one first", code="no_payment_method")
+        raise _no_method()
     return row
+
+
+def _no_method() -> NotFound:
+    return NotFound("no saved payment method: add one first", code="no_payment_method")
+
+
+# The same two lookups as plain rows, for a caller that reads several things in one round
+# trip (``core.rawsql.run_many``): ``method_query`` then ``method_ref`` of its result.
+@dataclass(frozen=True)
+class MethodRef:
+    id: int
+    token: str
+
+
+_REF = select(
+    PaymentMethod.id, PaymentMethod.buyer_id, PaymentMethod.removed_at, PaymentMethod.token
+)
+_REF_BY_ID = rawsql.Statement(_REF.where(PaymentMethod.id == bindparam("method")))
+_REF_DEFAULT = rawsql.Statement(
+    _REF.where(
+        PaymentMethod.buyer_id == bindparam("buyer"),
+        PaymentMethod.removed_at.is_(None),
+        PaymentMethod.is_default,
+    )
+)
+
+
+def method_query(
+    principal: Principal, method_id: int | None
+) -> tuple[rawsql.Statement, dict[str, int]]:
+    """The read of the buyer's method ``method_id`` (their default when None)."""
+    if method_id is None:
+        return _REF_DEFAULT, {"buyer": principal.user_id}
+    return _REF_BY_ID, {"method": method_id}
+
+
+def method_ref(result: rawsql.Result, principal: Principal, method_id: int | None) -> MethodRef:
+    """What ``method_query`` found, checked as ``get_method`` / ``default_method`` check."""
+    require_buyer(principal)
+    row = result.first()
+    if method_id is None and row is None:
+        raise _no_method()
+    if row is None:
+        raise NotFound("payment method not found")
+    _owned(row[1], row[2] is not None, principal)
+    return MethodRef(row[0], row[3])
 
 
 def remove_method(session: Session, principal: Principal, method_id: int) -> PaymentMethod:

@@ -137,7 +137,7 @@ class SimulatedGateway:
         row |= {"succeeded": failure is None, "failure_code": failure}
         with self.db.unit_of_work() as session:
             table = SimGatewayOperation.__table__
-            if insert_ignore(session, table, row, ["idempotency_key"]):
+            if insert_ignore(session, table, row, ["idempotency_key"], commit=True):
                 return self._result(reference, failure), True
             booked = session.get_one(SimGatewayOperation, key)
             return self._result(booked.reference, booked.failure_code), False

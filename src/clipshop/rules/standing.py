@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clipshop.catalog.shops import get_shop
+from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound
 from clipshop.identity.principal import Permission, Principal
@@ -94,8 +95,19 @@ def next_review_at(after: datetime, policy: PerformancePolicy | None = None) -> 
     return candidate if candidate > after else candidate + timedelta(days=1)
 
 
+def reviews_query(shop_ids: list[int]) -> tuple[rawsql.Statement, dict[str, object]]:
+    """Which of these shops have their review timer (a plain read, no lock): ``unscheduled``."""
+    return timers.armed_query(TimerKind.SHOP_REVIEW, shop_ids)
+
+
+def unscheduled(result: rawsql.Result, shop_ids: list[int]) -> list[int]:
+    """The shops among these that have no review timer yet, from ``reviews_query``."""
+    armed = timers.armed_of(result)
+    return [shop_id for shop_id in shop_ids if shop_id not in armed]
+
+
 def schedule_review(session: Session, shop_id: int, now: datetime) -> None:
-    """Make sure the shop is reviewed (called when it gets an order; cheap when it is)."""
+    """Make sure the shop is reviewed: its first orders arm the timer (inserted once)."""
     timers.arm_if_absent(session, TimerKind.SHOP_REVIEW, shop_id, shop_id, next_review_at(now))
 
 

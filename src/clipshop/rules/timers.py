@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
-from clipshop.core.db import insert_ignore, upsert
+from clipshop.core import rawsql
+from clipshop.core.db import insert_ignore
 from clipshop.core.ids import new_id
 from clipshop.models import Timer
 
@@ -49,44 +52,83 @@ ORDER_KINDS = frozenset(
 )
 
 
-def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
-    """Make the (kind, subject) timer fall due at ``due_at`` (creating or moving it), in one
-    statement (INSERT ... ON CONFLICT DO UPDATE)."""
-    row: dict[str, object] = {"id": new_id(), "kind": kind.value, "subject_id": subject_id}
-    row |= {"shop_id": shop_id, "due_at": due_at, "attempts": 0, "last_error": None}
-    upsert(
-        session, Timer.__table__, row, ["kind", "subject_id"], ["due_at", "attempts", "last_error"]
+def _moved(insert: Any, _dialect: str) -> Any:
+    moved = ("due_at", "attempts", "last_error")
+    excluded = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=["kind", "subject_id"], set_={c: excluded[c] for c in moved}
     )
 
 
-_FOUND = select(Timer.id).where(
-    Timer.kind == bindparam("kind"), Timer.subject_id == bindparam("subject")
+_ARM = rawsql.insert_into(
+    Timer.__table__,  # type: ignore[arg-type]
+    ["kind", "subject_id", "shop_id", "due_at", "attempts", "last_error"],
+    _moved,
 )
+
+
+def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
+    """Make the (kind, subject) timer fall due at ``due_at`` (creating or moving it), in one
+    statement (INSERT ... ON CONFLICT DO UPDATE), written with the transaction's next
+    statement or its COMMIT (``core.rawsql``)."""
+    row: dict[str, object] = {"kind": kind.value, "subject_id": subject_id, "shop_id": shop_id}
+    row |= {"due_at": due_at, "attempts": 0, "last_error": None}
+    rawsql.defer(session, _ARM, row)
+
+
+@lru_cache(maxsize=16)
+def _found(count: int) -> rawsql.Statement:
+    subjects: list[Any] = [bindparam(f"subject_{i}") for i in range(count)]
+    return rawsql.Statement(
+        select(Timer.subject_id).where(
+            Timer.kind == bindparam("kind"), Timer.subject_id.in_(subjects)
+        )
+    )
+
+
+def armed_query(
+    kind: TimerKind, subject_ids: list[int]
+) -> tuple[rawsql.Statement, dict[str, object]]:
+    """Which of these subjects have a timer of this kind: a plain read (``armed_of``)."""
+    params: dict[str, object] = {f"subject_{i}": s for i, s in enumerate(subject_ids)}
+    return _found(len(subject_ids)), params | {"kind": kind.value}
+
+
+def armed_of(result: rawsql.Result) -> set[int]:
+    return {int(row[0]) for row in result.rows}
+
+
+def armed(session: Session, kind: TimerKind, subject_ids: list[int]) -> set[int]:
+    """Which of these subjects have a timer of this kind (a plain read, no lock)."""
+    if not subject_ids:
+        return set()
+    return armed_of(rawsql.run(session, *armed_query(kind, subject_ids)))
 
 
 def arm_if_absent(
     session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime
 ) -> None:
-    """Create the (kind, subject) timer unless it exists (then it keeps its due time). A
-    plain read first, so the common case takes no lock; concurrent creators insert once."""
-    if session.scalar(_FOUND, {"kind": kind.value, "subject": subject_id}) is not None:
-        return
+    """Create the (kind, subject) timer unless it exists (then it keeps its due time);
+    concurrent creators insert once (INSERT ... ON CONFLICT DO NOTHING)."""
     row: dict[str, object] = {"id": new_id(), "kind": kind.value, "subject_id": subject_id}
     row |= {"shop_id": shop_id, "due_at": due_at, "attempts": 0}
     insert_ignore(session, Timer.__table__, row, ["kind", "subject_id"])
 
 
-_DISARM = (
-    delete(Timer)
-    .where(Timer.subject_id == bindparam("subject"), Timer.kind.in_(bindparam("kinds")))
-    .execution_options(synchronize_session=False)
-)
+@lru_cache(maxsize=64)
+def _disarm(kinds: tuple[str, ...]) -> rawsql.Statement:
+    """DELETE of these kinds of a subject's timers (the kinds bound when built)."""
+    is_kind = [Timer.kind == bindparam(f"kind_{i}", k) for i, k in enumerate(kinds)]
+    return rawsql.Statement(
+        delete(Timer).where(Timer.subject_id == bindparam("subject"), or_(*is_kind))
+    )
 
 
 def disarm(session: Session, subject_id: int, kinds: Iterable[TimerKind]) -> None:
-    names = [kind.value for kind in kinds]
+    """Delete the subject's timers of these kinds, with the transaction's next statement."""
+    names = tuple(sorted(kind.value for kind in kinds))
     if names:
-        session.execute(_DISARM, {"subject": subject_id, "kinds": names})
+        rawsql.defer(session, _disarm(names), {"subject": subject_id})
 
 
 def due_at(session: Session, kind: TimerKind, subject_id: int) -> datetime | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from clipshop.api.deps import (
@@ -18,7 +19,7 @@ from clipshop.api.deps import (
     SkuId,
     StandaloneCaller,
 )
-from clipshop.api.idempotency import require_idempotency_key
+from clipshop.api.idempotency import answered, require_idempotency_key, stored_answer
 from clipshop.checkout import cart, place, pricing
 from clipshop.checkout.schemas import (
     CartLine,
@@ -157,6 +158,20 @@ def _view(principal: Principal) -> Callable[[Session, int, list[Order] | None], 
     return view
 
 
+def _stored(
+    request: Request, principal: Principal, status: int
+) -> Callable[[Session, int, list[Order] | None], Response]:
+    """The answer about a checkout, stored as the request's idempotent response in the
+    outcome's transaction (``api.idempotency.stored_answer``)."""
+    view = _view(principal)
+
+    def stored(session: Session, payment_id: int, loaded: list[Order] | None) -> Response:
+        payload = view(session, payment_id, loaded).model_dump_json(by_alias=True).encode()
+        return stored_answer(session, request, status, payload)
+
+    return stored
+
+
 def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
     with db.unit_of_work(write=False) as session:
         return _view(principal)(session, payment_id, None)
@@ -169,13 +184,14 @@ def _checkout_out(db: Database, principal: Principal, payment_id: int) -> Checko
     summary="Place orders (one per shop) and pay once; needs Idempotency-Key",
 )
 def checkout(
+    request: Request,
     body: CheckoutBody,
     db: DatabaseDep,
     gateway: GatewayDep,
     caller: StandaloneCaller,
     _key: str = Depends(require_idempotency_key),
-) -> CheckoutOut:
-    request = place.CheckoutRequest(
+) -> Response:
+    checkout = place.CheckoutRequest(
         shipping_address=body.shipping_address.model_dump(),
         items=body.item_map(),
         billing_address=body.billing_address.model_dump() if body.billing_address else None,
@@ -184,7 +200,9 @@ def checkout(
         payment_method_id=body.payment_method_id,
         backup_payment_method_id=body.backup_payment_method_id,
     )
-    return place.place_and_view(db, gateway, caller, request, _view(caller))
+    response = place.place_and_view(db, gateway, caller, checkout, _stored(request, caller, 201))
+    answered(request)
+    return response
 
 
 @router.get(
@@ -202,16 +220,18 @@ def get_payment(payment_id: PaymentId, db: DatabaseDep, caller: StandaloneCaller
     summary="Pay a FAILED payment again (optionally with another method)",
 )
 def retry_payment(
+    request: Request,
     payment_id: PaymentId,
     body: RetryBody,
     db: DatabaseDep,
     gateway: GatewayDep,
     caller: StandaloneCaller,
     _key: str = Depends(require_idempotency_key),
-) -> CheckoutOut:
-    return place.retry_payment(
-        db, gateway, caller, payment_id, body.payment_method_id, _view(caller)
-    )
+) -> Response:
+    view = _stored(request, caller, 200)
+    response = place.retry_payment(db, gateway, caller, payment_id, body.payment_method_id, view)
+    answered(request)
+    return response
 
 
 def _tokenize(gateway: PaymentGateway, body: MethodCreate) -> TokenizedMethod:
