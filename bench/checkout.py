@@ -1556,7 +1556,8 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
         "",
         "## SQL per checkout (in-process, sequential, uniform SKUs)",
         "",
-        "Statements: SQLAlchemy `before_cursor_execute` events. Transactions: `begin` "
+        "Statements: SQLAlchemy `before_cursor_execute` events and the statements sent "
+        "to the driver directly (`clipshop.core.rawsql`). Transactions: `begin` "
         "events. Pool checkouts: each would cost a `SELECT 1` round trip on PostgreSQL with "
         "`CLIPSHOP_DB_POOL_PRE_PING=true` (off by default). Round trips: frontend Query/Sync "
         "messages in libpq's trace. "
