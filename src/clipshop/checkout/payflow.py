@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
@@ -76,6 +76,13 @@ def _gateway_call(gateway: PaymentGateway, charge: Charge) -> GatewayResult | No
         return None
 
 
+_ATTEMPT = (
+    select(PaymentAttempt, Payment)
+    .join(Payment, Payment.id == PaymentAttempt.payment_id)
+    .where(PaymentAttempt.id == bindparam("attempt"))
+)
+
+
 def _finish(
     db: Database,
     gateway: PaymentGateway,
@@ -86,7 +93,8 @@ def _finish(
     """Record the outcome, and build the caller's answer in the same transaction."""
     refunds: list[int] = []
     with db.unit_of_work() as session:
-        attempt = session.get_one(PaymentAttempt, attempt_id)
+        # The payment comes with its attempt (one query): the answer finds it in the session.
+        attempt, _payment = session.execute(_ATTEMPT, {"attempt": attempt_id}).one()
         orders = lifecycle.orders_of_payment(session, attempt.payment_id)
         if result is None:
             ledger.record_unknown(session, attempt)
