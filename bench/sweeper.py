@@ -47,6 +47,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from clipshop.core import rawsql
 from clipshop.core.db import Database, normalise_url
 from clipshop.core.migrate import upgrade
 from clipshop.core.settings import Settings
@@ -407,13 +408,21 @@ def sweep_round(target: Target, batch: int) -> Round:
     def count(*_: Any) -> None:
         statements[0] += 1
 
+    sent = rawsql._execute  # statements sent to the driver directly (clipshop.core.rawsql)
+
+    def counted(cursor: Any, sql: str, params: Any, many: bool) -> None:
+        count()
+        sent(cursor, sql, params, many)
+
     load = os.getloadavg()[0]
     event.listen(target.db.engine, "before_cursor_execute", count)
+    rawsql._execute = counted
     start, cpu = time.perf_counter(), time.process_time()
     try:
         report = sweep(target.db, SimulatedGateway(target.db), batch_size=batch)
     finally:
         event.remove(target.db.engine, "before_cursor_execute", count)
+        rawsql._execute = sent
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     left = target.counts()[2]
     if report.taken != due or report.applied["RELEASE_HOLD"] != due or left != 0:
