@@ -37,6 +37,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -148,15 +149,174 @@ class Body(BaseModel):
     shipping_address: Address
 
 
-def create_app() -> FastAPI:
+@dataclass
+class Batch:
+    """Statements sent in one pipeline, then a sync, COMMIT or ROLLBACK (one round trip);
+    the rows of the statements at ``fetch`` come back."""
+
+    statements: list[tuple[str, Any]]
+    fetch: tuple[int, ...] = ()
+    end: str = "sync"  # or "commit", "rollback"
+
+
+# The checkout as a generator of batches: the sync and the async servers run the same steps.
+Steps = Generator[Batch, list[list[Any]], Response]
+
+
+def _steps(state: CeilingState, ids: IdGenerator, body: Body, bearer: str, key: str) -> Steps:
     from checkout import SAME_ROWS_SQL  # bench/ is on sys.path: uvicorn runs from there
 
+    sql = SAME_ROWS_SQL
+    token = hashlib.sha256(bearer.removeprefix("Bearer ").strip().encode()).hexdigest()
+    sku = int(body.items[0].sku_id)
+    p = state.priced[sku]
+    now = datetime.now(UTC)
+    request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    params = {
+        "token": token,
+        "key": key,
+        "hash": request_hash,
+        "expires": now + state.key_ttl,
+        "now": now,
+        "skus": [sku],
+        "sku": sku,
+        "country": body.shipping_address.country,
+        "hour_ago": now - timedelta(hours=1),
+    }
+    movement, payment, order, timer1, timer2, placed, held, line, attempt, txn = (
+        ids.next_id() for _ in range(10)
+    )
+    # round trip 1: the caller, the claim and every read
+    found = yield Batch([(read, params) for read in READS], tuple(range(len(READS))))
+    if not found[0] or not found[2]:
+        yield Batch([], end="rollback")
+        return JSONResponse({"code": "unauthorized"}, status_code=401)
+    buyer = int(found[0][0][0])
+    method, card = state.buyer_methods[buyer]
+    t, cur = now, p.currency  # cur: the currency
+    cancel_at, hold_until = now + state.unpaid_cancel, now + state.remorse
+    address = Json(body.shipping_address.model_dump())
+    pay_key = f"pay_{attempt}"
+    order_row = (order, p.shop_id, buyer, payment, cur, *p.order, address, False, p.region)
+    rows = [
+        (sql["payment"], (payment, buyer, p.total, cur, method, t, t)),
+        (sql["order"], (*order_row, cancel_at, False, t, t)),
+        (sql["timer"], (timer1, "UNPAID_CANCEL", order, p.shop_id, cancel_at, t)),
+        (sql["event"], (placed, order, p.shop_id, "ORDER_PLACED", buyer, None, "UNPAID", "", t)),
+        (sql["line"], (line, order, p.shop_id, *p.line)),
+        (sql["attempt"], (attempt, payment, buyer, method, p.total, cur, pay_key, t)),
+        (TAKE, (sku, p.warehouse_id)),
+    ]
+    # round trip 2: the rows, then the conditional stock UPDATE
+    stock = (yield Batch(rows, (len(rows) - 1,)))[0]
+    if not stock:
+        yield Batch([], end="rollback")
+        return JSONResponse({"code": "sold_out"}, status_code=409)
+    moved = (movement, p.shop_id, sku, p.warehouse_id, *stock[0], buyer, t)
+    yield Batch([(sql["movement"], moved)], end="commit")  # round trip 3
+    refs = []
+    for op, op_key, op_token in (("AUTHORIZE", pay_key, card), ("CAPTURE", f"cap_{payment}", None)):
+        ref = f"sim_{op}_{secrets.token_hex(8)}"
+        booked = (op_key, op, ref, op_token, p.total, cur, True, datetime.now(UTC))
+        yield Batch([(sql["gateway"], booked)], end="commit")  # round trips 4 and 5
+        refs.append(ref)
+    cap_ref = refs[1]
+    answer = copy.deepcopy(state.response)
+    answer["payment"]["id"] = str(payment)
+    answer["payment"]["order_ids"] = [str(order)]
+    answer["orders"][0]["id"] = str(order)
+    answer["orders"][0]["payment_id"] = str(payment)
+    answer["orders"][0]["line_items"][0]["id"] = str(line)
+    raw = json.dumps(answer).encode()
+    headers = [["content-type", "application/json"], ["content-length", str(len(raw))]]
+    t = datetime.now(UTC)
+    changed = ("STATUS_CHANGED", buyer, "UNPAID", "ON_HOLD", "payment captured", t)
+    outcome = [
+        (sql["captured"], (p.total, method, cap_ref, p.total, t, payment)),
+        (sql["succeeded"], (cap_ref, t, attempt)),
+        (sql["transaction"], (txn, payment, order, p.shop_id, p.total, cur, cap_ref, t)),
+        (sql["on_hold"], (t, hold_until, t, order)),
+        (sql["lines_on_hold"], (order,)),
+        (sql["event"], (held, order, p.shop_id, *changed)),
+        (sql["disarm"], (order,)),
+        (sql["timer"], (timer2, "RELEASE_HOLD", order, p.shop_id, hold_until, t)),
+        (sql["done"], (201, Json(headers), raw, buyer, key)),
+    ]
+    yield Batch(outcome, end="commit")  # round trip 6
+    return Response(raw, status_code=201, media_type="application/json")
+
+
+def _run_sync(conn: psycopg.Connection[Any], steps: Steps) -> Response:
+    try:
+        batch = next(steps)
+        while True:
+            with conn.pipeline() as pipe:
+                cursors = [conn.cursor() for _ in batch.statements]
+                for cursor, (statement, params) in zip(cursors, batch.statements, strict=True):
+                    cursor.execute(statement, params)
+                if batch.end == "commit":
+                    conn.commit()
+                elif batch.end == "rollback":
+                    conn.rollback()
+                else:
+                    pipe.sync()
+            batch = steps.send([cursors[i].fetchall() for i in batch.fetch])
+    except StopIteration as done:
+        response: Response = done.value
+        return response
+
+
+async def _run_async(conn: psycopg.AsyncConnection[Any], steps: Steps) -> Response:
+    try:
+        batch = next(steps)
+        while True:
+            async with conn.pipeline() as pipe:
+                cursors = [conn.cursor() for _ in batch.statements]
+                for cursor, (statement, params) in zip(cursors, batch.statements, strict=True):
+                    await cursor.execute(statement, params)
+                if batch.end == "commit":
+                    await conn.commit()
+                elif batch.end == "rollback":
+                    await conn.rollback()
+                else:
+                    await pipe.sync()
+            batch = steps.send([await cursors[i].fetchall() for i in batch.fetch])
+    except StopIteration as done:
+        response: Response = done.value
+        return response
+
+
+def create_app() -> FastAPI:
+    """``CEILING_MODE=async``: an ``async def`` route on psycopg's async connections (no
+    thread pool); otherwise a plain ``def`` route in the thread pool, as clipshop's."""
     with open(os.environ["CEILING_STATE"], "rb") as f:
         state: CeilingState = pickle.load(f)
     worker = int(os.environ.get("CEILING_WORKER", "0"))
     ids = IdGenerator(state.node + worker)
-    local = threading.local()
     app = FastAPI()
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    if os.environ.get("CEILING_MODE") == "async":
+        idle: list[psycopg.AsyncConnection[Any]] = []
+
+        @app.post("/api/v1/checkout", status_code=201)
+        async def checkout_async(
+            body: Body, authorization: str = Header(), idempotency_key: str = Header()
+        ) -> Response:
+            conn = idle.pop() if idle else await psycopg.AsyncConnection.connect(state.dsn)
+            try:
+                return await _run_async(
+                    conn, _steps(state, ids, body, authorization, idempotency_key)
+                )
+            finally:
+                idle.append(conn)
+
+        return app
+
+    local = threading.local()
 
     def conn() -> psycopg.Connection[Any]:
         found = getattr(local, "conn", None)
@@ -164,138 +324,11 @@ def create_app() -> FastAPI:
             found = local.conn = psycopg.connect(state.dsn)
         return found
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     @app.post("/api/v1/checkout", status_code=201)
     def checkout(
         body: Body, authorization: str = Header(), idempotency_key: str = Header()
     ) -> Response:
-        c = conn()
-        token = hashlib.sha256(authorization.removeprefix("Bearer ").strip().encode()).hexdigest()
-        sku = int(body.items[0].sku_id)
-        p = state.priced[sku]
-        now = datetime.now(UTC)
-        key = idempotency_key
-        request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-        params = {
-            "token": token,
-            "key": key,
-            "hash": request_hash,
-            "expires": now + state.key_ttl,
-            "now": now,
-            "skus": [sku],
-            "sku": sku,
-            "country": body.shipping_address.country,
-            "hour_ago": now - timedelta(hours=1),
-        }
-        movement, payment, order, timer1, timer2, placed, held, line, attempt, txn = (
-            ids.next_id() for _ in range(10)
-        )
-        with c.pipeline() as pipe:
-            cursors = [c.cursor() for _ in READS]
-            for reader, read in zip(cursors, READS, strict=True):
-                reader.execute(read, params)
-            pipe.sync()  # round trip 1
-            user = cursors[0].fetchone()
-            claimed = cursors[2].fetchone()
-            for reader in cursors[3:]:
-                reader.fetchall()
-            if user is None or claimed is None:
-                c.rollback()
-                return JSONResponse({"code": "unauthorized"}, status_code=401)
-            buyer = int(user[0])
-            method, card = state.buyer_methods[buyer]
-            t, cur = now, p.currency  # cur: the currency
-            cancel_at, hold_until = now + state.unpaid_cancel, now + state.remorse
-            address = Json(body.shipping_address.model_dump())
-            sql = SAME_ROWS_SQL
-            w = c.cursor()
-            w.execute(sql["payment"], (payment, buyer, p.total, cur, method, t, t))
-            w.execute(
-                sql["order"],
-                (
-                    order,
-                    p.shop_id,
-                    buyer,
-                    payment,
-                    cur,
-                    *p.order,
-                    address,
-                    False,
-                    p.region,
-                    cancel_at,
-                    False,
-                    t,
-                    t,
-                ),
-            )
-            w.execute(sql["timer"], (timer1, "UNPAID_CANCEL", order, p.shop_id, cancel_at, t))
-            w.execute(
-                sql["event"],
-                (placed, order, p.shop_id, "ORDER_PLACED", buyer, None, "UNPAID", "", t),
-            )
-            w.execute(sql["line"], (line, order, p.shop_id, *p.line))
-            pay_key = f"pay_{attempt}"
-            w.execute(sql["attempt"], (attempt, payment, buyer, method, p.total, cur, pay_key, t))
-            take = c.cursor()
-            take.execute(TAKE, (sku, p.warehouse_id))
-            pipe.sync()  # round trip 2
-            stock = take.fetchone()
-            if stock is None:
-                c.rollback()
-                return JSONResponse({"code": "sold_out"}, status_code=409)
-            w.execute(sql["movement"], (movement, p.shop_id, sku, p.warehouse_id, *stock, buyer, t))
-            c.commit()  # round trip 3
-            refs = []
-            for op, op_key, op_token in (
-                ("AUTHORIZE", pay_key, card),
-                ("CAPTURE", f"cap_{payment}", None),
-            ):
-                ref = f"sim_{op}_{secrets.token_hex(8)}"
-                w.execute(
-                    sql["gateway"],
-                    (op_key, op, ref, op_token, p.total, cur, True, datetime.now(UTC)),
-                )
-                c.commit()  # round trips 4 and 5
-                refs.append(ref)
-            cap_ref = refs[1]
-            answer = copy.deepcopy(state.response)
-            answer["payment"]["id"] = str(payment)
-            answer["payment"]["order_ids"] = [str(order)]
-            answer["orders"][0]["id"] = str(order)
-            answer["orders"][0]["payment_id"] = str(payment)
-            answer["orders"][0]["line_items"][0]["id"] = str(line)
-            raw = json.dumps(answer).encode()
-            headers = [["content-type", "application/json"], ["content-length", str(len(raw))]]
-            t = datetime.now(UTC)
-            w.execute(sql["captured"], (p.total, method, cap_ref, p.total, t, payment))
-            w.execute(sql["succeeded"], (cap_ref, t, attempt))
-            w.execute(
-                sql["transaction"], (txn, payment, order, p.shop_id, p.total, cur, cap_ref, t)
-            )
-            w.execute(sql["on_hold"], (t, hold_until, t, order))
-            w.execute(sql["lines_on_hold"], (order,))
-            w.execute(
-                sql["event"],
-                (
-                    held,
-                    order,
-                    p.shop_id,
-                    "STATUS_CHANGED",
-                    buyer,
-                    "UNPAID",
-                    "ON_HOLD",
-                    "payment captured",
-                    t,
-                ),
-            )
-            w.execute(sql["disarm"], (order,))
-            w.execute(sql["timer"], (timer2, "RELEASE_HOLD", order, p.shop_id, hold_until, t))
-            w.execute(sql["done"], (201, Json(headers), raw, buyer, key))
-            c.commit()  # round trip 6
-        return Response(raw, status_code=201, media_type="application/json")
+        return _run_sync(conn(), _steps(state, ids, body, authorization, idempotency_key))
 
     return app
 
