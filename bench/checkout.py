@@ -498,7 +498,7 @@ class SameRowsFloor(Floor):
         if record is None or record.response_body is None:
             raise RuntimeError("the same-rows floor needs one HTTP checkout done (the warm-up)")
         headers = json.dumps(record.response_headers)
-        self.address = json.dumps(address)
+        self.address: Any = json.dumps(address)
         if self.kind == "postgresql":
             self.response = (201, Json(headers, dumps=str), record.response_body)
             self.address = Json(self.address, dumps=str)
@@ -1672,7 +1672,8 @@ def main() -> None:
             with psycopg.connect(admin_url, dbname="postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{args.pg_db}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{args.pg_db}"')
-                version = conn.execute("SHOW server_version").fetchone()[0]
+                shown = conn.execute("SHOW server_version").fetchone()
+                version = shown[0] if shown else "?"
             url = make_url(args.pg_url).set(database=args.pg_db).render_as_string(False)
             conninfo = url.replace("postgresql+psycopg://", "postgresql://")
             try:
