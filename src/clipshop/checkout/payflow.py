@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
-from clipshop.models import Order, Payment, PaymentAttempt, PaymentMethod
+from clipshop.models import Order, OrderLineItem, Payment, PaymentAttempt, PaymentMethod
 from clipshop.orders import lifecycle
 from clipshop.orders.states import OrderStatus
 from clipshop.payments import ledger
@@ -28,11 +28,21 @@ from clipshop.payments.refunds import execute_refunds
 
 UNKNOWN_MESSAGE = "The payment is being confirmed with the bank; you will not be charged twice."
 T = TypeVar("T")
-# (session, payment id, its orders if already loaded) -> what the caller answers
-View = Callable[[Session, int, list[Order] | None], T]
 
 
-def payment_id_of(_session: Session, payment_id: int, _orders: list[Order] | None) -> int:
+@dataclass(frozen=True)
+class Loaded:
+    """A payment's orders and their lines, as the outcome's transaction loaded them."""
+
+    orders: list[Order]
+    lines: dict[int, list[OrderLineItem]]
+
+
+# (session, payment id, its orders and lines if already loaded) -> what the caller answers
+View = Callable[[Session, int, Loaded | None], T]
+
+
+def payment_id_of(_session: Session, payment_id: int, _loaded: Loaded | None) -> int:
     return payment_id
 
 
@@ -95,7 +105,7 @@ def _finish(
     with db.unit_of_work() as session:
         # The payment comes with its attempt (one query): the answer finds it in the session.
         attempt, _payment = session.execute(_ATTEMPT, {"attempt": attempt_id}).one()
-        orders = lifecycle.orders_of_payment(session, attempt.payment_id)
+        orders, lines = lifecycle.orders_with_lines(session, attempt.payment_id)
         if result is None:
             ledger.record_unknown(session, attempt)
             lifecycle.mark_payment_failed(session, orders, UNKNOWN_MESSAGE)
@@ -123,7 +133,7 @@ def _finish(
                 )
                 if txn is not None:
                     refunds.append(txn.id)
-        answer = view(session, attempt.payment_id, orders)
+        answer = view(session, attempt.payment_id, Loaded(orders, lines))
     if refunds:
         execute_refunds(db, gateway, refunds)
     return answer

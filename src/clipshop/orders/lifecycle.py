@@ -26,6 +26,28 @@ def orders_of_payment(session: Session, payment_id: int) -> list[Order]:
     return list(session.scalars(_OF_PAYMENT, {"payment": payment_id}))
 
 
+_WITH_LINES = (
+    select(Order, OrderLineItem)
+    .outerjoin(OrderLineItem, OrderLineItem.order_id == Order.id)
+    .where(Order.payment_id == bindparam("payment"))
+    .order_by(Order.id, OrderLineItem.id)
+)
+
+
+def orders_with_lines(
+    session: Session, payment_id: int
+) -> tuple[list[Order], dict[int, list[OrderLineItem]]]:
+    """The payment's orders and their line items, in one query."""
+    orders: dict[int, Order] = {}
+    lines: dict[int, list[OrderLineItem]] = {}
+    for order, line in session.execute(_WITH_LINES, {"payment": payment_id}):
+        orders.setdefault(order.id, order)
+        found = lines.setdefault(order.id, [])
+        if line is not None:
+            found.append(line)
+    return list(orders.values()), lines
+
+
 def mark_paid(session: Session, orders: list[Order]) -> None:
     now = utcnow()
     for order in orders:

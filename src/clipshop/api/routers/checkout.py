@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +20,7 @@ from clipshop.api.deps import (
 )
 from clipshop.api.idempotency import answered, require_idempotency_key, stored_answer
 from clipshop.checkout import cart, place, pricing
+from clipshop.checkout.payflow import Loaded, View
 from clipshop.checkout.schemas import (
     CartLine,
     CartOut,
@@ -37,7 +37,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import InvalidInput, NotFound
 from clipshop.identity.principal import Principal
-from clipshop.models import Order, Payment
+from clipshop.models import Payment
 from clipshop.orders import queries
 from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.orders.schemas import CheckoutOut, PaymentOut, RetryBody, money, order_out
@@ -140,16 +140,19 @@ def quote(body: QuoteBody, session: DB, caller: Caller) -> QuoteOut:
     return _quote_out(q)
 
 
-def _view(principal: Principal) -> Callable[[Session, int, list[Order] | None], CheckoutOut]:
+def _view(principal: Principal) -> View[CheckoutOut]:
     """The answer about a checkout, built in whichever transaction the caller has open (with
-    the payment's orders, when that transaction has them loaded already)."""
+    the payment's orders and lines, when that transaction has them loaded already)."""
 
-    def view(session: Session, payment_id: int, loaded: list[Order] | None) -> CheckoutOut:
+    def view(session: Session, payment_id: int, loaded: Loaded | None) -> CheckoutOut:
         payment = session.get(Payment, payment_id)
         if payment is None or payment.buyer_id != principal.user_id:
             raise NotFound("payment not found")
-        orders = loaded if loaded is not None else orders_of_payment(session, payment_id)
-        lines = queries.lines_of(session, [o.id for o in orders])
+        if loaded is None:
+            orders = orders_of_payment(session, payment_id)
+            lines = queries.lines_of(session, [o.id for o in orders])
+        else:
+            orders, lines = loaded.orders, loaded.lines
         return CheckoutOut(
             payment=PaymentOut.of(payment, [o.id for o in orders]),
             orders=[order_out(o, lines[o.id], False) for o in orders],
@@ -158,14 +161,12 @@ def _view(principal: Principal) -> Callable[[Session, int, list[Order] | None], 
     return view
 
 
-def _stored(
-    request: Request, principal: Principal, status: int
-) -> Callable[[Session, int, list[Order] | None], Response]:
+def _stored(request: Request, principal: Principal, status: int) -> View[Response]:
     """The answer about a checkout, stored as the request's idempotent response in the
     outcome's transaction (``api.idempotency.stored_answer``)."""
     view = _view(principal)
 
-    def stored(session: Session, payment_id: int, loaded: list[Order] | None) -> Response:
+    def stored(session: Session, payment_id: int, loaded: Loaded | None) -> Response:
         payload = view(session, payment_id, loaded).model_dump_json(by_alias=True).encode()
         return stored_answer(session, request, status, payload)
 
