@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -35,17 +34,6 @@ DECLINES_WORTH_A_BACKUP = frozenset(
         "wallet_sync_failed",
     }
 )
-
-
-class PaymentRef(Protocol):
-    """What an attempt needs of its payment (a ``Payment`` row, or ``Opened``)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def buyer_id(self) -> int: ...
-    @property
-    def currency(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +67,9 @@ def open_payment(
     return payment
 
 
-def new_attempt(session: Session, payment: PaymentRef, method_id: int, amount: int) -> Attempt:
+def new_attempt(
+    session: Session, payment: Opened | Payment, method_id: int, amount: int
+) -> Attempt:
     """``amount``: what the still-unpaid orders of the payment add up to now. The attempt's
     gateway key is derived from its id: a retry after a crash cannot charge twice."""
     attempt_id = new_id()
