@@ -1,7 +1,7 @@
 """Random sequences of after-sales refunds on one paid order never refund more than was
 captured, per line, for shipping and per order, and the books always balance.
 
-A Hypothesis state machine (SQLite) drives ``orders.refunds.refund`` with random partial
+A Hypothesis state machine (both databases) drives ``orders.refunds.refund`` with random partial
 refunds of random lines and of the shipping fee, full "approve what is left" refunds of some
 lines, and gateway runs (``payments.refunds.execute_refunds``) through a gateway that may not
 answer (nothing done) or lose its answer (refund done, the caller hears a timeout), retried
@@ -38,12 +38,10 @@ from clipshop.payments.gateway import GatewayResult, GatewayTimeout
 from clipshop.payments.refunds import execute_refunds, retry_pending_refunds
 from clipshop.payments.simulated import SimulatedGateway
 from tests.checkout_support import buy, save_card
-from tests.conftest import World
+from tests.conftest import BACKENDS, World
 from tests.refund_support import assert_balanced, read_books
 
-pytestmark = pytest.mark.parametrize(
-    "database", [pytest.param("sqlite", id="sqlite")], indirect=True
-)
+pytestmark = pytest.mark.parametrize("database", BACKENDS, indirect=True)
 
 UNITS = 3  # line items per order
 seen: Counter[str] = Counter()  # what the runs did, so the test knows it tried every path
