@@ -14,6 +14,8 @@ holding one row while locking the others in order would deadlock.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -24,22 +26,29 @@ from clipshop.models import InventoryMovement, StockLevel
 SAVEPOINT = "stock_hold"
 
 
+@dataclass(frozen=True)
+class StockRow:
+    """One SKU's stock in one warehouse (of a shop): what a hold, release or shipment moves."""
+
+    shop_id: int
+    sku_id: int
+    warehouse_id: int
+
+
 def _record(
     session: Session,
-    shop_id: int,
-    sku_id: int,
-    warehouse_id: int,
+    at: StockRow,
     deltas: tuple[int, int],  # (available, committed)
-    available: int,
-    committed: int,
+    after: tuple[int, int],  # (available, committed) after the change
     reason: str,
     note: str,
     actor: int | None,
 ) -> None:
     """The movement row, written with the transaction's next statement or its COMMIT."""
-    row: dict[str, object] = {"shop_id": shop_id, "sku_id": sku_id, "warehouse_id": warehouse_id}
+    row: dict[str, object] = {"shop_id": at.shop_id, "sku_id": at.sku_id}
+    row |= {"warehouse_id": at.warehouse_id}
     row |= {"delta_available": deltas[0], "delta_committed": deltas[1]}
-    row |= {"available_after": available, "committed_after": committed}
+    row |= {"available_after": after[0], "committed_after": after[1]}
     row |= {"reason": reason, "note": note, "actor_user_id": actor}
     rawsql.insert(session, InventoryMovement.__table__, row)
 
@@ -61,33 +70,14 @@ _MOVE = rawsql.Statement(  # built once: checkout runs it
 
 
 def _move(
-    session: Session,
-    shop_id: int,
-    sku_id: int,
-    warehouse_id: int,
-    take: int,
-    reason: str,
-    note: str,
-    actor: int | None,
+    session: Session, at: StockRow, take: int, reason: str, note: str, actor: int | None
 ) -> bool:
     """available -= take, committed += take (a negative take releases). False if short."""
-    params = {"sku": sku_id, "warehouse": warehouse_id, "take": take, "give": -take}
+    params = {"sku": at.sku_id, "warehouse": at.warehouse_id, "take": take, "give": -take}
     row = rawsql.run(session, _MOVE, params).first()
     if row is None:
         return False
-    available, committed = row
-    _record(
-        session,
-        shop_id,
-        sku_id,
-        warehouse_id,
-        (-take, take),
-        available,
-        committed,
-        reason,
-        note,
-        actor,
-    )
+    _record(session, at, (-take, take), (row[0], row[1]), reason, note, actor)
     return True
 
 
@@ -124,19 +114,8 @@ def _take_whole(
     if row is None:
         return None
     warehouse_id, available, committed = row
-    deltas = (-quantity, quantity)
-    _record(
-        session,
-        shop_id,
-        sku_id,
-        warehouse_id,
-        deltas,
-        available,
-        committed,
-        "ORDER_HOLD",
-        note,
-        actor,
-    )
+    at = StockRow(shop_id, sku_id, warehouse_id)
+    _record(session, at, (-quantity, quantity), (available, committed), "ORDER_HOLD", note, actor)
     return int(warehouse_id)
 
 
@@ -164,19 +143,13 @@ def picked(result: rawsql.Result) -> int | None:
 
 
 def take(
-    session: Session,
-    shop_id: int,
-    sku_id: int,
-    warehouse_id: int,
-    quantity: int,
-    note: str = "",
-    actor: int | None = None,
+    session: Session, at: StockRow, quantity: int, note: str = "", actor: int | None = None
 ) -> None:
     """Hold ``quantity`` from the warehouse ``pick_whole`` chose, if it still has them (one
     conditional UPDATE); raises TakeLost when it no longer does: the caller's transaction
     must be rolled back (the UPDATE may still hold the row's lock)."""
-    if not _move(session, shop_id, sku_id, warehouse_id, quantity, "ORDER_HOLD", note, actor):
-        raise TakeLost(f"sku {sku_id}: warehouse {warehouse_id} no longer has {quantity}")
+    if not _move(session, at, quantity, "ORDER_HOLD", note, actor):
+        raise TakeLost(f"sku {at.sku_id}: warehouse {at.warehouse_id} no longer has {quantity}")
 
 
 def hold(
@@ -189,8 +162,8 @@ def hold(
 ) -> list[tuple[int, int]]:
     """Hold ``quantity`` units of a SKU; returns [(warehouse_id, units)]. Raises when short.
 
-    Movement rows are added to the session, not flushed, so a checkout can hold all its SKUs
-    and then write every row in one batch."""
+    Movement rows are written with the transaction's next statement or its COMMIT
+    (``core.rawsql``)."""
     with session.no_autoflush:
         # Left unreleased on success (released with the transaction): no extra round trip
         # while the hot row is locked.
@@ -221,7 +194,8 @@ def _split(
     taken: list[tuple[int, int]] = []
     for warehouse_id, available in sorted(levels, key=lambda lv: (-lv.available, lv.warehouse_id)):
         take = min(available, remaining)
-        if not _move(session, shop_id, sku_id, warehouse_id, take, "ORDER_HOLD", note, actor):
+        at = StockRow(shop_id, sku_id, warehouse_id)
+        if not _move(session, at, take, "ORDER_HOLD", note, actor):
             raise AssertionError(f"stock row of sku {sku_id} changed while locked")
         taken.append((warehouse_id, take))
         remaining -= take
@@ -231,50 +205,28 @@ def _split(
 
 
 def release(
-    session: Session,
-    shop_id: int,
-    sku_id: int,
-    warehouse_id: int,
-    quantity: int,
-    note: str = "",
-    actor: int | None = None,
+    session: Session, at: StockRow, quantity: int, note: str = "", actor: int | None = None
 ) -> None:
     """Give held units back to available (order cancelled or expired)."""
-    if not _move(session, shop_id, sku_id, warehouse_id, -quantity, "ORDER_RELEASE", note, actor):
-        raise AssertionError(f"cannot release {quantity} of sku {sku_id}: not committed")
+    if not _move(session, at, -quantity, "ORDER_RELEASE", note, actor):
+        raise AssertionError(f"cannot release {quantity} of sku {at.sku_id}: not committed")
 
 
 def ship(
-    session: Session,
-    shop_id: int,
-    sku_id: int,
-    warehouse_id: int,
-    quantity: int,
-    note: str = "",
-    actor: int | None = None,
+    session: Session, at: StockRow, quantity: int, note: str = "", actor: int | None = None
 ) -> None:
     """Held units leave the warehouse in a package: committed goes down, available stays."""
     row = session.execute(
         update(StockLevel)
         .where(
-            StockLevel.sku_id == sku_id,
-            StockLevel.warehouse_id == warehouse_id,
+            StockLevel.sku_id == at.sku_id,
+            StockLevel.warehouse_id == at.warehouse_id,
             StockLevel.committed >= quantity,
         )
         .values(committed=StockLevel.committed - quantity)
         .returning(StockLevel.available, StockLevel.committed)
     ).one_or_none()
     if row is None:
-        raise AssertionError(f"cannot ship {quantity} of sku {sku_id}: not committed")
-    _record(
-        session,
-        shop_id,
-        sku_id,
-        warehouse_id,
-        (0, -quantity),
-        row.available,
-        row.committed,
-        "ORDER_SHIPPED",
-        note,
-        actor,
-    )
+        raise AssertionError(f"cannot ship {quantity} of sku {at.sku_id}: not committed")
+    after = (row.available, row.committed)
+    _record(session, at, (0, -quantity), after, "ORDER_SHIPPED", note, actor)

@@ -219,9 +219,8 @@ def _place(
         cart.clear(session, principal.user_id, list(items))
     if stock_last:  # the UPDATE's autoflush writes the rows above first
         for sku_id, wh in sorted(chosen.items()):  # one fixed lock order
-            holds.take(
-                session, shop_of[sku_id], sku_id, wh, items[sku_id], "checkout", principal.user_id
-            )
+            at = holds.StockRow(shop_of[sku_id], sku_id, wh)
+            holds.take(session, at, items[sku_id], "checkout", principal.user_id)
     # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
     # timer, and waiting for that row before taking stock could deadlock with a checkout that
     # holds the stock and waits for the timer. Its read was done before the stock, so a shop

@@ -192,15 +192,8 @@ def create_package(
     session.flush()
     shipped = Counter((line.shop_id, line.sku_id, line.warehouse_id) for line in lines)
     for (shop_id, sku_id, warehouse_id), quantity in sorted(shipped.items()):
-        holds.ship(
-            session,
-            shop_id,
-            sku_id,
-            warehouse_id,
-            quantity,
-            f"package {package.id}",
-            principal.user_id,
-        )
+        at = holds.StockRow(shop_id, sku_id, warehouse_id)
+        holds.ship(session, at, quantity, f"package {package.id}", principal.user_id)
     for order in orders:
         record_event(
             session,

@@ -187,7 +187,8 @@ def _move_stock(session: Session, order: Order, plan: EditPlan, actor_id: int) -
     taken: dict[int, list[int]] = {}
     for sku_id in sorted(set(releases) | set(wanted)):
         for warehouse_id, n in releases.get(sku_id, []):
-            holds.release(session, order.shop_id, sku_id, warehouse_id, n, note, actor_id)
+            at = holds.StockRow(order.shop_id, sku_id, warehouse_id)
+            holds.release(session, at, n, note, actor_id)
         if wanted[sku_id]:
             got = holds.hold(session, order.shop_id, sku_id, wanted[sku_id], note, actor_id)
             taken[sku_id] = [wh for wh, n in got for _ in range(n)]

@@ -89,15 +89,8 @@ def _release_stock(session: Session, order: Order, actor_id: int | None) -> None
     ).all()
     counts = Counter((line.sku_id, line.warehouse_id) for line in lines)
     for (sku_id, warehouse_id), quantity in sorted(counts.items()):
-        holds.release(
-            session,
-            order.shop_id,
-            sku_id,
-            warehouse_id,
-            quantity,
-            note=f"order {order.id} cancelled",
-            actor=actor_id,
-        )
+        at = holds.StockRow(order.shop_id, sku_id, warehouse_id)
+        holds.release(session, at, quantity, note=f"order {order.id} cancelled", actor=actor_id)
 
 
 def cancel(
@@ -176,7 +169,8 @@ def cancel_lines(
     counts = Counter((line.sku_id, line.warehouse_id) for line in chosen if line.package_id is None)
     for (sku_id, warehouse_id), quantity in sorted(counts.items()):
         note = f"order {order.id}: lines cancelled"
-        holds.release(session, order.shop_id, sku_id, warehouse_id, quantity, note, actor_id)
+        at = holds.StockRow(order.shop_id, sku_id, warehouse_id)
+        holds.release(session, at, quantity, note, actor_id)
     for line in chosen:
         line.status = "CANCELLED"
         line.cancel_reason = reason
