@@ -256,21 +256,23 @@ def _as_sqlalchemy_errors(conn: Connection, sql: str, params: Any) -> Iterator[N
         ) from exc
 
 
-def _send(conn: Connection) -> None:
-    """Write what was deferred on this connection: one pipeline on PostgreSQL."""
+def _send(conn: Connection, *, commit: bool = False) -> None:
+    """Write what was deferred on this connection: one pipeline on PostgreSQL, which with
+    ``commit`` ends with the COMMIT (the engine's own COMMIT then finds no transaction open,
+    which psycopg skips). On SQLite ``commit`` is left to the engine."""
     queue = conn.info.get(_QUEUE)
     if not queue:
         return
     conn.info[_QUEUE] = []
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    pipelined = conn.dialect.name == "postgresql"
+    raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor()
     try:
         with _as_sqlalchemy_errors(conn, _sqls(queue), None):
-            if pipelined:
+            if conn.dialect.name == "postgresql":
                 with raw.pipeline():
                     _write(cursor, queue)
+                    if commit:
+                        raw.commit()
             else:
                 _write(cursor, queue)
     finally:
@@ -304,19 +306,8 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _commit(conn: Connection) -> None:
-        if not conn.info.get(_QUEUE):
-            return
-        raw: Any = conn.connection.dbapi_connection
-        if conn.dialect.name == "postgresql" and raw is not None:
-            # The writes and COMMIT in one round trip; the engine's own COMMIT then finds
-            # no transaction open, which psycopg skips.
-            queue, conn.info[_QUEUE] = conn.info[_QUEUE], []
-            errors = _as_sqlalchemy_errors(conn, _sqls(queue), None)
-            with errors, raw.pipeline(), raw.cursor() as cursor:
-                _write(cursor, queue)
-                raw.commit()
-        else:
-            _send(conn)
+        if conn.info.get(_QUEUE):
+            _send(conn, commit=True)  # the writes and COMMIT in one round trip
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:
