@@ -13,8 +13,7 @@ from clipshop.core.db import Database
 from clipshop.core.errors import Unauthenticated
 from clipshop.core.pagination import MAX_LIMIT, PageRequest, page_request
 from clipshop.identity.principal import Principal
-from clipshop.identity.tokens import authenticate
-from clipshop.identity.users import principal_for
+from clipshop.identity.tokens import caller
 from clipshop.payments.gateway import PaymentGateway
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -52,8 +51,7 @@ def _principal(request: Request, session: Session) -> Principal:
         raise Unauthenticated(
             "the Authorization header must be 'Bearer <token>'", code="invalid_token"
         )
-    user = authenticate(session, token.strip())
-    return principal_for(session, user)
+    return caller(session, token.strip())[0]
 
 
 def current_principal(request: Request, session: DB) -> Principal:

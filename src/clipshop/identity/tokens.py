@@ -93,14 +93,6 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
     return token
 
 
-# The token and its user in one round trip; built once (every request runs it).
-_TOKEN = (
-    select(ApiToken, User)
-    .outerjoin(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("hash"))
-)
-
-
 def _check(revoked_at: datetime | None, expires_at: datetime | None, active: bool) -> None:
     if revoked_at is not None:
         raise InvalidToken("the bearer token was revoked")
@@ -108,17 +100,6 @@ def _check(revoked_at: datetime | None, expires_at: datetime | None, active: boo
         raise InvalidToken("the bearer token has expired")
     if not active:
         raise InvalidToken("the token's user is not active")
-
-
-def authenticate(session: Session, raw: str) -> User:
-    """The user behind a bearer token; raises InvalidToken with the exact reason."""
-    found = session.execute(_TOKEN, {"hash": hash_token(raw)}).one_or_none()
-    if found is None:
-        raise InvalidToken("the bearer token is not known")
-    token, user = found
-    _check(token.revoked_at, token.expires_at, user is not None and user.is_active)
-    assert user is not None
-    return user
 
 
 # The caller in one round trip (``caller``): the token with its user, and the user's shops.
@@ -137,11 +118,10 @@ _CALLER_SHOPS = rawsql.Statement(
 def caller(
     session: Session, raw: str, also: Sequence[tuple[rawsql.Statement, dict[str, Any]]] = ()
 ) -> tuple[Principal, list[rawsql.Result]]:
-    """The principal behind a bearer token, in one round trip with ``also``: statements
-    that may use the token's user as ``TOKEN_USER`` or ``TOKEN_USERS`` (bound by the same
-    ``hash``). Raises
-    InvalidToken with the exact reason; the caller's transaction must then be rolled back
-    (``also`` ran)."""
+    """The principal behind a bearer token (every authenticated request asks), in one
+    round trip with ``also``: statements that may use the token's user as ``TOKEN_USER``
+    or ``TOKEN_USERS`` (bound by the same ``hash``). Raises InvalidToken with the exact
+    reason; the caller's transaction must then be rolled back (``also`` ran)."""
     token = {"hash": hash_token(raw)}
     asked = [(_CALLER, token), (_CALLER_SHOPS, token), *((s, token | p) for s, p in also)]
     found, shops, *rest = rawsql.run_many(session, asked)
