@@ -82,7 +82,7 @@ def _move(
 
 
 # Built once (the checkout's hot path): the warehouse with the most of the SKU, if enough;
-# read alone by ``pick_whole``, inside the UPDATE by ``_take_whole``.
+# read alone by ``pick_query``, inside the UPDATE by ``_take_whole``.
 _PICK = (
     select(StockLevel.warehouse_id)
     .where(StockLevel.sku_id == bindparam("sku"), StockLevel.available >= bindparam("take"))
@@ -123,17 +123,13 @@ class TakeLost(Exception):
     """``take`` found its warehouse short after all: roll back and hold the usual way."""
 
 
-def pick_whole(session: Session, sku_id: int, quantity: int) -> int | None:
-    """The warehouse that has the whole quantity right now, by a plain read (no lock), for
-    callers that write their rows first and ``take`` the stock last; None: none has."""
-    return picked(rawsql.run(session, *pick_query(sku_id, quantity)))
-
-
 _PICK_ROW = rawsql.Statement(_PICK)
 
 
 def pick_query(sku_id: int, quantity: int) -> tuple[rawsql.Statement, dict[str, int]]:
-    """``pick_whole``'s read, for a caller reading several things at once (``picked``)."""
+    """The warehouse that has the whole quantity right now, by a plain read (no lock), for
+    callers that write their rows first and ``take`` the stock last (``picked``: the
+    warehouse, or None when none has it)."""
     return _PICK_ROW, {"sku": sku_id, "take": quantity}
 
 
@@ -145,7 +141,7 @@ def picked(result: rawsql.Result) -> int | None:
 def take(
     session: Session, at: StockRow, quantity: int, note: str = "", actor: int | None = None
 ) -> None:
-    """Hold ``quantity`` from the warehouse ``pick_whole`` chose, if it still has them (one
+    """Hold ``quantity`` from the warehouse ``pick_query`` chose, if it still has them (one
     conditional UPDATE); raises TakeLost when it no longer does: the caller's transaction
     must be rolled back (the UPDATE may still hold the row's lock)."""
     if not _move(session, at, quantity, "ORDER_HOLD", note, actor):

@@ -219,8 +219,8 @@ def quote_and_read(
     extra = list(also(shop_ids)) if also else []
     discounted, rates, *rest = rawsql.run_many(session, [*asked, *extra])
     profiles = {
-        shop_id: shipping.profiles_from(found)
-        for shop_id, found in zip(shop_ids, rest, strict=False)
+        shop_id: shipping.profiles_from(result)
+        for shop_id, result in zip(shop_ids, rest[: len(shop_ids)], strict=True)
     }
     discounts = _best_discounts(discounted)
     by_shop: dict[int, list[Unit]] = defaultdict(list)

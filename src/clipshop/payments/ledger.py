@@ -208,10 +208,6 @@ def has_attempt_in_flight(session: Session, payment_id: int) -> bool:
     return session.scalar(stmt.limit(1)) is not None
 
 
-def failed_attempts_last_hour(session: Session, buyer_id: int) -> int:
-    return failed_count(rawsql.run(session, *failed_query(buyer_id)))
-
-
 def failed_query(buyer_id: int) -> tuple[rawsql.Statement, dict[str, object]]:
     """The count of the buyer's failed attempts in the last hour (``failed_count``)."""
     return _FAILED_SINCE, {"buyer": buyer_id, "since": utcnow() - timedelta(hours=1)}

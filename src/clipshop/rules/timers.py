@@ -98,13 +98,6 @@ def armed_of(result: rawsql.Result) -> set[int]:
     return {int(row[0]) for row in result.rows}
 
 
-def armed(session: Session, kind: TimerKind, subject_ids: list[int]) -> set[int]:
-    """Which of these subjects have a timer of this kind (a plain read, no lock)."""
-    if not subject_ids:
-        return set()
-    return armed_of(rawsql.run(session, *armed_query(kind, subject_ids)))
-
-
 def arm_if_absent(
     session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime
 ) -> None:
