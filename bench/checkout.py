@@ -1518,20 +1518,17 @@ def report(results: list[DbResult], args: argparse.Namespace, started: float) ->
             continue
         for case in ("uniform", "hot"):
             rows = [row for row in r.rows if row.case == case]
-            best = max(rows, key=lambda x: x.ratio)
-            worst = min(rows, key=lambda x: x.ratio)
-            out.append(
-                f"- {case}: app/floor {worst.ratio:.1%} (c={worst.clients}) to "
-                f"{best.ratio:.1%} (c={best.clients}); target >= 40%: "
-                + ("met" if worst.ratio >= 0.4 else "NOT met")
-            )
-            best = max(rows, key=lambda x: x.same_ratio)
-            worst = min(rows, key=lambda x: x.same_ratio)
-            out.append(
-                f"- {case}: app/same-rows floor {worst.same_ratio:.1%} (c={worst.clients}) to "
-                f"{best.same_ratio:.1%} (c={best.clients}); target >= 40%: "
-                + ("met" if worst.same_ratio >= 0.4 else "NOT met")
-            )
+            floors: list[tuple[str, Callable[[Row], float]]] = [
+                ("app/floor", lambda x: x.ratio),
+                ("app/same-rows floor", lambda x: x.same_ratio),
+            ]
+            for label, ratio in floors:
+                best, worst = max(rows, key=ratio), min(rows, key=ratio)
+                out.append(
+                    f"- {case}: {label} {ratio(worst):.1%} (c={worst.clients}) to "
+                    f"{ratio(best):.1%} (c={best.clients}); target >= 40%: "
+                    + ("met" if ratio(worst) >= 0.4 else "NOT met")
+                )
             if any(row.ceiling for row in rows):
                 out.append(
                     f"- {case}: lean ceiling / same-rows floor "
