@@ -47,6 +47,24 @@ def test_a_read_on_a_dropped_connection_answers_503_then_the_pool_recovers(
     assert client.get(f"{API}/orders", headers=headers).status_code == 200
 
 
+def test_a_dropped_connection_renews_every_pooled_connection(
+    client: TestClient, db: Database, world: World
+) -> None:
+    """The request that meets a dead connection (its caller is looked up with driver
+    statements) renews the whole pool, as the engine does: the other pooled connections
+    died with it and must not fail the next requests."""
+    with db.unit_of_work(write=False) as first, db.unit_of_work(write=False) as second:
+        first.execute(text("SELECT 1"))
+        second.execute(text("SELECT 1"))  # two connections in the pool
+    assert drop_connections(db) >= 2
+
+    lost = client.get(f"{API}/orders", headers=world.buyer.headers)
+    assert lost.status_code == 503, lost.text
+    with db.unit_of_work(write=False) as first, db.unit_of_work(write=False) as second:
+        assert first.execute(text("SELECT 1")).scalar_one() == 1
+        assert second.execute(text("SELECT 1")).scalar_one() == 1
+
+
 def test_a_checkout_on_a_dropped_connection_claims_nothing_and_its_retry_places_once(
     client: TestClient, db: Database, world: World
 ) -> None:

@@ -250,6 +250,9 @@ def _as_sqlalchemy_errors(conn: Connection, sql: str, params: Any) -> Iterator[N
     except dbapi.Error as exc:
         lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
         if lost:
+            # As the engine does on a disconnect (it has no public call for it): every
+            # pooled connection of this one's generation is renewed, not only this one.
+            conn.engine.pool._invalidate(conn.connection, exc)
             conn.invalidate(exc)
         raise DBAPIError.instance(
             sql, params, exc, dbapi.Error, connection_invalidated=lost, dialect=conn.dialect
