@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from clipshop import __version__
-from clipshop.api import errors
+from clipshop.api import docs_pages, errors
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
     cancellations,
@@ -57,6 +57,8 @@ def create_app(
         version=__version__,
         summary="Order platform for social commerce: native REST API",
         lifespan=lifespan,
+        docs_url=None,  # docs_pages serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     app.state.db = db
     app.state.settings = settings
@@ -65,6 +67,7 @@ def create_app(
     app.state.storage = storage or LocalFileStorage(settings.storage_dir)
     app.add_middleware(IdempotencyMiddleware, db=db)
     errors.install(app)
+    docs_pages.install(app)
     for module in (identity, shops, products, pricing, checkout, orders, fulfillment, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(documents.router, prefix=API_PREFIX)
