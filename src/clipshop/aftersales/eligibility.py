@@ -86,6 +86,16 @@ class NotEligible(Conflict):
 
 
 @dataclass(frozen=True)
+class Grounds:
+    """A request an escalation could name: when it was made, whether the seller rejected
+    it, and until when the seller may answer it (after which it is approved by itself)."""
+
+    requested_at: datetime
+    rejected: bool
+    respond_by: datetime | None = None
+
+
+@dataclass(frozen=True)
 class LineFacts:
     id: int
     status: str
@@ -95,8 +105,8 @@ class LineFacts:
     open_return: bool = False
     open_dispute: int | None = None  # the open dispute claiming the line
     settled_by: int | None = None  # the request whose accepted offer settled the line
-    # (requested at, rejected?) of requests covering the line that could be escalated
-    escalatable: tuple[tuple[datetime, bool], ...] = ()
+    # the requests covering the line that could be escalated
+    escalatable: tuple[Grounds, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,10 +129,13 @@ class Verdict:
     deadline: datetime | None = None
     ineligible_code: str | None = None
     opens_at: datetime | None = None
+    respond_by: datetime | None = None  # escalation_too_early: the seller's answer deadline
 
 
-def _no(action: str, code: str, opens_at: datetime | None = None) -> Verdict:
-    return Verdict(action, False, ineligible_code=code, opens_at=opens_at)
+def _no(
+    action: str, code: str, opens_at: datetime | None = None, respond_by: datetime | None = None
+) -> Verdict:
+    return Verdict(action, False, ineligible_code=code, opens_at=opens_at, respond_by=respond_by)
 
 
 def _cancel(facts: Facts, line: LineFacts) -> Verdict:
@@ -193,11 +206,12 @@ def _escalate(facts: Facts, line: LineFacts) -> Verdict:
     if not line.escalatable:
         return _no("ESCALATE", "nothing_to_escalate")
     windows = [
-        protection.escalation(at, rejected, facts.policy, facts.now)
-        for at, rejected in line.escalatable
+        (protection.escalation(g.requested_at, g.rejected, facts.policy, facts.now), g)
+        for g in line.escalatable
     ]
-    if not any(w.open for w in windows):
-        return _no("ESCALATE", "escalation_too_early", min(w.opens for w in windows if w.opens))
+    if not any(w.open for w, _ in windows):
+        first, grounds = min(((w.opens, g) for w, g in windows if w.opens), key=lambda x: x[0])
+        return _no("ESCALATE", "escalation_too_early", first, grounds.respond_by)
     if line.open_dispute is not None:
         return _no("ESCALATE", "dispute_already_open")
     return Verdict("ESCALATE", True)
@@ -252,8 +266,13 @@ MESSAGES = {
     "dispute_already_open": "line item {line} already has an open dispute",
     "nothing_to_escalate": "there is no rejected or unanswered request for line item {line} "
     "to escalate",
-    "escalation_too_early": "the seller has until {opens} to answer the request",
+    "escalation_too_early": "a request the seller has not answered can be escalated from {opens}",
 }
+# escalation_too_early of a request with an answer deadline (requests made by the services have one)
+RESPOND_BY_MESSAGE = (
+    "the seller has until {respond_by} to answer the request, after which it is approved "
+    "automatically; a request the seller has not answered can be escalated from {opens}"
+)
 OPENS_CODES = frozenset({"escalation_too_early", "not_received_claim_too_early"})
 CLOSED_CODES = frozenset(
     {"return_window_closed", "damage_claim_window_closed", "protection_window_closed"}
@@ -269,15 +288,20 @@ def refusal(facts: Facts, line: LineFacts, found: Verdict) -> NotEligible:
         extra["opens_at"] = found.opens_at.isoformat()
     if found.deadline is not None and code in CLOSED_CODES:
         extra["closed_at"] = found.deadline.isoformat()
+    template = MESSAGES.get(code, f"{found.action} is not possible now ({code})")
+    if code == "escalation_too_early" and found.respond_by is not None:
+        extra["respond_by"] = found.respond_by.isoformat()
+        template = RESPOND_BY_MESSAGE
     if code == "dispute_already_open" and line.open_dispute is not None:
         extra["dispute_id"] = str(line.open_dispute)
     if code == "line_settled" and line.settled_by is not None:
         extra["return_id"] = str(line.settled_by)
-    message = MESSAGES.get(code, f"{found.action} is not possible now ({code})").format(
+    message = template.format(
         line=line.id,
         status=facts.status,
         deadline=found.deadline.isoformat() if found.deadline else "",
         opens=found.opens_at.isoformat() if found.opens_at else "",
+        respond_by=found.respond_by.isoformat() if found.respond_by else "",
         settled_by=line.settled_by,
     )
     return NotEligible(message, code=code, **extra)
@@ -318,6 +342,10 @@ class Escalating:
     return_id: int | None
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
 def facts_of(session: Session, principal: Principal, order_id: int) -> tuple[Order, Facts]:
     order = queries.get_order(session, principal, order_id)  # 404 unless the caller's
     return order, facts_for(session, principal, order)
@@ -345,6 +373,7 @@ def facts_for(
             Return.status,
             Return.created_at,
             Return.partial_refund_status,
+            Return.seller_respond_by,
         )
         .join(Return, Return.id == ReturnLine.return_id)
         .where(Return.order_id == order.id)
@@ -354,19 +383,20 @@ def facts_for(
             Cancellation.order_id == order.id, Cancellation.status == known.PENDING_CANCEL
         )
     ).all()
-    escalatable: dict[int, list[tuple[datetime, bool]]] = {}
-    for line_id, return_id, status, created, _offer in returns:
+    escalatable: dict[int, list[Grounds]] = {}
+    for line_id, return_id, status, created, _offer, respond_by in returns:
         if escalating is not None and escalating.return_id != return_id:
             continue
         if status in ESCALATABLE_RETURNS:
             rejected = status in known.REJECTED_RETURNS
-            escalatable.setdefault(line_id, []).append((as_utc(created), rejected))
+            escalatable.setdefault(line_id, []).append(
+                Grounds(as_utc(created), rejected, _utc(respond_by))
+            )
     if escalating is None or escalating.return_id is None:
         for cancel in pending:
+            grounds = Grounds(as_utc(cancel.created_at), False, _utc(cancel.respond_by))
             for requested in cancel.line_item_ids:
-                escalatable.setdefault(int(requested), []).append(
-                    (as_utc(cancel.created_at), False)
-                )
+                escalatable.setdefault(int(requested), []).append(grounds)
     open_returns = {row.line_item_id for row in returns if row.status in OPEN_RETURNS}
     settled = {
         row.line_item_id: row.id for row in returns if row.partial_refund_status == SETTLED_OFFER
