@@ -1,5 +1,9 @@
-"""After-sales refunds stay within what was paid, per line, for shipping and per order:
-the service refuses (nothing changes) and the database's CHECK constraints refuse too."""
+"""After-sales refunds stay within what was paid, per line, for shipping, per order and per
+payment: the service refuses (nothing changes) and the database's CHECK constraints refuse too.
+
+Each cap is tested where it is the tightest one, at exactly what is left under it (taken) and
+one more (refused with ``OverRefund``, nothing changed): a cap made off by one either way
+fails here (one more gets through, or the CHECK constraint answers instead of the cap)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from clipshop.core.db import Database
 from clipshop.models import Order, OrderLineItem, Payment, RefundAllocation
 from clipshop.orders import refunds
+from clipshop.payments import ledger
 from clipshop.payments.errors import OverRefund
 from tests.conftest import World
 from tests.sweeper_support import on_hold_orders
@@ -29,11 +34,11 @@ def state(db: Database, order_id: int) -> tuple[int, int, list[int], int, int]:
             .order_by(OrderLineItem.id)
         ).all()
         payment = session.get_one(Payment, order.payment_id)
-        allocated = session.scalar(
+        allocated = session.scalars(
             select(func.coalesce(func.sum(RefundAllocation.amount), 0)).where(
                 RefundAllocation.order_id == order_id
             )
-        )
+        ).one()
         return (
             order.refunded_amount,
             order.shipping_refunded,
@@ -79,6 +84,95 @@ def test_partial_refunds_add_up_and_stop_at_each_cap(db: Database, world: World)
         order = session.get_one(Order, order_id)
         assert refunds.full_refund_plan(session, order) == ({}, 0)
         assert refunds.refund(session, order, {}, 0, "nothing") is None
+
+
+LEFT = 3  # what is left under the cap a test brings to its edge
+CAPS = ("line", "shipping", "order", "payment")
+
+
+def facts(db: Database, order_id: int) -> tuple[int, int, int, int]:
+    """The order's one line (id, price + tax), its shipping fee, and its payment's capture."""
+    with db.unit_of_work(write=False) as session:
+        order = session.get_one(Order, order_id)
+        (line,) = session.scalars(select(OrderLineItem).where(OrderLineItem.order_id == order_id))
+        captured = session.get_one(Payment, order.payment_id).captured_amount
+        assert captured == order.total_amount == line.sale_price + line.tax + order.shipping_fee
+        return line.id, line.sale_price + line.tax, order.shipping_fee, captured
+
+
+@pytest.mark.parametrize("cap", CAPS)
+def test_each_cap_gives_exactly_what_is_left(db: Database, world: World, cap: str) -> None:
+    order_id = paid_order(db, world)
+    line_id, line_total, shipping, captured = facts(db, order_id)
+    assert min(line_total, shipping) > LEFT + 1  # only the cap under test can refuse
+    with db.unit_of_work() as session:  # use up all but LEFT of the cap under test
+        order = session.get_one(Order, order_id)
+        if cap == "line":
+            refunds.refund(session, order, {line_id: line_total - LEFT}, 0, "most of the line")
+        elif cap == "shipping":
+            refunds.refund(session, order, {}, shipping - LEFT, "most of the shipping")
+        elif cap == "order":
+            # The order's cap stands behind its lines' and shipping's, which add up to it: to
+            # make it the tightest, its books are put ahead of its lines (the CHECK allows it).
+            session.execute(
+                update(Order)
+                .where(Order.id == order_id)
+                .values(refunded_amount=Order.total_amount - LEFT)
+            )
+        else:  # what an order change or a checkout surplus gives back: the payment only
+            ledger.queue_refund(
+                session, order.payment_id, order_id, order.shop_id, captured - LEFT, "change"
+            )
+
+    def ask(amount: int) -> tuple[dict[int, int], int]:
+        return ({}, amount) if cap == "shipping" else ({line_id: amount}, 0)
+
+    before = state(db, order_id)
+    with pytest.raises(OverRefund), db.unit_of_work() as session:
+        refunds.refund(session, session.get_one(Order, order_id), *ask(LEFT + 1), "one more")
+    assert state(db, order_id) == before  # nothing half-applied
+
+    with db.unit_of_work() as session:
+        txn = refunds.refund(session, session.get_one(Order, order_id), *ask(LEFT), "the rest")
+        assert txn is not None and txn.amount == LEFT
+    order_refunded, shipping_refunded, (line_refunded,), payment_refunded, allocated = before
+    after = (
+        order_refunded + LEFT,
+        shipping_refunded + (LEFT if cap == "shipping" else 0),
+        [line_refunded + (0 if cap == "shipping" else LEFT)],
+        payment_refunded + LEFT,
+        allocated + LEFT,
+    )
+    assert state(db, order_id) == after
+
+    with pytest.raises(OverRefund), db.unit_of_work() as session:
+        refunds.refund(session, session.get_one(Order, order_id), *ask(1), "one more")
+    assert state(db, order_id) == after
+
+
+def test_the_payment_ledger_gives_exactly_what_was_captured(db: Database, world: World) -> None:
+    """``ledger.queue_refund`` alone (order changes and checkout surpluses call it directly)."""
+    order_id = paid_order(db, world)
+    *_, captured = facts(db, order_id)
+    with db.unit_of_work(write=False) as session:
+        order = session.get_one(Order, order_id)
+        payment_id, shop_id = order.payment_id, order.shop_id
+
+    def queue(amount: int) -> int | None:
+        with db.unit_of_work() as session:
+            txn = ledger.queue_refund(session, payment_id, order_id, shop_id, amount, "ledger")
+            return None if txn is None else txn.amount
+
+    assert queue(captured - LEFT) == captured - LEFT
+    for too_much in (LEFT + 1, LEFT + 2):
+        with pytest.raises(OverRefund):
+            queue(too_much)
+        assert state(db, order_id)[3] == captured - LEFT
+    assert queue(LEFT) == LEFT
+    with pytest.raises(OverRefund):
+        queue(1)
+    assert state(db, order_id)[3] == captured
+    assert queue(0) is None  # nothing asked, nothing queued
 
 
 def test_the_database_refuses_refunds_beyond_the_caps(db: Database, world: World) -> None:
