@@ -252,6 +252,64 @@ def test_metrics_exact_over_7_30_and_90_days(client: TestClient, world: World) -
     assert parse_time(perf["next_review_at"]) == next_review_at(reading)
 
 
+def request_cancel(client: TestClient, world: World, order_id: str) -> str:
+    """The buyer asks to cancel an order waiting to ship; the pending request's id."""
+    url = f"{API}/orders/{order_id}/cancellations"
+    body = ok(
+        client.post(url, json={"reason": "found it cheaper"}, headers=world.buyer.headers), 201
+    )
+    assert body["cancel_status"] == "CANCELLATION_REQUEST_PENDING"
+    return str(body["cancel_id"])
+
+
+def answer(client: TestClient, world: World, cancel_id: str, verb: str, **body: str) -> None:
+    url = f"{API}/cancellations/{cancel_id}/{verb}"
+    ok(client.post(url, json=body, headers=world.seller_a.headers))
+
+
+def test_buyer_requested_cancellations_are_not_the_sellers_lateness(
+    client: TestClient, world: World
+) -> None:
+    """Five orders released together (same ready-to-ship deadline ``rts``):
+
+    - r1: the buyer asks to cancel an hour before ``rts``; marked late at ``rts``; the
+      request is auto-approved 48 h after it: not judged, not the seller's fault;
+    - r2: asked an hour before ``rts``, approved by the seller after ``rts``: not judged;
+    - r3: asked an hour after ``rts`` (already late), auto-approved: judged late;
+    - r4: asked an hour before ``rts``; the seller rejects it and ships after ``rts``:
+      judged late (not judged while the request was pending);
+    - r5: shipped before ``rts``: judged on time."""
+    parcels = Parcels(client, world)
+    r1, r2, r3, r4, r5 = place(client, world, 5)
+    release(client, world.admin)
+    parcels.ship(r5)
+    rts = sla(client, world, r1, "rts_sla_time")
+    assert {sla(client, world, o, "rts_sla_time") for o in (r2, r3, r4, r5)} == {rts}
+    advance_to(client, world.admin, rts - H)
+    asked = {o: request_cancel(client, world, o) for o in (r1, r2, r4)}
+    advance_to(client, world.admin, rts + H)
+    marked = {o: get_order(client, world.seller_a, o)["late_dispatch"] for o in (r1, r2, r3, r4)}
+    assert marked == {r1: True, r2: True, r3: True, r4: True}
+    # While r1, r2 and r4 wait for the seller's answer, only r3 is judged late.
+    assert fractions(windows(performance(client, world))[7])[LATE] == (1, 2)
+
+    answer(client, world, asked[r2], "approve")
+    answer(client, world, asked[r4], "reject", reject_reason="already packed")
+    request_cancel(client, world, r3)
+    parcels.ship(r4)
+    advance_to(client, world.admin, rts + 50 * H)  # r1's and r3's requests auto-approved
+    orders = {o: get_order(client, world.seller_a, o) for o in (r1, r2, r3, r4)}
+    assert {o: (v["status"], v["cancelled_by"]) for o, v in orders.items()} == {
+        r1: ("CANCELLED", "BUYER"),
+        r2: ("CANCELLED", "BUYER"),
+        r3: ("CANCELLED", "BUYER"),
+        r4: ("IN_TRANSIT", None),
+    }
+    seven = fractions(windows(performance(client, world))[7])
+    assert seven[LATE] == (2, 3)  # r3 and r4 late, r5 on time; r1 and r2 not judged
+    assert seven[FAULT] == (0, 5)  # every cancellation was the buyer's
+
+
 def test_a_new_shop_has_nothing_to_judge(client: TestClient, world: World) -> None:
     perf = performance(client, world)
     assert perf["next_review_at"] is None  # no order yet: not reviewed

@@ -8,7 +8,10 @@ processing times), whatever the number of orders. A window is ``(end - days, end
   An order is judged when its outcome is known: when it ships (``rts_time``) if that is
   before its ready-to-ship deadline, else at the deadline (``rts_sla_time``, when the
   LATE_DISPATCH rule marks it). Orders cancelled before their deadline without shipping are
-  never judged.
+  never judged. Nor is a late order the buyer asked to cancel before the deadline, while
+  that request is pending and once it was approved (by the seller or automatically),
+  unless one of its items shipped after the deadline or was cancelled for the seller's
+  fault: it was late only because the seller waited for the buyer's request to be settled.
 - valid tracking rate: packages created in the window whose first carrier scan came by the
   order's ``tts_sla_time`` (the earliest of the orders a combined package carries), or that
   were delivered / packages judged. A package still waiting for its first scan before that
@@ -17,7 +20,8 @@ processing times), whatever the number of orders. A window is ``(end - days, end
   delivery_sla_time`` / orders delivered in the window.
 - seller-fault cancellation rate: orders paid in the window that the seller cancelled, or
   whose items the platform cancelled for the seller's fault (no shipment arranged in time, no
-  carrier scan after handover) / orders paid in the window.
+  carrier scan after handover) / orders paid in the window. A buyer's approved cancellation
+  request is the buyer's (``cancelled_by`` BUYER, its own reason), never the seller's fault.
 - average processing hours: calendar hours from leaving ON_HOLD (the AWAITING_SHIPMENT status
   event) to every item having a shipment arranged (``rts_time``), averaged over the orders
   whose ``rts_time`` is in the window.
@@ -34,7 +38,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, case, exists, extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from clipshop.models import Order, OrderEvent, OrderLineItem, Package
+from clipshop.models import Cancellation, Order, OrderEvent, OrderLineItem, Package
 from clipshop.orders.cancel_reasons import SELLER_FAULT_TEXTS
 from clipshop.rules.policies import PerformancePolicy, current
 
@@ -47,6 +51,10 @@ SELLER_FAULT_REASONS = (NO_SHIPMENT_IN_TIME, NO_CARRIER_SCAN, *SELLER_FAULT_TEXT
 # Orders created this long before a window starts are not looked at: every time a metric
 # reads (paid, shipped, delivered) comes within weeks of placement.
 ORDER_LOOKBACK = timedelta(days=90)
+# A buyer's cancellation request (orders.cancellations) still waiting for the seller, or
+# approved: while it waits, and once approved, the lateness it caused is not the seller's.
+BUYER_REQUEST = "BUYER_CANCEL"
+REQUEST_STANDS = ("CANCELLATION_REQUEST_PENDING", "CANCELLATION_REQUEST_COMPLETE")
 
 LATE_DISPATCH = "late_dispatch_rate"
 VALID_TRACKING = "valid_tracking_rate"
@@ -128,6 +136,29 @@ def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
     return extract("epoch", later - earlier)
 
 
+def _excused_by_buyer() -> ColumnElement[bool]:
+    """The buyer asked to cancel before the ready-to-ship deadline and the request stands
+    (pending or approved), and no item shipped after the deadline or was cancelled for the
+    seller's fault: a late order is then not judged for late dispatch."""
+    asked_in_time = exists().where(
+        Cancellation.order_id == Order.id,
+        Cancellation.cancel_type == BUYER_REQUEST,
+        Cancellation.role == "BUYER",
+        Cancellation.status.in_(REQUEST_STANDS),
+        Cancellation.created_at <= Order.rts_sla_time,
+    )
+    shipped_late = exists().where(
+        OrderLineItem.order_id == Order.id,
+        OrderLineItem.package_id == Package.id,
+        Package.created_at > Order.rts_sla_time,
+    )
+    seller_cancelled = exists().where(
+        OrderLineItem.order_id == Order.id,
+        OrderLineItem.cancel_reason.in_(SELLER_FAULT_REASONS),
+    )
+    return and_(asked_in_time, ~shipped_late, ~seller_cancelled)
+
+
 def _order_counts(
     session: Session, shop_id: int, spans: dict[int, tuple[datetime, datetime]]
 ) -> dict[int, list[int]]:
@@ -136,7 +167,10 @@ def _order_counts(
         (and_(Order.rts_time.is_not(None), Order.rts_time < Order.rts_sla_time), Order.rts_time),
         else_=Order.rts_sla_time,
     )
-    dispatch_judged = or_(Order.rts_time.is_not(None), Order.late_dispatch)
+    dispatch_judged = and_(
+        or_(Order.rts_time.is_not(None), Order.late_dispatch),
+        ~and_(Order.late_dispatch, _excused_by_buyer()),
+    )
     on_time = or_(Order.delivery_sla_time.is_(None), Order.delivered_at <= Order.delivery_sla_time)
     seller_fault = or_(
         Order.cancelled_by == "SELLER",
