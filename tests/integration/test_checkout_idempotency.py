@@ -99,16 +99,19 @@ def test_a_request_in_flight_gets_409(client: TestClient, db: Database, world: W
     body = json.dumps(checkout_body({a.sku_id: 1})).encode()
     path = f"{API}/checkout"
     fp = idempotency.fingerprint("POST", path, "", body)
-    ttl = timedelta(hours=24)
+    ttl, lease = timedelta(hours=24), timedelta(minutes=1)
     # The first request has claimed the key and is still running.
-    assert idempotency.begin(db, buyer.id, KEY, fp, ttl) is None
-    stored = idempotency.begin(db, buyer.id, KEY, fp, ttl)
-    assert stored is not None and stored.state == "IN_FLIGHT"
+    owner = idempotency.OWNERS.begin()
+    first = idempotency.begin(db, buyer.id, KEY, fp, ttl, owner, lease)
+    assert isinstance(first, idempotency.Claim) and not first.recovered
+    stored = idempotency.begin(db, buyer.id, KEY, fp, ttl, idempotency.OWNERS.begin(), lease)
+    assert isinstance(stored, idempotency.Stored) and stored.state == "IN_FLIGHT"
 
     headers = {**buyer.headers, "Idempotency-Key": KEY, "Content-Type": "application/json"}
     response = client.post(path, content=body, headers=headers)
     assert response.status_code == 409
     assert problem_code(response) == "idempotency_request_in_flight"
+    assert 1 <= int(response.headers["retry-after"]) <= 60  # when its lease ends
     assert count(db, Order) == 0
     assert stock(client, world.seller_a, a.sku_id) == (10, 0)
 
@@ -117,8 +120,9 @@ def test_a_request_in_flight_gets_409(client: TestClient, db: Database, world: W
     assert other.status_code == 422
     assert problem_code(other) == "idempotency_key_reused"
 
-    # The first request ends with a server error: the key is free again.
-    idempotency.abandon(db, buyer.id, KEY)
+    # The first request ends with a server error: its lease ends, a retry runs again.
+    idempotency.release(db, buyer.id, KEY, owner)
+    idempotency.OWNERS.end(owner)
     retried = client.post(path, content=body, headers=headers)
     assert retried.status_code == 201
     assert count(db, Order) == 1

@@ -1,11 +1,14 @@
 """ASGI middleware applying Idempotency-Key to every unsafe request that carries one.
 
 Routes that change money or stock in ways a retry could repeat (checkout, payment retry)
-also *require* the header (``require_idempotency_key``)."""
+also *require* the header (``require_idempotency_key``), and record the key's claim on what
+they write, so that a retry taking over a key whose request died (``claim_of(request)``
+is ``recovered``) answers from that instead of doing it twice."""
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +21,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clipshop.api.errors import CONNECTION_LOST
 from clipshop.core import idempotency
-from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import BadRequest
 from clipshop.identity.errors import InvalidToken
@@ -32,7 +34,7 @@ HEADER = b"idempotency-key"
 # Where the caller the middleware resolved waits for the route (``api.deps`` reads it), so a
 # request reads its token, user and memberships once, in the claim's transaction.
 PRINCIPAL_STATE = "clipshop_principal"
-CLAIMED_STATE = "clipshop_idempotency_claim"  # (user id, key) of the request's claimed key
+CLAIMED_STATE = "clipshop_idempotency_claim"  # the request's idempotency.Claim
 STORED_STATE = "clipshop_idempotency_stored"  # the route stored its answer itself
 _CLAIM = idempotency.claim_for(TOKEN_USERS)
 
@@ -81,25 +83,25 @@ class IdempotencyMiddleware:
         self.db = db
 
     def _claim(
-        self, token: str, key: str, fingerprint: str
-    ) -> tuple[Principal, idempotency.Stored | None] | None:
-        """One transaction: the caller behind the token, and the key claimed for them.
-        None when the token does not authenticate (the app then answers 401)."""
-        ttl = timedelta(hours=self.db.settings.idempotency_ttl_hours)
-        now = utcnow()
-        claim = {"key": key, "request_hash": fingerprint, "expires_at": now + ttl}
-        claim["created_at"] = now
+        self, token: str, key: str, fingerprint: str, owner: str
+    ) -> tuple[Principal, idempotency.Claim | idempotency.Stored] | None:
+        """One transaction: the caller behind the token, and the key claimed for them by
+        ``owner``. None when the token does not authenticate (the app then answers 401)."""
+        settings = self.db.settings
+        ttl = timedelta(hours=settings.idempotency_ttl_hours)
+        lease = timedelta(seconds=settings.idempotency_lease_seconds)
+        claim = idempotency.claim_params(key, fingerprint, ttl, owner, lease)
         try:
             with self.db.unit_of_work() as session:
                 # The caller and the claim in one round trip; an unknown token claims nothing.
-                principal, (claimed,) = caller(
-                    session, token, [(_CLAIM, claim | {"created_at": now})]
-                )
+                principal, (claimed,) = caller(session, token, [(_CLAIM, claim)])
+                user_id = principal.user_id
                 if claimed.first() is not None:
-                    return principal, None
-                # Taken (a repeat, or a record that expired): ``claim`` tells which.
+                    return principal, idempotency.Claim(user_id, key, claim["claim_id"], owner)
+                # Taken (a repeat, a record that expired, or one whose request died):
+                # ``claim`` tells which.
                 return principal, idempotency.claim(
-                    session, principal.user_id, key, fingerprint, ttl
+                    session, user_id, key, fingerprint, ttl, owner, lease
                 )
         except InvalidToken:  # raised out of the unit of work: nothing is kept
             return None
@@ -130,26 +132,36 @@ class IdempotencyMiddleware:
         fingerprint = idempotency.fingerprint(
             scope["method"], path, scope.get("query_string", b"").decode(), body
         )
+        owner = idempotency.OWNERS.begin()  # running until its answer is sent (``end``)
         try:
-            claimed = await run_in_threadpool(self._claim, token.strip(), key, fingerprint)
+            await self._claim_and_run(scope, body, send, token.strip(), key, fingerprint, owner)
+        finally:
+            idempotency.OWNERS.end(owner)
+
+    async def _claim_and_run(
+        self, scope: Scope, body: bytes, send: Send, token: str, key: str, fp: str, owner: str
+    ) -> None:
+        path = scope["path"]
+        try:
+            claimed = await run_in_threadpool(self._claim, token, key, fp, owner)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             # As errors.py answers it for routes: the pool is renewed, nothing was claimed.
-            status, body = _problem(503, "database_unavailable", CONNECTION_LOST, path)
-            await self._send(send, status, body, [(b"retry-after", b"1")])
+            status, problem = _problem(503, "database_unavailable", CONNECTION_LOST, path)
+            await self._send(send, status, problem, [(b"retry-after", b"1")])
             return
         if claimed is None:
             await self.app(scope, _replay(body), send)  # the app answers 401
             return
-        principal, stored = claimed
-        if stored is not None:
-            await self._answer_repeat(send, stored, fingerprint, path)
+        principal, outcome = claimed
+        if isinstance(outcome, idempotency.Stored):
+            await self._answer_repeat(send, outcome, fp, path)
             return
         state = scope.setdefault("state", {})
         state[PRINCIPAL_STATE] = principal
-        state[CLAIMED_STATE] = (principal.user_id, key)
-        await self._run(scope, body, send, principal.user_id, key)
+        state[CLAIMED_STATE] = outcome
+        await self._run(scope, body, send, outcome)
 
     async def _answer_repeat(
         self, send: Send, stored: idempotency.Stored, fingerprint: str, path: str
@@ -165,6 +177,9 @@ class IdempotencyMiddleware:
                 ),
             )
         elif stored.state != "DONE":
+            # Retry when its holder's lease ends, if it has not answered by then.
+            left = (stored.claimed_until or idempotency.wall_now()) - idempotency.wall_now()
+            wait = str(max(1, math.ceil(left.total_seconds()))).encode()
             await self._send(
                 send,
                 *_problem(
@@ -173,6 +188,7 @@ class IdempotencyMiddleware:
                     "a request with this Idempotency-Key is still being processed; retry later",
                     path,
                 ),
+                [(b"retry-after", wait)],
             )
         else:
             assert stored.status is not None and stored.body is not None
@@ -186,8 +202,9 @@ class IdempotencyMiddleware:
             )
             await send({"type": "http.response.body", "body": stored.body})
 
-    async def _run(self, scope: Scope, body: bytes, send: Send, user_id: int, key: str) -> None:
+    async def _run(self, scope: Scope, body: bytes, send: Send, claim: idempotency.Claim) -> None:
         """Run the app on the buffered body; store its answer under the claimed key."""
+        user_id, key = claim.user_id, claim.key
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -215,7 +232,7 @@ class IdempotencyMiddleware:
                         b"".join(chunks),
                     )
                 else:
-                    await run_in_threadpool(idempotency.abandon, self.db, user_id, key)
+                    await run_in_threadpool(idempotency.release, self.db, user_id, key, claim.owner)
                 await send(
                     {
                         "type": "http.response.start",
@@ -228,7 +245,7 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, _replay(body), capture)
         except Exception:
-            await run_in_threadpool(idempotency.abandon, self.db, user_id, key)
+            await run_in_threadpool(idempotency.release, self.db, user_id, key, claim.owner)
             raise
 
     @staticmethod
@@ -263,12 +280,17 @@ def stored_answer(session: Session, request: Request, status: int, payload: byte
     transaction, so the middleware has nothing to store after it (one transaction and one
     round trip fewer). The route calls ``answered`` once that transaction committed."""
     response = Response(payload, status_code=status, media_type="application/json")
-    claimed = request.scope.get("state", {}).get(CLAIMED_STATE)
+    claimed = claim_of(request)
     if claimed is not None:
         headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in response.raw_headers]
-        user_id, key = claimed
-        idempotency.finish_in(session, user_id, key, status, headers, payload)
+        idempotency.finish_in(session, claimed.user_id, claimed.key, status, headers, payload)
     return response
+
+
+def claim_of(request: Request) -> idempotency.Claim | None:
+    """The request's claim of its Idempotency-Key, if it has one."""
+    claimed: idempotency.Claim | None = request.scope.get("state", {}).get(CLAIMED_STATE)
+    return claimed
 
 
 def answered(request: Request) -> None:

@@ -5,6 +5,7 @@
 3. (unit of work) record the outcome: orders go ON_HOLD, or stay UNPAID with the reason.
 A declined primary method is followed by the backup method, if the buyer gave one. A
 timeout leaves the attempt UNKNOWN; ``reconcile`` asks the gateway later by the same key.
+A request that died after step 1 is finished by its client's retry (``recover``).
 """
 
 from __future__ import annotations
@@ -162,6 +163,44 @@ def pay(
         payment.status = "PENDING"
         attempt = ledger.new_attempt(session, payment, backup.id, charge.amount)
     return pay(db, gateway, Charge.of(attempt, backup.token), None, view)
+
+
+_CLAIMED = select(PaymentAttempt.payment_id).where(
+    PaymentAttempt.claim_id == bindparam("claim"), PaymentAttempt.buyer_id == bindparam("buyer")
+)
+_LATEST = (
+    select(PaymentAttempt, PaymentMethod)
+    .join(PaymentMethod, PaymentMethod.id == PaymentAttempt.method_id)
+    .where(PaymentAttempt.payment_id == bindparam("payment"))
+    .order_by(PaymentAttempt.id.desc())
+    .limit(1)
+)
+
+
+def recover(
+    db: Database, gateway: PaymentGateway, buyer_id: int, claim_id: int, view: View[T]
+) -> T | None:
+    """For the retry that took over the Idempotency-Key of a request that died: what that
+    request did. None when it opened no payment attempt (it placed and charged nothing: run
+    it again). Its payment's latest attempt still PENDING (it died before the outcome) is
+    paid on with the same gateway keys, so the gateway books it at most once; otherwise the
+    answer is ``view`` of the payment as it stands (the reconciler may have settled it)."""
+    with db.unit_of_work() as session:
+        payment_id = session.scalar(_CLAIMED, {"claim": claim_id, "buyer": buyer_id})
+        if payment_id is None:
+            return None
+        attempt, method = session.execute(_LATEST, {"payment": payment_id}).one()
+        if attempt.status != "PENDING" or method.removed_at is not None:
+            return view(session, payment_id, None)
+        charge = Charge(
+            attempt.id,
+            payment_id,
+            attempt.amount,
+            attempt.currency,
+            attempt.idempotency_key,
+            method.token,
+        )
+    return pay(db, gateway, charge, None, view)
 
 
 def reconcile(db: Database, gateway: PaymentGateway, older_than: timedelta) -> int:

@@ -51,6 +51,7 @@ class CheckoutRequest:
     voucher_code: str | None = None
     payment_method_id: int | None = None
     backup_payment_method_id: int | None = None
+    claim_id: int | None = None  # the request's Idempotency-Key claim, kept on its attempt
 
 
 def destination(address: dict[str, Any]) -> pricing.Destination:
@@ -214,7 +215,7 @@ def _place(
     placing.create_orders(
         session, quote, principal.user_id, payment.id, request.shipping_address, warehouses, reason
     )
-    attempt = ledger.new_attempt(session, payment, primary.id, quote.total_amount)
+    attempt = ledger.new_attempt(session, payment, primary.id, quote.total_amount, request.claim_id)
     if request.items is None:
         cart.clear(session, principal.user_id, list(items))
     if stock_last:  # the UPDATE's autoflush writes the rows above first
@@ -261,7 +262,9 @@ def retry_payment(
     payment_id: int,
     method_id: int | None,
     view: payflow.View[T] = payflow.payment_id_of,  # type: ignore[assignment]
+    claim_id: int | None = None,
 ) -> T:
+    """``claim_id``: the request's Idempotency-Key claim, kept on the attempt it opens."""
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)
         if payment is None or payment.buyer_id != principal.user_id:
@@ -281,6 +284,6 @@ def retry_payment(
             else methods.default_method(session, principal)
         )
         payment.status = "PENDING"
-        attempt = ledger.new_attempt(session, payment, method.id, owed)
+        attempt = ledger.new_attempt(session, payment, method.id, owed, claim_id)
         charge = payflow.Charge.of(attempt, method.token)
     return payflow.pay(db, gateway, charge, None, view)

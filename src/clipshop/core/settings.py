@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         default=3, ge=1, description="Failed payments in the last hour that put orders on review"
     )
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    idempotency_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="How long a request holds its Idempotency-Key before a retry may take it "
+        "over (wall time; longer than the longest request)",
+    )
     carrier_webhook_secret: str = Field(
         default=DEFAULT_CARRIER_SECRET, description="HMAC key of inbound carrier webhooks"
     )

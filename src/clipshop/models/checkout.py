@@ -96,3 +96,10 @@ class IdempotencyRecord(CreatedMixin, Base):
     response_headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime]
+    # The claim of the key, kept across takeovers: the payment attempt a checkout or payment
+    # retry opens records it, so a retry after a crash finds what the first request did.
+    claim_id: Mapped[int | None]
+    # Who holds an IN_FLIGHT record (a process's boot id and a request number) and until when
+    # (wall time: the lease is about the holder being alive, not about business deadlines).
+    owner: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None]

@@ -82,6 +82,8 @@ class PaymentAttempt(IdMixin, CreatedMixin, Base):
     failure_code: Mapped[str | None] = mapped_column(String(40))
     failure_message: Mapped[str | None] = mapped_column(String(200))
     completed_at: Mapped[datetime | None]
+    # The Idempotency-Key claim of the request that opened it (checkout, payment retry)
+    claim_id: Mapped[int | None] = mapped_column(unique=True)
 
 
 class PaymentTransaction(IdMixin, CreatedMixin, Base):

@@ -68,10 +68,16 @@ def open_payment(
 
 
 def new_attempt(
-    session: Session, payment: Opened | Payment, method_id: int, amount: int
+    session: Session,
+    payment: Opened | Payment,
+    method_id: int,
+    amount: int,
+    claim_id: int | None = None,
 ) -> Attempt:
     """``amount``: what the still-unpaid orders of the payment add up to now. The attempt's
-    gateway key is derived from its id: a retry after a crash cannot charge twice."""
+    gateway key is derived from its id: a retry after a crash cannot charge twice.
+    ``claim_id``: the Idempotency-Key claim of the request that opens it (one attempt per
+    claim), by which a retry of that request finds it (``checkout.payflow.recover``)."""
     attempt_id = new_id()
     attempt = Attempt(
         attempt_id, payment.id, method_id, amount, payment.currency, f"pay_{attempt_id}"
@@ -84,6 +90,7 @@ def new_attempt(
         "currency": payment.currency,
     }
     row |= {"status": "PENDING", "idempotency_key": attempt.idempotency_key}
+    row["claim_id"] = claim_id
     rawsql.insert(session, PaymentAttempt.__table__, row)
     return attempt
 

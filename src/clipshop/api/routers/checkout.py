@@ -18,8 +18,8 @@ from clipshop.api.deps import (
     SkuId,
     StandaloneCaller,
 )
-from clipshop.api.idempotency import answered, require_idempotency_key, stored_answer
-from clipshop.checkout import cart, place, pricing
+from clipshop.api.idempotency import answered, claim_of, require_idempotency_key, stored_answer
+from clipshop.checkout import cart, payflow, place, pricing
 from clipshop.checkout.payflow import Loaded, View
 from clipshop.checkout.schemas import (
     CartLine,
@@ -173,6 +173,17 @@ def _stored(request: Request, principal: Principal, status: int) -> View[Respons
     return stored
 
 
+def _recovered(
+    request: Request, db: Database, gateway: PaymentGateway, caller: Principal, view: View[Response]
+) -> Response | None:
+    """A retry that took over the key of a request that died: that request's payment
+    finished or answered as it stands; None if it opened none (then it runs again)."""
+    claim = claim_of(request)
+    if claim is None or not claim.recovered:
+        return None
+    return payflow.recover(db, gateway, caller.user_id, claim.claim_id, view)
+
+
 def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
     with db.unit_of_work(write=False) as session:
         return _view(principal)(session, payment_id, None)
@@ -192,6 +203,12 @@ def checkout(
     caller: StandaloneCaller,
     _key: str = Depends(require_idempotency_key),
 ) -> Response:
+    view = _stored(request, caller, 201)
+    response = _recovered(request, db, gateway, caller, view)
+    if response is not None:
+        answered(request)
+        return response
+    claim = claim_of(request)
     checkout = place.CheckoutRequest(
         shipping_address=body.shipping_address.model_dump(),
         items=body.item_map(),
@@ -200,8 +217,9 @@ def checkout(
         voucher_code=body.voucher_code,
         payment_method_id=body.payment_method_id,
         backup_payment_method_id=body.backup_payment_method_id,
+        claim_id=claim.claim_id if claim else None,
     )
-    response = place.place_and_view(db, gateway, caller, checkout, _stored(request, caller, 201))
+    response = place.place_and_view(db, gateway, caller, checkout, view)
     answered(request)
     return response
 
@@ -230,7 +248,20 @@ def retry_payment(
     _key: str = Depends(require_idempotency_key),
 ) -> Response:
     view = _stored(request, caller, 200)
-    response = place.retry_payment(db, gateway, caller, payment_id, body.payment_method_id, view)
+    recovered = _recovered(request, db, gateway, caller, view)
+    if recovered is not None:
+        answered(request)
+        return recovered
+    claim = claim_of(request)
+    response = place.retry_payment(
+        db,
+        gateway,
+        caller,
+        payment_id,
+        body.payment_method_id,
+        view,
+        claim.claim_id if claim else None,
+    )
     answered(request)
     return response
 
