@@ -97,7 +97,9 @@ def cancel(
     session: Session, order: Order, actor: Actor, actor_id: int | None, reason: str
 ) -> PaymentTransaction | None:
     """Cancel the whole order: stock back, money back if it was taken. Returns the queued
-    refund (the caller runs it through the gateway after commit)."""
+    refund (the caller runs it through the gateway after commit). The caller read ``order``
+    with its row locked (``changes.relock``, ``actions``): the stock is released before the
+    status moves, so an unlocked read would let a second cancel release it twice."""
     reason = ledger.clip(reason)  # a prefix plus a user's text may exceed the column
     was = OrderStatus(order.status)
     if was is OrderStatus.UNPAID and ledger.has_attempt_in_flight(session, order.payment_id):
