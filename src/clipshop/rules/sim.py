@@ -29,6 +29,7 @@ from clipshop.models import Order
 from clipshop.orders import actions
 from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.payments.gateway import PaymentGateway
+from clipshop.rules import shared_clock
 from clipshop.rules.jobs import JobReport
 from clipshop.rules.sandbox import advance, next_due
 from clipshop.rules.sim_cast import Cast, cast
@@ -155,7 +156,13 @@ def simulate(
     seed: int = 1,
     on_step: Callable[[], None] = lambda: None,
 ) -> SimRun:
-    """Play the day's script, then move the clock ``days`` days on, one day per step."""
+    """Play the day's script, then move the clock ``days`` days on, one day per step.
+
+    The day starts at the platform's time: the shared clock's offset is picked up first (a
+    sandbox advance or an earlier run may have moved it), so a second run on the same
+    database starts where the first one left the clock. It ends ``days + 1`` days after its
+    start (or at the last scripted action, when that is later)."""
+    shared_clock.sync(db)
     scripts = plan(orders, seed)
     players = cast(db, scripts)
     start = utcnow()
@@ -168,5 +175,7 @@ def simulate(
         if n == days or (due is not None and due <= end + n * DAY):
             day.move_to(end + n * DAY)  # a quiet day is skipped: the next move covers it
         on_step()
+    if days == 0:
+        day.move_to(end)  # still the whole day
     run.ended_at = utcnow()
     return run
