@@ -41,7 +41,12 @@ def _move_to(when: datetime, limit: timedelta) -> None:
 
 def advance(db: Database, gateway: PaymentGateway, delta: timedelta) -> tuple[JobReport, int]:
     """Move the clock's offset by exactly ``delta``; returns what ran and how many stops it
-    made on the way."""
+    made on the way. This process's worker loop waits until it is done."""
+    with shared_clock.moving:
+        return _walk(db, gateway, delta)
+
+
+def _walk(db: Database, gateway: PaymentGateway, delta: timedelta) -> tuple[JobReport, int]:
     shared_clock.sync(db)
     final = clock.offset + delta
     report, stops = JobReport(), 0

@@ -2,10 +2,15 @@
 (API processes, ``clipshop worker`` processes) sees the same platform time.
 
 The process that moves the clock publishes the new offset in the same call; the others
-pick it up with ``sync`` before each sweep. The clock only moves forward."""
+pick it up with ``sync`` before each sweep. The clock only moves forward.
+
+``moving`` is held by a sandbox advance for its whole walk and by each round of a worker
+loop in the same process, so a round never runs in the middle of a walk: what fell due on
+the way is run, and counted, by the advance that moved the clock past it."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -15,6 +20,7 @@ from clipshop.core.db import Database, upsert
 from clipshop.models import ClockState
 
 ROW_ID = 1
+moving = threading.Lock()
 
 
 def published(db: Database) -> timedelta:
