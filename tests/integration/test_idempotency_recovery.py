@@ -12,20 +12,21 @@ SIGKILL of a server is ``test_idempotency_crash.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 
 from clipshop.api.app import create_app
 from clipshop.checkout import payflow
 from clipshop.core import idempotency
 from clipshop.core.db import Database
-from clipshop.models import IdempotencyRecord, Order, Payment, PaymentAttempt
+from clipshop.models import IdempotencyRecord, Order, Payment, PaymentAttempt, StockLevel
 from clipshop.payments.gateway import GatewayResult
 from clipshop.payments.simulated import SimulatedGateway
 from tests.conftest import Actor, World, problem_code
@@ -201,6 +202,49 @@ def test_a_payment_retry_that_died_is_paid_once_by_its_retry(
     assert retried.json()["payment"]["status"] == "CAPTURED"
     assert count(db, PaymentAttempt) == 2  # the declined one, and the retry's, paid on
     assert charged(client) == 1000 + 499
+
+
+def waiting_on_locks(db: Database) -> int:
+    with db.engine.connect() as conn:
+        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        return int(conn.execute(text(sql + " AND wait_event_type = 'Lock'")).scalar_one())
+
+
+def wait_until(done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not done():
+        assert time.monotonic() < deadline, "never reached"
+        time.sleep(0.02)
+
+
+def test_a_request_that_outlived_its_lease_and_its_taker_place_once(
+    client: TestClient, db: Database, world: World
+) -> None:
+    """The lease is meant to outlast every request; if one runs longer, the retry that takes
+    its key over may place at the same time. The claim id is unique on the attempt: one of
+    the two places, the other answers from what it placed."""
+    if db.is_sqlite:
+        pytest.skip("a row lock keeps the first request placing: PostgreSQL only")
+    buyer, a = world.buyer, world.shop_a
+    add_card(client, buyer, OK_CARD)
+    body = body_of(a.sku_id)
+    stock_row = select(StockLevel).where(StockLevel.sku_id == a.sku_id).with_for_update()
+    with db.engine.connect() as lock, ThreadPoolExecutor(2) as pool:
+        lock.execute(stock_row)  # the first request waits for the stock row while placing
+        first = pool.submit(send, client, buyer, PATH, body, KEY)
+        wait_until(lambda: waiting_on_locks(db) == 1)
+        end_lease(db, buyer.id)  # it is still running, but its lease ran out
+        taker = pool.submit(send, client, buyer, PATH, body, KEY)
+        wait_until(lambda: waiting_on_locks(db) == 2)  # the taker places too, and waits
+        lock.rollback()
+        answers = [first.result(timeout=60), taker.result(timeout=60)]
+
+    assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
+    assert {r.json()["payment"]["id"] for r in answers} == {answers[0].json()["payment"]["id"]}
+    assert {r.json()["payment"]["status"] for r in answers} == {"CAPTURED"}
+    assert count(db, Payment) == 1 and count(db, Order) == 1 and count(db, PaymentAttempt) == 1
+    assert charged(client) == 1000 + 499
+    assert stock(client, world.seller_a, a.sku_id) == (9, 1)
 
 
 # -- the takeover rules -----------------------------------------------------------------

@@ -107,6 +107,7 @@ def _finish(
         # The payment comes with its attempt (one query): the answer finds it in the session.
         attempt, _payment = session.execute(_ATTEMPT, {"attempt": attempt_id}).one()
         orders, lines = lifecycle.orders_with_lines(session, attempt.payment_id)
+        loaded: Loaded | None = Loaded(orders, lines)
         if result is None:
             ledger.record_unknown(session, attempt)
             lifecycle.mark_payment_failed(session, orders, UNKNOWN_MESSAGE)
@@ -134,7 +135,12 @@ def _finish(
                 )
                 if txn is not None:
                     refunds.append(txn.id)
-        answer = view(session, attempt.payment_id, Loaded(orders, lines))
+            else:
+                # Recorded meanwhile by another run on the same attempt (the reconciler, or
+                # the retry of a request that outlived its lease): answer from its rows.
+                session.expire_all()
+                loaded = None
+        answer = view(session, attempt.payment_id, loaded)
     if refunds:
         execute_refunds(db, gateway, refunds)
     return answer

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clipshop.api.deps import (
@@ -173,15 +175,34 @@ def _stored(request: Request, principal: Principal, status: int) -> View[Respons
     return stored
 
 
-def _recovered(
-    request: Request, db: Database, gateway: PaymentGateway, caller: Principal, view: View[Response]
-) -> Response | None:
-    """A retry that took over the key of a request that died: that request's payment
-    finished or answered as it stands; None if it opened none (then it runs again)."""
+def _once(
+    request: Request,
+    db: Database,
+    gateway: PaymentGateway,
+    caller: Principal,
+    view: View[Response],
+    pay: Callable[[int | None], Response],
+) -> Response:
+    """``pay(claim id)`` once per Idempotency-Key. A retry that took over the key of a
+    request that died gets that request's payment, finished or as it stands, if it opened
+    one (``payflow.recover``); else it pays itself. And if another holder of the key (one
+    that outlived its lease) opened the claim's attempt meanwhile, the unique claim id
+    refuses this one, which then answers from that attempt."""
     claim = claim_of(request)
-    if claim is None or not claim.recovered:
-        return None
-    return payflow.recover(db, gateway, caller.user_id, claim.claim_id, view)
+    if claim is None:
+        return pay(None)
+    found = None
+    if claim.recovered:
+        found = payflow.recover(db, gateway, caller.user_id, claim.claim_id, view)
+    if found is None:
+        try:
+            found = pay(claim.claim_id)
+        except IntegrityError:
+            found = payflow.recover(db, gateway, caller.user_id, claim.claim_id, view)
+            if found is None:
+                raise
+    answered(request)
+    return found
 
 
 def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
@@ -204,24 +225,21 @@ def checkout(
     _key: str = Depends(require_idempotency_key),
 ) -> Response:
     view = _stored(request, caller, 201)
-    response = _recovered(request, db, gateway, caller, view)
-    if response is not None:
-        answered(request)
-        return response
-    claim = claim_of(request)
-    checkout = place.CheckoutRequest(
-        shipping_address=body.shipping_address.model_dump(),
-        items=body.item_map(),
-        billing_address=body.billing_address.model_dump() if body.billing_address else None,
-        services=dict(body.shipping_services),
-        voucher_code=body.voucher_code,
-        payment_method_id=body.payment_method_id,
-        backup_payment_method_id=body.backup_payment_method_id,
-        claim_id=claim.claim_id if claim else None,
-    )
-    response = place.place_and_view(db, gateway, caller, checkout, view)
-    answered(request)
-    return response
+
+    def pay(claim_id: int | None) -> Response:
+        checkout = place.CheckoutRequest(
+            shipping_address=body.shipping_address.model_dump(),
+            items=body.item_map(),
+            billing_address=body.billing_address.model_dump() if body.billing_address else None,
+            services=dict(body.shipping_services),
+            voucher_code=body.voucher_code,
+            payment_method_id=body.payment_method_id,
+            backup_payment_method_id=body.backup_payment_method_id,
+            claim_id=claim_id,
+        )
+        return place.place_and_view(db, gateway, caller, checkout, view)
+
+    return _once(request, db, gateway, caller, view, pay)
 
 
 @router.get(
@@ -248,22 +266,12 @@ def retry_payment(
     _key: str = Depends(require_idempotency_key),
 ) -> Response:
     view = _stored(request, caller, 200)
-    recovered = _recovered(request, db, gateway, caller, view)
-    if recovered is not None:
-        answered(request)
-        return recovered
-    claim = claim_of(request)
-    response = place.retry_payment(
-        db,
-        gateway,
-        caller,
-        payment_id,
-        body.payment_method_id,
-        view,
-        claim.claim_id if claim else None,
-    )
-    answered(request)
-    return response
+
+    def pay(claim_id: int | None) -> Response:
+        method_id = body.payment_method_id
+        return place.retry_payment(db, gateway, caller, payment_id, method_id, view, claim_id)
+
+    return _once(request, db, gateway, caller, view, pay)
 
 
 def _tokenize(gateway: PaymentGateway, body: MethodCreate) -> TokenizedMethod:
