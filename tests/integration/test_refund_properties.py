@@ -9,7 +9,11 @@ twice or by ``retry_pending_refunds``. A model predicts which refunds must be re
 every step the database must hold exactly the model's amounts and ``assert_balanced`` holds:
 refunded <= captured per line and per order, ``payments.refunded_amount`` is the sum of the
 REFUND transactions, allocations add up to each line's, the shipping's and each
-transaction's amount, and the gateway refunded exactly the transactions that succeeded."""
+transaction's amount, and the gateway refunded exactly the transactions that succeeded.
+
+Amounts are drawn around what is left under each cap (``near``: exactly it and one more come
+up often), and a second machine refunds straight on the payment ledger, where the capture is
+the only cap; both runs check that the edges were really drawn."""
 
 from __future__ import annotations
 
@@ -31,8 +35,9 @@ from sqlalchemy import select
 
 from clipshop.catalog import inventory
 from clipshop.core.db import Database
-from clipshop.models import Order, OrderLineItem, PaymentTransaction
+from clipshop.models import Order, OrderLineItem, Payment, PaymentTransaction
 from clipshop.orders import refunds
+from clipshop.payments import ledger
 from clipshop.payments.errors import OverRefund
 from clipshop.payments.gateway import GatewayResult, GatewayTimeout
 from clipshop.payments.refunds import execute_refunds, retry_pending_refunds
@@ -62,6 +67,22 @@ class FlakyGateway(SimulatedGateway):
         if self.mode == "answer_lost":
             raise GatewayTimeout("answer lost")
         return result
+
+
+def near(left: int) -> st.SearchStrategy[int]:
+    """An amount to refund under a cap with ``left`` remaining: half the time one of the edges
+    (exactly what is left, one more, one less, one unit), else any amount from nothing to one
+    more than what is left. Caps break at their edges; a uniform draw almost never lands on
+    them."""
+    edges = sorted({left, left + 1, max(left - 1, 0), 1})
+    return st.one_of(st.sampled_from(edges), st.integers(0, left + 1))
+
+
+def count_edge(amount: int, left: int) -> None:
+    if left and amount == left:
+        seen["exactly what is left"] += 1
+    elif amount == left + 1:
+        seen["one more than what is left"] += 1
 
 
 def machine_for(db: Database, world: World) -> type[RuleBasedStateMachine]:
@@ -107,14 +128,19 @@ def machine_for(db: Database, world: World) -> type[RuleBasedStateMachine]:
                 self.refunded[line] += amount
             self.shipping += shipping
 
-        @rule(data=st.data(), shipping=st.integers(0, 400))
-        def partial_refund(self, data: st.DataObject, shipping: int) -> None:
+        @rule(data=st.data())
+        def partial_refund(self, data: st.DataObject) -> None:
             chosen = data.draw(st.lists(st.sampled_from(self.lines), unique=True, max_size=UNITS))
             per_line = {
-                line: data.draw(st.integers(0, self.caps[line] // 2 + 1), label=f"line {line}")
+                line: data.draw(near(self.caps[line] - self.refunded[line]), label=f"line {line}")
                 for line in chosen
             }
-            self._refund(per_line, data.draw(st.sampled_from([0, shipping, self.shipping_fee])))
+            left = self.shipping_fee - self.shipping
+            shipping = data.draw(near(left), label="shipping")
+            for line, amount in per_line.items():
+                count_edge(amount, self.caps[line] - self.refunded[line])
+            count_edge(shipping, left)
+            self._refund(per_line, shipping)
 
         @rule(data=st.data())
         def approve_lines(self, data: st.DataObject) -> None:
@@ -202,7 +228,8 @@ def test_refunds_never_exceed_what_was_captured(db: Database, world: World) -> N
     assert any(refunded)
     # Random sequences reliably refund and refuse; the gateway's failure modes are driven
     # on purpose in the scenario test below, whatever Hypothesis happens to pick here.
-    assert min(seen[k] for k in ("refused", "refunded")) > 0, seen
+    edges = ("exactly what is left", "one more than what is left")
+    assert min(seen[k] for k in ("refused", "refunded", *edges)) > 0, seen
 
 
 def test_a_fixed_scenario_drives_every_gateway_outcome(db: Database, world: World) -> None:
@@ -231,3 +258,81 @@ def test_a_fixed_scenario_drives_every_gateway_outcome(db: Database, world: Worl
     assert min(seen[k] for k in ("refused", "refunded", "ok", "no_answer", "answer_lost")) > 0, seen
     books = read_books(db, machine.order_id)
     assert books.order_refunded == books.total  # everything went back, exactly once
+
+
+def payment_machine_for(db: Database, world: World) -> type[RuleBasedStateMachine]:
+    """Refunds straight on the payment ledger, as an order change or a checkout surplus books
+    them (``ledger.queue_refund``): the capture is the only cap there. Amounts are drawn
+    around what is left of the capture."""
+    gateway = SimulatedGateway(db)
+    save_card(db, world.buyer.principal)
+
+    class PaymentRefunds(RuleBasedStateMachine):
+        @initialize()
+        def place(self) -> None:
+            with db.unit_of_work() as session:
+                inventory.set_stock(
+                    session,
+                    world.admin.principal,
+                    world.shop_a.sku_id,
+                    world.shop_a.warehouse_id,
+                    5,
+                )
+            (order,) = buy(db, gateway, world.buyer.principal, {world.shop_a.sku_id: 1})
+            self.order_id, self.payment_id, self.shop_id = order.id, order.payment_id, order.shop_id
+            self.captured = read_books(db, order.id).captured
+            self.refunded = 0
+
+        @rule(data=st.data())
+        def refund(self, data: st.DataObject) -> None:
+            left = self.captured - self.refunded
+            amount = data.draw(near(left), label="amount")
+            count_edge(amount, left)
+            with db.unit_of_work() as session:
+                if amount > left:
+                    seen["refused"] += 1
+                    with pytest.raises(OverRefund):
+                        ledger.queue_refund(
+                            session, self.payment_id, self.order_id, self.shop_id, amount, "p"
+                        )
+                    session.rollback()
+                    return
+                txn = ledger.queue_refund(
+                    session, self.payment_id, self.order_id, self.shop_id, amount, "p"
+                )
+            assert (txn is None) == (amount == 0)
+            seen["refunded" if amount else "nothing due"] += 1
+            self.refunded += amount
+
+        @invariant()
+        def within_the_capture(self) -> None:
+            with db.unit_of_work(write=False) as session:
+                payment = session.get_one(Payment, self.payment_id)
+                booked = session.scalars(
+                    select(PaymentTransaction.amount).where(
+                        PaymentTransaction.payment_id == self.payment_id,
+                        PaymentTransaction.kind == "REFUND",
+                    )
+                ).all()
+            assert payment.captured_amount == self.captured
+            assert payment.refunded_amount == sum(booked) == self.refunded <= self.captured
+
+    return PaymentRefunds
+
+
+def test_payment_refunds_never_exceed_the_capture(db: Database, world: World) -> None:
+    seen.clear()
+    run: Callable[..., None] = run_state_machine_as_test
+    run(
+        payment_machine_for(db, world),
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
+    edges = ("exactly what is left", "one more than what is left")
+    assert min(seen[k] for k in ("refused", "refunded", *edges)) > 0, seen
