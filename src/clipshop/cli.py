@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from clipshop import __version__
 from clipshop.core.cli import db_app
 from clipshop.demo.cli import demo, serve
 from clipshop.identity.cli import tokens_app, users_app
 from clipshop.rules.cli import sim, worker
 
+# rich_markup_mode=None: plain help, paragraphs re-flowed to the width, flags without a
+# type (Typer's Rich help shows "<bool>" on every flag).
 app = typer.Typer(
     help="clipshop: order platform for social commerce.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
@@ -21,6 +25,21 @@ app.command()(serve)
 app.command()(demo)
 app.command()(worker)
 app.command()(sim)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"clipshop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version"
+    ),
+) -> None:
+    pass
 
 
 def main() -> None:

@@ -5,16 +5,11 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from clipshop.core.cli import open_database
+from clipshop.core.cli import Listing, fail, open_database, out
 from clipshop.core.db import Database
-from clipshop.core.migrate import is_empty, upgrade
 from clipshop.core.settings import get_settings
 from clipshop.demo.seed import DemoWorld, seed_demo
-
-console = Console()
 
 
 def _seed(db: Database) -> DemoWorld:
@@ -23,37 +18,35 @@ def _seed(db: Database) -> DemoWorld:
 
 
 def _print_world(world: DemoWorld, base_url: str | None = None) -> None:
-    users = Table(title="Demo users (password: demo-password)")
-    for column in ("key", "role", "id", "email", "token"):
-        users.add_column(column, overflow="fold")
+    users = Listing("Demo users (password: demo-password)", ("key", "role", "id", "email", "token"))
     for u in world.users:
-        users.add_row(u.key, u.role, u.id, u.email, u.token)
-    console.print(users)
-    shops = Table(title="Demo shops")
-    for column in ("id", "name", "type", "currency", "warehouses", "skus"):
-        shops.add_column(column, overflow="fold")
+        users.add(u.key, u.role, u.id, u.email, u.token)
+    users.show()
+    shops = Listing("Demo shops", ("id", "name", "type", "currency", "warehouses"))
+    skus = Listing("Demo SKUs", ("shop", "seller_sku", "id"))
     for s in world.shops:
-        shops.add_row(
-            s.id,
-            s.name,
-            s.shop_type,
-            s.currency,
-            "\n".join(s.warehouse_ids),
-            "\n".join(f"{code} {sid}" for code, sid in s.skus.items()),
-        )
-    console.print(shops)
+        shops.add(s.id, s.name, s.shop_type, s.currency, " ".join(s.warehouse_ids))
+        for code, sku_id in s.skus.items():
+            skus.add(s.name, code, sku_id)
+    shops.show()
+    skus.show()
     if base_url:
         seller = next(u for u in world.users if u.key == "seller_local")
-        console.print(
+        out.print(
             f"Try: curl -H 'Authorization: Bearer {seller.token}' "
-            f"{base_url}/api/v1/shops/{world.shops[0].id}/products"
+            f"{base_url}/api/v1/shops/{world.shops[0].id}/products",
+            markup=False,
+            highlight=False,
         )
 
 
 def demo(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables"),
 ) -> None:
-    """Seed demo shops, stock and users into the database; print ids and fresh API tokens."""
+    """Seed the demo data and print its ids and fresh API tokens.
+
+    Finds the demo shops, stock and users if they are already there. Migrates the database
+    first, on SQLite and PostgreSQL."""
     db = open_database(migrate=True)
     try:
         world = _seed(db)
@@ -83,29 +76,26 @@ def serve(
 ) -> None:
     """Run the API and the background jobs.
 
-    To scale out on PostgreSQL, run several ``clipshop serve`` processes behind a load
-    balancer, each with its own CLIPSHOP_NODE_ID range (ids stay unique) and, on all but
-    one, ``--jobs-interval 0``; ``--workers N`` does that on one machine."""
+    On SQLite the database is migrated first; on PostgreSQL run "clipshop db upgrade"
+    before. To scale out on PostgreSQL, run several serve processes behind a load balancer,
+    each with its own CLIPSHOP_NODE_ID range (ids stay unique) and, on all but one,
+    --jobs-interval 0; --workers N does that on one machine."""
     from clipshop.api import workers as processes
 
     settings = get_settings()
     try:
         processes.node_ids(settings.node_id, workers)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    db = Database(settings)
+        fail(str(exc), 2)
+    db = open_database()
     try:
-        if settings.is_sqlite:
-            upgrade(db.engine)  # the embedded default migrates itself
-        elif is_empty(db.engine):
-            console.print("[red]the database has no schema: run `clipshop db upgrade` first[/red]")
-            raise typer.Exit(1)
         if demo_data:
             _print_world(_seed(db), f"http://{host}:{port}")
-        console.print(
+        out.print(
             f"clipshop on http://{host}:{port}  (API docs: /docs, database: "
-            f"{db.engine.url.render_as_string()}, workers: {workers})"
+            f"{db.engine.url.render_as_string()}, workers: {workers})",
+            markup=False,
+            highlight=False,
         )
     finally:
         db.dispose()
