@@ -7,12 +7,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
+from clipshop.core.schemas import (
+    IdStr,
+    MinorUnits,
+    MoneyOut,
+    PageOut,
+    RequestModel,
+    ResponseModel,
+    Text,
+)
 from clipshop.models import AftersaleRecord, Dispute, StoredFile
 
 Kind = Literal["ESCALATION", "DAMAGE_CLAIM", "BUYER_PROTECTION"]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Z_]+$")]
-Note = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Note = Annotated[Text, StringConstraints(min_length=1, max_length=1000)]
 
 
 class DisputeCreate(RequestModel):
@@ -22,20 +30,20 @@ class DisputeCreate(RequestModel):
         "DAMAGE_CLAIM: DAMAGED; ESCALATION: e.g. REQUEST_REJECTED, NO_SELLER_RESPONSE"
     )
     line_item_ids: list[IdStr] = Field(default_factory=list, max_length=100)
-    description: Annotated[str, StringConstraints(max_length=1000)] = ""
+    description: Annotated[Text, StringConstraints(max_length=1000)] = ""
     return_id: IdStr | None = Field(None, description="ESCALATION of a return request")
 
 
 class DisputeDecide(RequestModel):
     decision: Literal["SUPPORT_BUYER", "SUPPORT_SELLER"]
     note: Note
-    refund_amount: int | None = Field(
+    refund_amount: MinorUnits | None = Field(
         None, ge=1, description="minor units; default: what is left of the claimed lines"
     )
 
 
 class DisputeWithdraw(RequestModel):
-    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+    reason: Annotated[Text, StringConstraints(max_length=500)] = ""
 
 
 class RecordOut(ResponseModel):

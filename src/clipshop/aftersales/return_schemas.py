@@ -9,7 +9,16 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from clipshop.aftersales.calculate import REASONS, RefundPlan
-from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
+from clipshop.core.schemas import (
+    IdStr,
+    Line,
+    MinorUnits,
+    MoneyOut,
+    PageOut,
+    RequestModel,
+    ResponseModel,
+    Text,
+)
 from clipshop.models import AftersaleRecord, Return, ReturnLine, StoredFile
 
 ReturnType = Literal["REFUND", "RETURN_AND_REFUND", "REPLACEMENT"]
@@ -22,8 +31,8 @@ Decision = Literal[
     "OFFER_PARTIAL_REFUND",
     "APPROVE_RECEIVED_PACKAGE",
 ]
-Text = Annotated[str, StringConstraints(max_length=1000)]
-Required = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Free = Annotated[Text, StringConstraints(max_length=1000)]
+Required = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
 
 
 class ReturnRequest(RequestModel):
@@ -32,7 +41,7 @@ class ReturnRequest(RequestModel):
         description="NOT_RECEIVED, WRONG_ITEM, NOT_AS_DESCRIBED, DAMAGED, CHANGED_MIND"
     )
     line_item_ids: list[IdStr] = Field(min_length=1, max_length=100)
-    description: Text = ""
+    description: Free = ""
 
 
 class CalculateRequest(RequestModel):
@@ -43,7 +52,7 @@ class CalculateRequest(RequestModel):
 
 
 class PartialRefundIn(RequestModel):
-    amount: int = Field(gt=0, description="Minor units of the order's currency")
+    amount: MinorUnits = Field(gt=0, description="Minor units of the order's currency")
 
 
 class ApproveRequest(RequestModel):
@@ -63,16 +72,16 @@ class ApproveRequest(RequestModel):
 
 class RejectRequest(RequestModel):
     reject_reason: Required
-    comment: Text = ""
+    comment: Free = ""
 
 
 class CancelRequest(RequestModel):
-    reason: Text = ""
+    reason: Free = ""
 
 
 class ShipRequest(RequestModel):
-    provider_code: str | None = Field(None, max_length=20)
-    tracking_number: str | None = Field(None, max_length=64)
+    provider_code: Line | None = Field(None, max_length=20)
+    tracking_number: Line | None = Field(None, max_length=64)
 
 
 class RefundAmountOut(ResponseModel):

@@ -12,7 +12,7 @@ from clipshop.catalog.errors import InvalidPrice, SellerSkuTaken
 from clipshop.catalog.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
 from clipshop.catalog.shops import get_shop, get_shop_for_write
 from clipshop.core.errors import NotFound
-from clipshop.core.money import Money
+from clipshop.core.money import Money, check_cap
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import Product, Shop, Sku
@@ -20,7 +20,7 @@ from clipshop.models import Product, Shop, Sku
 
 def _price(text: str, currency: str) -> int:
     try:
-        return Money.parse_exact(text, currency).amount
+        return check_cap(Money.parse_exact(text, currency).amount, currency, "price")
     except ValueError as exc:
         raise InvalidPrice(str(exc)) from None
 

@@ -9,16 +9,27 @@ from pydantic import Field, StringConstraints, field_validator
 
 from clipshop.catalog.listing import is_delisted, is_sellable
 from clipshop.core.money import EXPONENTS
-from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
+from clipshop.core.schemas import (
+    Count,
+    IdStr,
+    Line,
+    MoneyOut,
+    MoneyString,
+    Name,
+    PageOut,
+    RequestModel,
+    ResponseModel,
+    Text,
+)
 from clipshop.models import Sku
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 ShopType = Literal["LOCAL", "CROSS_BORDER"]
-DecimalAmount = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,3})?$")]
+PostalCode = Annotated[Line, StringConstraints(min_length=1, max_length=20)]
+Title = Annotated[Line, StringConstraints(min_length=1, max_length=255)]
 Attributes = dict[
-    Annotated[str, StringConstraints(min_length=1, max_length=50)],
-    Annotated[str, StringConstraints(max_length=100)],
+    Annotated[Line, StringConstraints(min_length=1, max_length=50)],
+    Annotated[Line, StringConstraints(max_length=100)],
 ]
 
 
@@ -71,10 +82,10 @@ class MemberOut(ResponseModel):
 class WarehouseFields(RequestModel):
     name: Name
     address_line1: Name
-    address_line2: str | None = Field(None, max_length=200)
+    address_line2: Line | None = Field(None, max_length=200)
     city: Name
-    state: str | None = Field(None, max_length=100)
-    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    state: Line | None = Field(None, max_length=100)
+    postal_code: PostalCode
     country: CountryCode
     is_default: bool = False
 
@@ -82,10 +93,10 @@ class WarehouseFields(RequestModel):
 class WarehouseUpdate(RequestModel):
     name: Name | None = None
     address_line1: Name | None = None
-    address_line2: str | None = Field(None, max_length=200)
+    address_line2: Line | None = Field(None, max_length=200)
     city: Name | None = None
-    state: str | None = Field(None, max_length=100)
-    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    state: Line | None = Field(None, max_length=100)
+    postal_code: PostalCode | None = None
     country: CountryCode | None = None
     is_default: Literal[True] | None = Field(
         None, description="Make this the default warehouse (another one stops being it)"
@@ -111,23 +122,23 @@ class WarehousePage(PageOut):
 
 
 class SkuCreate(RequestModel):
-    seller_sku: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    seller_sku: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
+    name: Title
     attributes: Attributes = Field(default_factory=dict, description='e.g. {"size": "M"}')
-    price: DecimalAmount = Field(description="Decimal string in the shop's currency, e.g. 19.99")
+    price: MoneyString
     weight_grams: int = Field(0, ge=0, le=1_000_000)
     active: bool = True
-    low_stock_threshold: int | None = Field(None, ge=0)
+    low_stock_threshold: Count | None = None
     auto_delist: bool = False
 
 
 class SkuUpdate(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    name: Title | None = None
     attributes: Attributes | None = None
-    price: DecimalAmount | None = None
+    price: MoneyString | None = None
     weight_grams: int | None = Field(None, ge=0, le=1_000_000)
     active: bool | None = None
-    low_stock_threshold: int | None = Field(None, ge=0)
+    low_stock_threshold: Count | None = None
     auto_delist: bool | None = None
 
 
@@ -167,15 +178,15 @@ class SkuOut(ResponseModel):
 
 
 class ProductCreate(RequestModel):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    description: str = Field("", max_length=10_000)
+    title: Title
+    description: Text = Field("", max_length=10_000)
     status: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
     skus: list[SkuCreate] = Field(min_length=1, max_length=100)
 
 
 class ProductUpdate(RequestModel):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
-    description: str | None = Field(None, max_length=10_000)
+    title: Title | None = None
+    description: Text | None = Field(None, max_length=10_000)
     status: Literal["ACTIVE", "INACTIVE"] | None = None
 
 
@@ -196,16 +207,16 @@ class ProductPage(PageOut):
 
 class StockSet(RequestModel):
     available: int = Field(ge=0, le=10_000_000)
-    expected_available: int | None = Field(
-        None, ge=0, description="Compare-and-swap: refuse (409) unless the level is this now"
+    expected_available: Count | None = Field(
+        None, description="Compare-and-swap: refuse (409) unless the level is this now"
     )
-    note: str = Field("", max_length=500)
+    note: Text = Field("", max_length=500)
 
 
 class StockAdjust(RequestModel):
     delta: int = Field(ge=-10_000_000, le=10_000_000)
     reason: Literal["ADJUST", "RECEIVED", "DAMAGED", "STOCK_TAKE", "RETURNED"] = "ADJUST"
-    note: str = Field("", max_length=500)
+    note: Text = Field("", max_length=500)
 
     @field_validator("delta")
     @classmethod

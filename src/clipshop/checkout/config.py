@@ -14,15 +14,40 @@ from clipshop.catalog.shops import get_shop, get_shop_for_write
 from clipshop.core.db import upsert
 from clipshop.core.errors import InvalidInput
 from clipshop.core.ids import new_id
+from clipshop.core.money import AmountError, check_cap
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import PlatformVoucher, ShippingProfile, Shop, SkuDiscount, TaxRate
 from clipshop.rules import standing
 
 
+def check_window(starts_at: datetime, ends_at: datetime) -> None:
+    """The one rule of every time window (discounts, vouchers): it ends after it starts."""
+    if ends_at <= starts_at:
+        raise InvalidInput("ends_at must be after starts_at", code="invalid_window")
+
+
+def check_amounts(currency: str, amounts: dict[str, int | None]) -> None:
+    """Each amount (minor units) within the platform maximum of ``currency``."""
+    for field, amount in amounts.items():
+        if amount is not None:
+            try:
+                check_cap(amount, currency, field)
+            except AmountError as exc:
+                raise InvalidInput(str(exc), code="amount_too_large", field=field) from None
+
+
 def put_shipping_profile(
     session: Session, principal: Principal, shop_id: int, service: str, fields: dict[str, Any]
 ) -> ShippingProfile:
-    get_shop_for_write(session, principal, shop_id)
+    shop = get_shop_for_write(session, principal, shop_id)
+    check_amounts(
+        shop.currency,
+        {
+            "rural_surcharge": fields.get("rural_surcharge"),
+            "free_shipping_threshold": fields.get("free_shipping_threshold"),
+            **{f"rates.{i}.fee": r["fee"] for i, r in enumerate(fields.get("rates", []))},
+        },
+    )
     upsert(
         session,
         ShippingProfile.__table__,
@@ -58,8 +83,7 @@ def add_sku_discount(
     sku = get_sku(session, principal, sku_id)
     principal.require(Permission.CATALOG_WRITE)
     standing.check_may_promote(session.get_one(Shop, sku.shop_id))
-    if ends_at <= starts_at:
-        raise InvalidInput("ends_at must be after starts_at", code="invalid_window")
+    check_window(starts_at, ends_at)
     if amount > sku.price:
         raise InvalidInput("a discount cannot exceed the price", code="invalid_discount")
     row = SkuDiscount(
@@ -96,6 +120,11 @@ def put_tax_rate(
 
 def add_voucher(session: Session, principal: Principal, fields: dict[str, Any]) -> PlatformVoucher:
     principal.require(Permission.USERS_ADMIN)
+    check_window(fields["starts_at"], fields["ends_at"])
+    check_amounts(
+        fields["currency"],
+        {"max_discount": fields["max_discount"], "min_spend": fields["min_spend"]},
+    )
     if (
         session.scalar(select(PlatformVoucher.id).where(PlatformVoucher.code == fields["code"]))
         is not None

@@ -5,29 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from clipshop.core.schemas import IdStr, RequestModel, ResponseModel
+from clipshop.core.money import EXPONENTS
+from clipshop.core.schemas import (
+    DB_INT_MAX,
+    IdStr,
+    Line,
+    MinorUnits,
+    RequestModel,
+    ResponseModel,
+    When,
+)
 
 Zone = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|\*)$")]
 
 
 class RateBand(RequestModel):
     zone: Zone = Field(description="Destination country, or * for anywhere else")
-    max_weight_grams: int | None = Field(None, ge=1, description="null: no upper bound")
-    fee: int = Field(ge=0, description="Minor units of the shop's currency")
+    max_weight_grams: int | None = Field(
+        None, ge=1, le=DB_INT_MAX, description="null: no upper bound"
+    )
+    fee: MinorUnits
 
 
 class ShippingProfileIn(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
     min_days: int = Field(ge=0, le=90)
     max_days: int = Field(ge=0, le=120)
     rates: list[RateBand] = Field(min_length=1, max_length=200)
-    rural_surcharge: int = Field(0, ge=0)
-    rural_postal_prefixes: list[Annotated[str, StringConstraints(min_length=1, max_length=10)]] = (
+    rural_surcharge: MinorUnits = 0
+    rural_postal_prefixes: list[Annotated[Line, StringConstraints(min_length=1, max_length=10)]] = (
         Field(default_factory=list, max_length=1000)
     )
-    free_shipping_threshold: int | None = Field(None, ge=0)
+    free_shipping_threshold: MinorUnits | None = None
 
     @model_validator(mode="after")
     def _window(self) -> ShippingProfileIn:
@@ -50,9 +61,9 @@ class ShippingProfileOut(ResponseModel):
 
 
 class SkuDiscountIn(RequestModel):
-    discount_amount: int = Field(gt=0, description="Minor units off the SKU's price")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    discount_amount: MinorUnits = Field(gt=0, description="Minor units off the SKU's price")
+    starts_at: When
+    ends_at: When = Field(description="After starts_at (else 422 invalid_window)")
 
 
 class SkuDiscountOut(ResponseModel):
@@ -64,7 +75,7 @@ class SkuDiscountOut(ResponseModel):
 
 
 class TaxRateIn(RequestModel):
-    rate_percent: Annotated[str, StringConstraints(pattern=r"^\d{1,2}(\.\d{1,4})?$")]
+    rate_percent: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}(\.[0-9]{1,4})?$")]
 
 
 class TaxRateOut(ResponseModel):
@@ -77,10 +88,17 @@ class VoucherIn(RequestModel):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{3,40}$")]
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     percent_off: int = Field(ge=1, le=100)
-    max_discount: int = Field(ge=0)
-    min_spend: int = Field(0, ge=0)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    max_discount: MinorUnits
+    min_spend: MinorUnits = 0
+    starts_at: When
+    ends_at: When = Field(description="After starts_at (else 422 invalid_window)")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in EXPONENTS:
+            raise ValueError(f"unsupported currency; use one of {', '.join(sorted(EXPONENTS))}")
+        return value
 
 
 class VoucherOut(ResponseModel):

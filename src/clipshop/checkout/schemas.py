@@ -7,19 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from clipshop.core.schemas import IdStr, MoneyOut, RequestModel, ResponseModel
-
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+from clipshop.core.schemas import IdStr, Line, MoneyOut, Name, RequestModel, ResponseModel
 
 
 class Address(RequestModel):
-    name: Text
+    name: Name
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")]
-    address_line1: Text
-    address_line2: str | None = Field(None, max_length=200)
-    city: Text
-    state: str | None = Field(None, max_length=100)
-    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    address_line1: Name
+    address_line2: Line | None = Field(None, max_length=200)
+    city: Name
+    state: Line | None = Field(None, max_length=100)
+    postal_code: Annotated[Line, StringConstraints(min_length=1, max_length=20)]
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
@@ -50,7 +48,7 @@ class CheckoutBody(RequestModel):
     shipping_services: dict[IdStr, Literal["STANDARD", "EXPRESS"]] = Field(
         default_factory=dict, description="Per shop id; default: the cheapest option"
     )
-    voucher_code: Annotated[str, StringConstraints(max_length=40)] | None = None
+    voucher_code: Annotated[Line, StringConstraints(max_length=40)] | None = None
     payment_method_id: IdStr | None = Field(None, description="Default: your default method")
     backup_payment_method_id: IdStr | None = Field(
         None, description="Tried when the primary method is declined"
@@ -114,11 +112,11 @@ class QuoteOut(ResponseModel):
 
 class MethodCreate(RequestModel):
     type: Literal["CARD", "WALLET"]
-    card_number: Annotated[str, StringConstraints(max_length=23)] | None = None
+    card_number: Annotated[Line, StringConstraints(max_length=23)] | None = None
     exp_month: int | None = Field(None, ge=1, le=12)
     exp_year: int | None = Field(None, ge=2000, le=2100)
-    cvc: Annotated[str, StringConstraints(max_length=4)] | None = None
-    wallet: str | None = Field(None, max_length=40)
+    cvc: Annotated[Line, StringConstraints(max_length=4)] | None = None
+    wallet: Line | None = Field(None, max_length=40)
     make_default: bool = False
 
 

@@ -1,14 +1,20 @@
 """Money: an integer amount of minor units plus an ISO 4217 currency. Never floats.
 
-Rounding is written once here: ``ROUND_HALF_UP`` on decimal strings (``parse``) and
+Rounding is written once here: half up (away from zero) on decimal strings (``parse``) and
 largest-remainder allocation (``allocate``), so shares of an amount always sum exactly.
+
+Decimal strings are ASCII only (``Decimal`` and ``int`` would also take e.g. Arabic-Indic or
+full-width digits): an optional sign, digits, optionally a point and more digits. Anything else
+raises ``AmountError``. The platform maximum of one amount, per currency, is ``max_minor``
+(docs/api.md#bounds, setting ``CLIPSHOP_MONEY_MAX_MAJOR``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 # ISO 4217 minor-unit exponents for the currencies clipshop supports.
 EXPONENTS: dict[str, int] = {
@@ -44,6 +50,79 @@ class CurrencyError(ValueError):
     pass
 
 
+class AmountError(ValueError):
+    """A decimal string that is not an amount, or an amount beyond what is allowed."""
+
+
+# --- the platform maximum of one amount --------------------------------------------------------
+
+DEFAULT_MAX_MAJOR = 1_000_000
+# Currencies whose unit is worth much less than a US dollar get a larger maximum (in major units),
+# the power of ten nearest to about USD 1,000,000, so a phone or a laptop can still be priced.
+MAX_MAJOR: dict[str, int] = {
+    "MYR": 10_000_000,
+    "MXN": 10_000_000,
+    "BRL": 10_000_000,
+    "CNY": 10_000_000,
+    "HKD": 10_000_000,
+    "SAR": 10_000_000,
+    "AED": 10_000_000,
+    "PHP": 100_000_000,
+    "THB": 100_000_000,
+    "JPY": 100_000_000,
+    "KRW": 1_000_000_000,
+    "CLP": 1_000_000_000,
+    "IDR": 10_000_000_000,
+    "VND": 10_000_000_000,
+}
+MAX_MAJOR_SETTING = 10**11  # the largest maximum a setting may give, in major units
+MINOR_CEILING = MAX_MAJOR_SETTING * 10**3  # so no amount of any currency exceeds 10**14 minor
+MAX_TEXT = 40  # characters of a decimal string
+_DECIMAL = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]+))?")
+_INT64 = 2**63 - 1
+
+
+def max_major(currency: str) -> int:
+    """The largest amount of ``currency`` (in major units) one price, fee or discount may be."""
+    from clipshop.core.settings import get_settings  # settings are read when needed
+
+    exponent(currency)
+    configured = get_settings().money_max_major
+    default = configured.get("*", DEFAULT_MAX_MAJOR)
+    return configured.get(currency, MAX_MAJOR.get(currency, default))
+
+
+def max_minor(currency: str) -> int:
+    scale: int = 10 ** exponent(currency)
+    return max_major(currency) * scale
+
+
+def check_cap(amount: int, currency: str, what: str = "amount") -> int:
+    """``amount`` (minor units) if it is within the platform maximum, else ``AmountError``."""
+    cap = max_minor(currency)
+    if abs(amount) > cap:
+        limit = Money(cap, currency).to_decimal_string()
+        raise AmountError(f"{what} is above the platform maximum of {limit} {currency}")
+    return amount
+
+
+def _split(text: str) -> tuple[bool, str, str]:
+    """(negative, whole digits, fraction digits) of a decimal string, or ``AmountError``."""
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        raise AmountError(f"not a decimal amount of at most {MAX_TEXT} characters")
+    match = _DECIMAL.fullmatch(text)
+    if match is None:
+        raise AmountError(f"not a decimal amount: {text!r}")
+    sign, whole, fraction = match.groups()
+    return sign == "-", whole, fraction or ""
+
+
+def _signed(negative: bool, minor: int, text: str) -> int:
+    if minor > _INT64:
+        raise AmountError(f"amount out of range: {text!r}")
+    return -minor if negative else minor
+
+
 def exponent(currency: str) -> int:
     try:
         return EXPONENTS[currency]
@@ -67,30 +146,27 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str) -> Money:
-        """Parse a decimal string ("12.34") into minor units, rounding half up."""
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"not a decimal amount: {text!r}") from None
-        if not value.is_finite():
-            raise ValueError(f"not a finite amount: {text!r}")
-        try:
-            minor = value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        except InvalidOperation:  # more digits than Decimal's precision: no sane amount
-            raise ValueError(f"amount out of range: {text!r}") from None
-        return cls(int(minor), currency)
+        """Parse a decimal string ("12.34") into minor units, rounding half away from zero.
+
+        Raises ``AmountError`` for anything but ``[+-]digits[.digits]`` in ASCII (at most
+        ``MAX_TEXT`` characters, within 64 bits), ``CurrencyError`` for an unknown currency.
+        """
+        exp = exponent(currency)
+        negative, whole, fraction = _split(text)
+        kept, rest = fraction[:exp].ljust(exp, "0"), fraction[exp:]
+        minor = int(whole + kept) + (1 if rest[:1] >= "5" else 0)
+        return cls(_signed(negative, minor, text), currency)
 
     @classmethod
     def parse_exact(cls, text: str, currency: str) -> Money:
-        """Parse a decimal string that must not carry more decimals than the currency has."""
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"not a decimal amount: {text!r}") from None
+        """Parse a decimal string that must not carry more decimals than the currency has
+        (trailing zeros count); the same grammar and errors as ``parse``."""
         exp = exponent(currency)
-        if not value.is_finite() or value.as_tuple().exponent < -exp:  # type: ignore[operator]
-            raise ValueError(f"{text!r} has more than {exp} decimal places for {currency}")
-        return cls(int(value.scaleb(exp)), currency)
+        negative, whole, fraction = _split(text)
+        if len(fraction) > exp:
+            raise AmountError(f"{text!r} has more than {exp} decimal places for {currency}")
+        minor = int(whole + fraction.ljust(exp, "0"))
+        return cls(_signed(negative, minor, text), currency)
 
     def to_decimal_string(self) -> str:
         exp = exponent(self.currency)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clipshop.core.money import EXPONENTS, MAX_MAJOR_SETTING
 
 DEFAULT_SECRET = "dev-secret-change-me"
 DEFAULT_CARRIER_SECRET = "dev-carrier-secret"
@@ -55,6 +57,20 @@ class Settings(BaseSettings):
         default=Path("./clipshop-files"),
         description="Where uploaded files (photos, evidence) are kept; created on first upload",
     )
+    money_max_major: dict[str, Annotated[int, Field(ge=1, le=MAX_MAJOR_SETTING)]] = Field(
+        default_factory=dict,
+        description="The largest price, fee or discount per currency, in major units (JSON, e.g. "
+        '{"USD": 500000, "*": 1000000}; "*": currencies not listed); entries replace the '
+        "built-in table of docs/api.md#bounds",
+    )
+
+    @field_validator("money_max_major")
+    @classmethod
+    def _known_currencies(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(EXPONENTS) - {"*"})
+        if unknown:
+            raise ValueError(f"unknown currencies in CLIPSHOP_MONEY_MAX_MAJOR: {unknown}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from clipshop.core.schemas import IdStr, PageOut, RequestModel, ResponseModel
+from clipshop.core.schemas import IdStr, Line, PageOut, RequestModel, ResponseModel, Text, When
 from clipshop.fulfillment.carriers import SCENARIOS
 from clipshop.fulfillment.tracking import EVENT_KINDS
 
-Tracking = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Tracking = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
+Provider = Annotated[Line, StringConstraints(max_length=20)]
 
 
 class PackageCreate(RequestModel):
@@ -24,14 +25,12 @@ class PackageCreate(RequestModel):
         description="Ship only these items (split); default: all unshipped items of the orders",
     )
     shipping_type: Literal["SELLER", "PLATFORM"] = "SELLER"
-    provider_code: Annotated[str, StringConstraints(max_length=20)] = Field(
-        description="SIMEX, SIMPOST or OTHER"
-    )
+    provider_code: Provider = Field(description="SIMEX, SIMPOST or OTHER")
     tracking_number: Tracking | None = Field(None, description="SELLER shipping only")
     handover_method: Literal["PICKUP", "DROP_OFF"] | None = Field(
         None, description="PLATFORM shipping only"
     )
-    pickup_slot_start: AwareDatetime | None = Field(
+    pickup_slot_start: When | None = Field(
         None, description="PICKUP: the start of one of the offered handover slots"
     )
     sim_scenario: Literal[SCENARIOS] | None = Field(  # type: ignore[valid-type]
@@ -49,7 +48,7 @@ class PackageCreate(RequestModel):
 
 class TrackingCorrection(RequestModel):
     tracking_number: Tracking
-    provider_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    provider_code: Provider | None = None
 
 
 class PackageEventOut(ResponseModel):
@@ -98,12 +97,12 @@ class SlotOut(ResponseModel):
 
 
 class CarrierEventIn(RequestModel):
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    event_id: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
     tracking_number: Tracking
     kind: Literal[EVENT_KINDS]  # type: ignore[valid-type]
-    occurred_at: AwareDatetime
-    location: str = Field("", max_length=200)
-    description: str = Field("", max_length=500)
+    occurred_at: When
+    location: Line = Field("", max_length=200)
+    description: Text = Field("", max_length=500)
     proof_photo: str | None = Field(
         None,
         description="DELIVERED only: a base64 JPEG, PNG or WebP photo (at most 5 MB decoded), "

@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from clipshop.core.schemas import IdStr, PageOut, RequestModel, ResponseModel
+from clipshop.core.schemas import IdStr, Line, Name, PageOut, RequestModel, ResponseModel, When
 from clipshop.identity.principal import Role
 
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no "@", no white space, no control characters
+Email = Annotated[Line, StringConstraints(pattern=rf"^{_PART}@{_PART}\.{_PART}$", max_length=320)]
+Birthday = Annotated[
+    date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31), description="1900-01-01 or later")
+]
 
 
 class UserCreate(RequestModel):
     email: Email
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Name
     role: Role
     password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
-    date_of_birth: date | None = Field(None, description="Required for buyers")
+    date_of_birth: Birthday | None = Field(None, description="Required for buyers")
 
 
 class UserOut(ResponseModel):
@@ -42,9 +46,11 @@ class MeOut(UserOut):
 
 
 class TokenCreate(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
     user_id: IdStr | None = Field(None, description="Admins only: issue for another user")
-    expires_at: AwareDatetime | None = Field(None, description="With a time zone, e.g. ...Z")
+    expires_at: When | None = Field(
+        None, description="With a time zone, e.g. ...Z; year 2000 to 2100"
+    )
 
 
 class TokenOut(ResponseModel):

@@ -9,13 +9,21 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
-from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
+from clipshop.core.schemas import (
+    IdStr,
+    Line,
+    MoneyOut,
+    PageOut,
+    RequestModel,
+    ResponseModel,
+    Text,
+)
 from clipshop.models import AftersaleRecord, Cancellation, OrderLineItem
 from clipshop.orders.cancel_reasons import SELLER_REASONS
 from clipshop.orders.schemas import money
 
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Note = Annotated[str, StringConstraints(max_length=500)]
+Reason = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+Note = Annotated[Text, StringConstraints(max_length=500)]
 LineIds = Annotated[list[IdStr], Field(min_length=1, max_length=100)]
 SellerReason = Literal["OUT_OF_STOCK", "PRICING_ERROR", "UNABLE_TO_DELIVER", "BUYER_REQUESTED"]
 CancelStatus = Literal[

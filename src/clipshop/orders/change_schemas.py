@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from clipshop.checkout.schemas import Address
-from clipshop.core.schemas import IdStr, MoneyOut, RequestModel, ResponseModel
+from clipshop.core.schemas import IdStr, MoneyOut, RequestModel, ResponseModel, Text
 from clipshop.models import OrderEdit
 from clipshop.orders.edits import Preview
 from clipshop.orders.schemas import OrderOut, money
 
-Note = Annotated[str, StringConstraints(max_length=500)]
+Note = Annotated[Text, StringConstraints(max_length=500)]
 
 
 class AddressChange(Address):

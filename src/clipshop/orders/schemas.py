@@ -7,7 +7,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from clipshop.core.schemas import IdStr, MoneyOut, PageOut, RequestModel, ResponseModel
+from clipshop.core.schemas import (
+    IdStr,
+    Line,
+    MoneyOut,
+    PageOut,
+    RequestModel,
+    ResponseModel,
+    Text,
+)
 from clipshop.models import Order, OrderEvent, OrderLineItem, Payment
 from clipshop.orders.states import ADDRESS_HIDDEN, OrderStatus
 
@@ -216,12 +224,12 @@ class CheckoutOut(ResponseModel):
 
 
 class CancelBody(RequestModel):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)] = "changed my mind"
+    reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)] = "changed my mind"
 
 
 class ReviewBody(RequestModel):
     decision: Literal["CLEAR", "CANCEL"]
-    note: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    note: Annotated[Text, StringConstraints(min_length=1, max_length=500)]
 
 
 class RetryBody(RequestModel):

@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from clipshop.api.deps import DB, Caller, OrderId, Paging
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound
+from clipshop.core.schemas import Line, When
 from clipshop.fulfillment import packages, photos, tracking, views
 from clipshop.fulfillment.carriers import CarrierAdapter
 from clipshop.fulfillment.providers import PROVIDERS, allowed_providers
@@ -108,9 +109,9 @@ def search_packages(
         Literal["PROCESSING", "FULFILLING", "COMPLETED", "CANCELLED"] | None, Query()
     ] = None,
     order_id: Annotated[int | None, Query(gt=0, lt=2**63)] = None,
-    tracking_number: Annotated[str | None, Query(max_length=64)] = None,
-    create_time_ge: Annotated[AwareDatetime | None, Query()] = None,
-    create_time_lt: Annotated[AwareDatetime | None, Query()] = None,
+    tracking_number: Annotated[Line | None, Query(max_length=64)] = None,
+    create_time_ge: Annotated[When | None, Query()] = None,
+    create_time_lt: Annotated[When | None, Query()] = None,
 ) -> PackagePage:
     result = views.search(
         session,
@@ -184,7 +185,7 @@ def handover_slots(
     summary="Inbound tracking webhook (HMAC-signed raw body)",
 )
 async def carrier_events(
-    carrier: Annotated[str, Path(max_length=20)],
+    carrier: Annotated[Line, Path(max_length=20)],
     request: Request,
     x_clipshop_signature: Annotated[str | None, Header()] = None,
 ) -> CarrierBatchOut:

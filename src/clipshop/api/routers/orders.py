@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from clipshop.api.deps import DB, Caller, DatabaseDep, GatewayDep, OrderId, Paging, StandaloneCaller
 from clipshop.core.db import Database
+from clipshop.core.schemas import When
 from clipshop.identity.principal import Principal, Role
 from clipshop.orders import actions, queries
 from clipshop.orders.schemas import CancelBody, OrderOut, OrderPage, ReviewBody, order_out
@@ -30,10 +30,10 @@ def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
     shop_id: IdQuery = None,
     buyer_id: IdQuery = None,
-    create_time_ge: Annotated[AwareDatetime | None, Query()] = None,
-    create_time_lt: Annotated[AwareDatetime | None, Query()] = None,
-    update_time_ge: Annotated[AwareDatetime | None, Query()] = None,
-    update_time_lt: Annotated[AwareDatetime | None, Query()] = None,
+    create_time_ge: Annotated[When | None, Query()] = None,
+    create_time_lt: Annotated[When | None, Query()] = None,
+    update_time_ge: Annotated[When | None, Query()] = None,
+    update_time_lt: Annotated[When | None, Query()] = None,
 ) -> OrderPage:
     filters = queries.OrderFilters(
         status=status.value if status else None,

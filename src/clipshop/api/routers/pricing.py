@@ -18,6 +18,7 @@ from clipshop.checkout.config_schemas import (
     VoucherIn,
     VoucherOut,
 )
+from clipshop.core.schemas import Line
 
 router = APIRouter(tags=["pricing"])
 Service = Annotated[Literal["STANDARD", "EXPRESS"], Path()]
@@ -68,7 +69,7 @@ def add_sku_discount(
 )
 def put_tax_rate(
     country: Annotated[str, Path(pattern=r"^[A-Z]{2}$")],
-    state: Annotated[str, Path(max_length=100)],
+    state: Annotated[Line, Path(max_length=100)],
     body: TaxRateIn,
     session: DB,
     caller: Caller,

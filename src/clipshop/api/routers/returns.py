@@ -86,7 +86,7 @@ def list_returns(
     session: DB,
     caller: Caller,
     page: Paging,
-    return_status: Annotated[str | None, Query(max_length=40)] = None,
+    return_status: Annotated[returns.ReturnStatus | None, Query()] = None,
     return_type: ReturnType | None = None,
     order_id: Annotated[int | None, Query(gt=0, lt=2**63)] = None,
     shop_id: Annotated[int | None, Query(gt=0, lt=2**63)] = None,
