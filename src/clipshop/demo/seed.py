@@ -17,7 +17,7 @@ from clipshop.demo.commerce import seed_commerce
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.tokens import issue_token
 from clipshop.identity.users import create_user, principal_for
-from clipshop.models import Shop, ShopMember, Sku, User
+from clipshop.models import PaymentMethod, Shop, ShopMember, Sku, User
 
 DOMAIN = "demo.clipshop.dev"
 
@@ -31,6 +31,7 @@ class DemoUser:
     token: str
     shop_id: str | None = None
     date_of_birth: str | None = None
+    payment_method_id: str | None = None  # a buyer's default saved card (4242: it pays)
 
 
 @dataclass
@@ -274,6 +275,17 @@ def _create_shop(session: Session, admin: Principal, owner: User, spec: dict[str
     return shop
 
 
+def _default_method(session: Session, user_id: int) -> str | None:
+    found = session.scalar(
+        select(PaymentMethod.id).where(
+            PaymentMethod.buyer_id == user_id,
+            PaymentMethod.is_default.is_(True),
+            PaymentMethod.removed_at.is_(None),
+        )
+    )
+    return str(found) if found is not None else None
+
+
 def seed_demo(session: Session) -> DemoWorld:
     people = _ensure_users(session)
     demo_shops = _ensure_shops(session, people)
@@ -292,6 +304,7 @@ def seed_demo(session: Session) -> DemoWorld:
                 token=issued.secret,
                 shop_id=owner_shop.get(key),
                 date_of_birth=user.date_of_birth.isoformat() if user.date_of_birth else None,
+                payment_method_id=_default_method(session, user.id),
             )
         )
     return DemoWorld(users, demo_shops)
