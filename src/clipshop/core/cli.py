@@ -20,6 +20,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_
 # soft_wrap: a line is never broken at the console's width (a pipe counts as 80 columns).
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+UNBOUNDED = 1_000_000  # columns
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -130,7 +131,9 @@ class Listing:
     def show(self, console: Console | None = None) -> None:
         console = console or out
         table = self.table()
-        if console.is_terminal and console.measure(table).maximum <= console.width:
+        # Measured without the console's width, which would clamp it: the unwrapped width.
+        natural = console.measure(table, options=console.options.update_width(UNBOUNDED)).maximum
+        if console.is_terminal and natural <= console.width:
             console.print(table)
         else:
             for line in [*self.lines(), ""]:
