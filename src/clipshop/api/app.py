@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from clipshop import __version__
-from clipshop.api import docs_pages, errors
+from clipshop.api import docs_pages, errors, openapi
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
     cancellations,
@@ -67,6 +67,7 @@ def create_app(
     app.state.storage = storage or LocalFileStorage(settings.storage_dir)
     app.add_middleware(IdempotencyMiddleware, db=db)
     errors.install(app)
+    openapi.install(app, API_PREFIX)
     docs_pages.install(app)
     for module in (identity, shops, products, pricing, checkout, orders, fulfillment, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clipshop.core.errors import DomainError
 
@@ -19,6 +22,7 @@ log = logging.getLogger("clipshop.api")
 
 PROBLEM_TYPE = "https://clipshop.dev/problems/"
 HTTP_CODES = {
+    400: "malformed_body",  # a body Starlette cannot parse (not UTF-8 JSON, broken multipart)
     401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
@@ -26,6 +30,9 @@ HTTP_CODES = {
     409: "conflict",
     415: "unsupported_media_type",
 }
+
+
+INTERNAL = "something went wrong on our side; the change was not applied"
 
 
 def problem(
@@ -51,13 +58,100 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _resources(request: Request) -> dict[str, set[str]]:
+    """The methods of each route path matching the request's path, whatever its method."""
+    found: dict[str, set[str]] = {}
+    for route in iter_route_contexts(request.app.routes):
+        path, methods = route.path_format, route.methods
+        if path and methods and route.matches(request.scope)[0] is not Match.NONE:
+            found.setdefault(path, set()).update(methods)
+    return found
+
+
+def _literal(found: dict[str, set[str]]) -> set[str]:
+    """Where a literal path and a parameter's overlap (``/packages/labels`` and
+    ``/packages/{package_id}``), the literal one is the resource: its methods."""
+    fewest = min(path.count("{") for path in found)
+    return set().union(*(m for path, m in found.items() if path.count("{") == fewest))
+
+
+def allowed_methods(request: Request, named: str) -> str:
+    """The methods of the resource at the request's path, for a 405's ``Allow``: Starlette
+    names those of the first route matching the path (``named``), and a path has a route per
+    method here."""
+    found = _resources(request)
+    return ", ".join(sorted(_literal(found))) if found else named
+
+
+def unserved_literal(request: Request, exc: RequestValidationError) -> str | None:
+    """``Allow`` for a method a literal path does not serve, when the request went to an
+    overlapping parameter route only to fail its path validation (``GET /packages/labels``)."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", "")
+    if not path or not all(e["loc"][0] == "path" for e in exc.errors()):
+        return None
+    found = _resources(request)
+    if min(p.count("{") for p in found) >= path.count("{"):
+        return None
+    methods = _literal(found)
+    return None if request.method in methods else ", ".join(sorted(methods))
+
+
+def routed(scope: Scope) -> bool:
+    """Whether a route serves this method at this path (else the router answers 404 or 405)."""
+    return any(
+        route.matches(scope)[0] is Match.FULL for route in iter_route_contexts(scope["app"].routes)
+    )
+
+
+class ServerErrors:
+    """An unhandled exception becomes the 500 problem answer here, inside the app.
+
+    Starlette's outermost ``ServerErrorMiddleware`` would send the same answer but then re-raise,
+    and the server closes the keep-alive connection on an exception; answered here, nothing is
+    raised and the connection serves the client's next request. Added after the idempotency
+    middleware, so that one still sees the exception and releases its key."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            if started:  # half an answer is out: only closing the connection can tell
+                raise
+            request = Request(scope)
+            log.exception("unhandled error on %s", request.url.path)
+            answer = problem(request, 500, "internal_error", "Internal error", INTERNAL)
+            await answer(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    app.add_middleware(ServerErrors)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return problem(request, exc.status, exc.code, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        allow = unserved_literal(request, exc)
+        if allow is not None:
+            title = "Method Not Allowed"
+            answer = problem(request, 405, "method_not_allowed", title, title)
+            answer.headers["Allow"] = allow
+            return answer
         errors = [
             {"field": _location(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
             for e in exc.errors()
@@ -68,7 +162,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return problem(request, exc.status_code, code, str(exc.detail), str(exc.detail))
+        answer = problem(request, exc.status_code, code, str(exc.detail), str(exc.detail))
+        answer.headers.update(exc.headers or {})
+        if exc.status_code == 405 and "allow" in answer.headers:
+            answer.headers["Allow"] = allowed_methods(request, answer.headers["allow"])
+        return answer
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -100,10 +198,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        return problem(
-            request,
-            500,
-            "internal_error",
-            "Internal error",
-            "something went wrong on our side; the change was not applied",
-        )
+        return problem(request, 500, "internal_error", "Internal error", INTERNAL)
