@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clipshop.api.errors import CONNECTION_LOST
+from clipshop.api.errors import CONNECTION_LOST, routed
 from clipshop.core import idempotency
 from clipshop.core.db import Database
 from clipshop.core.errors import BadRequest
@@ -42,7 +42,7 @@ _CLAIM = idempotency.claim_for(TOKEN_USERS)
 async def require_idempotency_key(
     idempotency_key: str | None = Header(None, description="Unique per intended operation"),
 ) -> str:
-    if not idempotency_key:
+    if idempotency_key is None or not idempotency_key.strip():  # blank: the middleware ignores it
         raise BadRequest(
             "this operation needs an Idempotency-Key header (any unique string, "
             "e.g. a UUID, reused only when retrying the same request)",
@@ -113,8 +113,8 @@ class IdempotencyMiddleware:
         headers = dict(scope["headers"])
         key = headers.get(HEADER, b"").decode("latin-1").strip()
         scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        if not key or scheme.lower() != "bearer" or not token.strip():
-            await self.app(scope, receive, send)  # no key, or the app answers 401
+        if not key or scheme.lower() != "bearer" or not token.strip() or not routed(scope):
+            await self.app(scope, receive, send)  # no key, the app answers 401, 404 or 405
             return
         path = scope["path"]
         if len(key) > idempotency.MAX_KEY_LENGTH:

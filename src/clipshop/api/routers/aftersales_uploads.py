@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from clipshop.aftersales.evidence import MAX_VIDEO_BYTES
+from clipshop.api.deps import StandaloneCaller
 from clipshop.api.routers.fulfillment_files import MULTIPART_FILE, read_upload
 from clipshop.core.storage import FILE_EXTENSIONS
 
@@ -23,5 +24,6 @@ EVIDENCE_BODY: dict[str, Any] = {
 }
 
 
-async def evidence_body(request: Request) -> bytes:
+async def evidence_body(request: Request, _caller: StandaloneCaller) -> bytes:
+    """Authenticated first (401 before the body is read), as ``fulfillment_files`` does."""
     return await read_upload(request, MAX_VIDEO_BYTES)

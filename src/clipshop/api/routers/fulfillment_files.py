@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from clipshop.api.deps import DB, Caller, ShopId
+from clipshop.api.deps import DB, Caller, ShopId, StandaloneCaller
 from clipshop.core.errors import InvalidInput
 from clipshop.core.storage import FILE_EXTENSIONS, IMAGE_TYPES, FileTooLarge, Storage
 from clipshop.fulfillment import photos, uploads
@@ -79,11 +79,15 @@ async def read_upload(request: Request, limit: int) -> bytes:
     return data
 
 
-async def csv_body(request: Request) -> bytes:
+# Each upload dependency takes the caller first, so an unauthenticated upload is refused (401)
+# before its body is read; in its own short transaction, so none is open during the upload.
+
+
+async def csv_body(request: Request, _caller: StandaloneCaller) -> bytes:
     return await read_upload(request, uploads.MAX_CSV_BYTES)
 
 
-async def photo_body(request: Request) -> bytes:
+async def photo_body(request: Request, _caller: StandaloneCaller) -> bytes:
     return await read_upload(request, photos.MAX_PHOTO_BYTES)
 
 
