@@ -621,3 +621,24 @@ def test_a_schema_from_a_newer_clipshop_is_refused_in_one_line(cli: Cli, tmp_pat
     assert result.stderr.startswith("cannot migrate the database: ")
     assert FUTURE in result.stderr and result.stderr.count("\n") == 1
     assert revision_of(cli) == FUTURE
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:////nonexistent-clipshop-dir/cli.db", "postgresql://postgres@127.0.0.1:1/clipshop"],
+    ids=["sqlite", "postgresql"],
+)
+@pytest.mark.parametrize("command", [*NEEDS_SCHEMA, ("db", "upgrade")], ids=" ".join)
+def test_an_unreachable_database_is_one_line(
+    url: str, command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLIPSHOP_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, list(command))
+    finally:
+        get_settings.cache_clear()
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("cannot open the database ")
+    assert result.stderr.count("\n") == 1
