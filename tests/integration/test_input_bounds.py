@@ -421,7 +421,7 @@ def test_free_text_may_hold_line_breaks_and_tabs_but_a_title_may_not(
     created = ok(client.post(path, json=product(description=text), headers=headers), 201)
     assert created["description"] == text
     answer = client.post(path, json=product(title="Mug\nRed"), headers=headers)
-    invalid_request(answer, "title", "control_character")
+    invalid_request(answer, "title", "string_pattern_mismatch")
 
 
 # --- list filters and time windows (issue 12) ---------------------------------------------------

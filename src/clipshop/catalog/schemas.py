@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, WithJsonSchema, field_validator
 
 from clipshop.catalog.listing import is_delisted, is_sellable
-from clipshop.core.money import EXPONENTS
 from clipshop.core.schemas import (
+    LINE_PATTERN,
     Count,
+    Currency,
     IdStr,
     Line,
     MoneyOut,
@@ -27,25 +28,28 @@ CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 ShopType = Literal["LOCAL", "CROSS_BORDER"]
 PostalCode = Annotated[Line, StringConstraints(min_length=1, max_length=20)]
 Title = Annotated[Line, StringConstraints(min_length=1, max_length=255)]
-Attributes = dict[
-    Annotated[Line, StringConstraints(min_length=1, max_length=50)],
-    Annotated[Line, StringConstraints(max_length=100)],
+Attributes = Annotated[
+    dict[
+        Annotated[Line, StringConstraints(min_length=1, max_length=50)],
+        Annotated[Line, StringConstraints(max_length=100)],
+    ],
+    # pydantic would put the key's pattern under patternProperties, which leaves other keys free
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1, "maxLength": 50, "pattern": LINE_PATTERN},
+            "additionalProperties": {"type": "string", "maxLength": 100, "pattern": LINE_PATTERN},
+        }
+    ),
 ]
 
 
 class ShopCreate(RequestModel):
     name: Name
     region: CountryCode = Field(description="ISO 3166 country the shop sells in, e.g. US")
-    currency: str = Field(description="ISO 4217 code, e.g. USD, JPY, KWD")
+    currency: Currency = Field(description="ISO 4217 code, e.g. USD, JPY, KWD")
     shop_type: ShopType = "LOCAL"
     owner_user_id: IdStr | None = Field(None, description="Admins only: the owning seller")
-
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, value: str) -> str:
-        if value not in EXPONENTS:
-            raise ValueError(f"unsupported currency; use one of {', '.join(sorted(EXPONENTS))}")
-        return value
 
 
 class ShopUpdate(RequestModel):
@@ -214,7 +218,7 @@ class StockSet(RequestModel):
 
 
 class StockAdjust(RequestModel):
-    delta: int = Field(ge=-10_000_000, le=10_000_000)
+    delta: int = Field(ge=-10_000_000, le=10_000_000, json_schema_extra={"not": {"const": 0}})
     reason: Literal["ADJUST", "RECEIVED", "DAMAGED", "STOCK_TAKE", "RETURNED"] = "ADJUST"
     note: Text = Field("", max_length=500)
 

@@ -41,7 +41,10 @@ class ItemIn(RequestModel):
 
 class CheckoutBody(RequestModel):
     items: list[ItemIn] | None = Field(
-        None, max_length=100, description="Omit to check out the whole cart"
+        None,
+        max_length=100,
+        description="Omit to check out the whole cart",
+        json_schema_extra={"minItems": 1},  # checked with a clearer message below
     )
     shipping_address: Address
     billing_address: Address | None = None
