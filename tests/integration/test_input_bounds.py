@@ -205,6 +205,19 @@ CASES: dict[str, tuple[str, Callable[[World], Call]]] = {
         "seller_a",
         lambda w: ("PATCH", f"/shops/{w.shop_a.id}", {"json": {"name": "a\x1bb"}}, "name"),
     ),
+    "sku_attribute_key": (
+        "seller_a",
+        lambda w: (
+            "POST",
+            f"/shops/{w.shop_a.id}/products",
+            {"json": product(skus=[sku(attributes={"size\x00": "M"})])},
+            "skus.0.attributes.size\x00.[key]",
+        ),
+    ),
+    "tax_rate_state_path": (
+        "admin",
+        lambda w: ("PUT", "/tax-rates/US/C%00A", {"json": {"rate_percent": "5"}}, "path.state"),
+    ),
     "token_name": ("admin", lambda w: ("POST", "/tokens", {"json": {"name": NUL}}, "name")),
     "product_title": (
         "seller_a",
