@@ -4,22 +4,26 @@ Services receive a ``Session`` and only ``flush``; the boundary (API dependency,
 worker job) opens ``unit_of_work`` which commits once at the end or rolls everything back.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout; write transactions start
-with ``BEGIN IMMEDIATE`` so two writers queue for the lock instead of failing on upgrade.
-PostgreSQL runs through psycopg 3 at READ COMMITTED; stock and money use conditional UPDATEs.
+with ``BEGIN IMMEDIATE`` so two writers queue for the lock instead of failing on upgrade, and
+the writers of one process take turns first (``WriterTurn``). PostgreSQL runs through
+psycopg 3 at READ COMMITTED; stock and money use conditional UPDATEs; it has no turn.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+import aiologic
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from clipshop.core import ids, rawsql
+from clipshop.core.errors import DomainError
 from clipshop.core.settings import Settings
 
 
@@ -68,6 +72,100 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+TURN_TIMEOUT = 30.0  # seconds a writer waits for its turn, as long as SQLite's busy timeout
+
+
+class WriterBusy(DomainError):
+    status = 503
+    code = "database_busy"
+    title = "Service unavailable"
+
+
+class WriterTurn:
+    """The turn to write to one SQLite file, for the units of work of this process, first
+    come first served.
+
+    SQLite has one write lock per file. Its busy handler makes waiting writers sleep and poll
+    with growing pauses, which starves some of them for seconds under load; the writers of
+    this process queue here instead (FIFO), and take SQLite's lock only when it is their turn
+    (other processes still meet the busy handler).
+
+    A turn is a permit, not a lock: no thread owns it, and the thread that ends a unit of
+    work gives it back even when another one began it (FastAPI enters a dependency in one
+    worker thread and leaves it in another). It is held by a context: a unit of work opened
+    where the turn is already held (a request whose dependency took it, ``api.deps``) runs
+    in it instead of waiting for itself. It is taken around a unit of work and nothing else,
+    so it is always the last lock taken and never waits behind another one.
+
+    Threads wait with ``taken``; code on the event loop must use ``taken_async``, which
+    waits without blocking the loop (``taken`` refuses to run there). Either gives up after
+    ``TURN_TIMEOUT`` with ``WriterBusy`` (503), as SQLite's busy handler would."""
+
+    def __init__(self, timeout: float = TURN_TIMEOUT) -> None:
+        self._permit = aiologic.BoundedSemaphore()
+        self._timeout = timeout
+
+    def held(self) -> bool:
+        """Whether this context (a unit of work, a request) holds the turn."""
+        return self in _TURNS.get()
+
+    @contextmanager
+    def taken(self) -> Iterator[None]:
+        """The turn, waited for in this thread (unless this context holds it already)."""
+        if self.held():
+            yield
+            return
+        if _on_event_loop():
+            raise RuntimeError(
+                "a SQLite writer would wait for its turn on the event loop and stop every "
+                "request meanwhile: take it with `taken_async`, or write in a worker thread"
+            )
+        if not self._permit.green_acquire(timeout=self._timeout):
+            raise self._busy()
+        with self._holding():
+            yield
+
+    @asynccontextmanager
+    async def taken_async(self) -> AsyncIterator[None]:
+        """The turn for a task and the threads it runs (they copy its context), waited for
+        on the event loop."""
+        if self.held():
+            yield
+            return
+        # Cancelled while waiting (the client left): nothing is taken.
+        if not await self._permit.async_acquire(timeout=self._timeout):
+            raise self._busy()
+        with self._holding():
+            yield
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """Mark this context as holding the (just taken) turn; give it back at the end."""
+        outer = _TURNS.get()
+        _TURNS.set((*outer, self))
+        try:
+            yield
+        finally:
+            _TURNS.set(outer)  # not reset(token): the end may run in another thread's context
+            self._permit.release()
+
+    def _busy(self) -> WriterBusy:
+        return WriterBusy(
+            f"the database is busy: no turn to write within {self._timeout:g} s; retry shortly"
+        )
+
+
+_TURNS: ContextVar[tuple[WriterTurn, ...]] = ContextVar("clipshop_writer_turns", default=())
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class Database:
     """The engine plus session factories for read and write units of work."""
 
@@ -79,28 +177,22 @@ class Database:
         write_bind = self.engine.execution_options(sqlite_immediate=True)
         self._writer = sessionmaker(bind=write_bind, expire_on_commit=False)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
-        # SQLite has one write lock per file. Its busy handler makes waiting writers sleep and
-        # poll with growing pauses, which starves some of them for seconds under load; the
-        # writers of this process queue on a lock of their own instead, and take SQLite's
-        # lock only when it is their turn (other processes still meet the busy handler).
-        self._sqlite_writers = threading.RLock() if self.is_sqlite else None
+        # SQLite: the writers of this process take turns (PostgreSQL: none, rows are locked).
+        self.writer_turn = WriterTurn() if self.is_sqlite else None
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
-        turn = self._sqlite_writers if write else None
-        if turn is not None:
-            turn.acquire()
-        session = (self._writer if write else self._reader)()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-            if turn is not None:
-                turn.release()
+        turn = self.writer_turn if write else None
+        with turn.taken() if turn is not None else nullcontext():
+            session = (self._writer if write else self._reader)()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
