@@ -94,8 +94,8 @@ class WriterTurn:
     work gives it back even when another one began it (FastAPI enters a dependency in one
     worker thread and leaves it in another). It is held by a context: a unit of work opened
     where the turn is already held (a request whose dependency took it, ``api.deps``) runs
-    in it instead of waiting for itself. It is taken around a unit of work and nothing else,
-    so it is always the last lock taken and never waits behind another one.
+    in it instead of waiting for itself. It spans a unit of work, as SQLite's write lock
+    does: take any other lock before opening a unit of work, never inside one.
 
     Threads wait with ``taken``; code on the event loop must use ``taken_async``, which
     waits without blocking the loop (``taken`` refuses to run there). Either gives up after
