@@ -1,4 +1,5 @@
-"""Checkouts racing each other on PostgreSQL: the last units, one Idempotency-Key, two shops.
+"""Checkouts racing each other, on SQLite and PostgreSQL: the last units, one Idempotency-Key,
+two shops.
 
 DOMAIN.md "Checkout and payment": exactly the stock on hand is sold and everyone else gets a
 clear "sold out"; a buyer is never charged twice for one order (retries, double taps); a
@@ -36,22 +37,9 @@ from clipshop.models import (
 )
 from clipshop.payments.simulated import SimulatedGateway
 from tests.checkout_support import ADDRESS, buy, create_buyers, save_card
-from tests.conftest import NO_POSTGRES, POSTGRES_URL, World, problem_code
+from tests.conftest import BACKENDS, World, problem_code
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.parametrize(
-        "database",
-        [
-            pytest.param(
-                "postgresql",
-                id="postgresql",
-                marks=pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES),
-            )
-        ],
-        indirect=True,
-    ),
-]
+pytestmark = pytest.mark.parametrize("database", BACKENDS, indirect=True)
 
 T = TypeVar("T")
 WORKERS = 32

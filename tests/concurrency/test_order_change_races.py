@@ -1,5 +1,6 @@
-"""Changes of one paid order racing each other on PostgreSQL: address changes that charge or
-refund, the buyer accepting one edit from several devices, and the seller shipping meanwhile.
+"""Changes of one paid order racing each other, on SQLite and PostgreSQL: address changes that
+charge or refund, the buyer accepting one edit from several devices, and the seller shipping
+meanwhile.
 
 Whatever wins, the money must add up: what the platform holds for the order (its captures
 minus its refunds, and the simulated gateway's net take) is the order's total, refunds never
@@ -40,22 +41,9 @@ from clipshop.models import PaymentTransaction as Txn
 from clipshop.orders import changes, edits, lifecycle
 from clipshop.payments.simulated import SimulatedGateway
 from tests.checkout_support import ADDRESS, buy, save_card
-from tests.conftest import NO_POSTGRES, POSTGRES_URL, World
+from tests.conftest import BACKENDS, World
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.parametrize(
-        "database",
-        [
-            pytest.param(
-                "postgresql",
-                id="postgresql",
-                marks=pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES),
-            )
-        ],
-        indirect=True,
-    ),
-]
+pytestmark = pytest.mark.parametrize("database", BACKENDS, indirect=True)
 
 WORKERS = 16
 TORONTO = {**ADDRESS, "city": "Toronto", "state": "ON", "postal_code": "M5H 1A1", "country": "CA"}

@@ -1,7 +1,11 @@
 """Two sweeper workers racing over the same 1,000 due timers: each applied exactly once.
 
 On PostgreSQL the workers take batches ``FOR UPDATE SKIP LOCKED`` and really run side by
-side; on SQLite they take turns on the write lock. Either way no timer is seen twice."""
+side; on SQLite they take turns on the write lock. Either way no timer is seen twice.
+
+How the timers split between the workers is the scheduler's business (one worker may well
+sweep them all before the other starts), so nothing is asserted about the split: only what
+must hold whatever the interleaving."""
 
 from __future__ import annotations
 
@@ -51,6 +55,3 @@ def test_two_workers_apply_each_due_timer_exactly_once(db: Database, world: Worl
         left = dict(session.execute(select(Timer.kind, func.count()).group_by(Timer.kind)).all())
     # armed by the releases, and the shop's daily performance review (armed at its first order)
     assert left == {"LATE_DISPATCH": TIMERS, "SHIP_DUE": TIMERS, "SHOP_REVIEW": 1}
-    if not db.is_sqlite:
-        # Side by side, both workers got a share (SKIP LOCKED hands them different rows).
-        assert min(applied) > 0, applied
