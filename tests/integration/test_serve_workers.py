@@ -1,17 +1,26 @@
 """``clipshop serve --workers 2``: two real server processes on one port, on each database.
 
 Both processes answer (``/healthz`` names the answering node), each generates ids with its
-own node number, and concurrent checkouts through both never oversell."""
+own node number, and concurrent checkouts through both never oversell.
+
+Which process accepts a connection is the kernel's choice, so the test does not hope that
+many connections spread over both: it finds the two worker processes (the children of
+``serve`` that run ``spawn_main``), pauses one with SIGSTOP so that only the other can
+accept, asks ``/healthz`` on a fresh connection, resumes it, and does the same the other
+way round. Each worker must answer with its own node; with one worker, or a worker that does
+not serve, this fails every time."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,6 +34,16 @@ from tests.integration.checkout_api import ADDRESS, OK_CARD, add_card
 
 BASE_NODE = 7
 
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="finds the worker processes in /proc (Linux)"
+)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int  # the ``clipshop serve`` parent
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -34,7 +53,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(db: Database, tmp_path: Path) -> Iterator[str]:
+def server(db: Database, tmp_path: Path) -> Iterator[Server]:
     port = _free_port()
     env = {
         **os.environ,
@@ -58,7 +77,7 @@ def server(db: Database, tmp_path: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError((tmp_path / "serve.log").read_text())
             time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         assert process.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()
@@ -69,28 +88,55 @@ def _node_of(object_id: str) -> int:
     return (int(object_id) >> SEQ_BITS) & MAX_NODE
 
 
+def worker_pids(parent: int) -> list[int]:
+    """The worker processes of ``serve``: its children started by multiprocessing's spawn
+    (its other child, multiprocessing's resource tracker, does not serve)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # gone meanwhile
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the name in () may hold spaces
+        if ppid == parent and "spawn_main" in command:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def node_answering_while_paused(url: str, paused: int) -> int:
+    """``/healthz``'s node on a fresh connection while worker ``paused`` is stopped: only the
+    other worker can accept it."""
+    os.kill(paused, signal.SIGSTOP)
+    try:
+        node: int = httpx.get(f"{url}/healthz", timeout=60).json()["node"]
+    finally:
+        os.kill(paused, signal.SIGCONT)
+    return node
+
+
 def test_two_workers_share_the_port_and_never_oversell(
-    server: str, world: World, db: Database
+    server: Server, world: World, db: Database
 ) -> None:
-    # Fresh connections are spread over both processes; each names its own node.
-    with ThreadPoolExecutor(8) as pool:
-        seen: set[int] = set()
-        for _ in range(20):
-            seen |= set(
-                pool.map(lambda _: httpx.get(f"{server}/healthz").json()["node"], range(40))
-            )
-            if seen == {BASE_NODE, BASE_NODE + 1}:
-                break
-    assert seen == {BASE_NODE, BASE_NODE + 1}
+    workers = worker_pids(server.pid)
+    assert len(workers) == 2, workers
+    first, second = workers
+    # Each worker, alone able to accept, answers with its own node.
+    serving = {first: node_answering_while_paused(server.url, second)}
+    serving[second] = node_answering_while_paused(server.url, first)
+    assert sorted(serving.values()) == [BASE_NODE, BASE_NODE + 1], serving
+    url = server.url
 
     buyer, shop = world.buyer, world.shop_a
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=url) as client:
         add_card(client, buyer, OK_CARD)  # type: ignore[arg-type]
 
     def checkout(n: int) -> httpx.Response:
         body = {"items": [{"sku_id": str(shop.sku_id), "quantity": 1}], "shipping_address": ADDRESS}
         headers = {**buyer.headers, "Idempotency-Key": f"workers-{n}"}
-        return httpx.post(f"{server}/api/v1/checkout", json=body, headers=headers, timeout=60)
+        return httpx.post(f"{url}/api/v1/checkout", json=body, headers=headers, timeout=60)
 
     with ThreadPoolExecutor(8) as pool:
         responses = list(pool.map(checkout, range(14)))  # 10 units in stock
