@@ -400,6 +400,23 @@ def test_voucher_amounts_above_the_maximum_of_their_currency_are_refused(
     ok(client.post(f"{API}/vouchers", json=voucher(max_discount=100_000_000), headers=headers), 201)
 
 
+def test_a_voucher_code_taken_is_a_conflict(client: TestClient, db: Database, world: World) -> None:
+    ok(client.post(f"{API}/vouchers", json=voucher(), headers=world.admin.headers), 201)
+    before = everything(db)
+    again = client.post(f"{API}/vouchers", json=voucher(), headers=world.admin.headers)
+    refused(again, 409, "voucher_exists")
+    assert everything(db) == before
+
+
+def test_a_buyer_needs_a_date_of_birth_written_as_a_date(client: TestClient, world: World) -> None:
+    body = {"email": "b2@test.dev", "name": "B", "role": "buyer", "date_of_birth": 946684800}
+    invalid_request(
+        client.post(f"{API}/users", json=body, headers=world.admin.headers), "date_of_birth"
+    )
+    body["date_of_birth"] = "2000-01-01"
+    ok(client.post(f"{API}/users", json=body, headers=world.admin.headers), 201)
+
+
 # --- datetimes: years 2000 to 2100 as written -----------------------------------------------------
 
 

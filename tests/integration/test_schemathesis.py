@@ -16,7 +16,10 @@ What a schema cannot describe is given as a client would give it:
 - Rules between fields, which JSON Schema cannot state (docs/api.md, docs/checkout.md), are kept
   when each field is valid on its own: a window ends after it starts, a shipping profile's
   ``min_days`` is at most its ``max_days``, a cart or checkout names each SKU once (with a
-  quantity), and an admin creating a shop names its owner.
+  quantity), an admin creating a shop names its owner, an amount stays within its currency's
+  platform maximum (docs/api.md#bounds; the schema states only the ceiling of every currency),
+  a buyer has a date of birth, ship-by-seller names its tracking number, and a sandbox advance
+  moves the clock by something.
   Only cases drawn as valid are adjusted: an invalid one stays as drawn.
 """
 
@@ -33,6 +36,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
 from clipshop.api.app import create_app
+from clipshop.core import money
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings
 from clipshop.identity.principal import Role
@@ -89,6 +93,15 @@ def as_a_client_would(case: schemathesis.Case, world: World) -> None:
         _window(body)
         _days(body)
         _each_sku_once(body)
+        _within_currency_max(body)
+        if case.operation.path == f"{API}/users" and body.get("role") == "buyer":
+            body["date_of_birth"] = body.get("date_of_birth") or "2000-01-01"  # buyers need it
+        if case.operation.path == f"{API}/packages":
+            _by_shipping_type(body)
+        units = ("days", "hours", "minutes", "seconds")
+        advance = case.operation.path == f"{API}/sandbox/clock/advance"
+        if advance and not any(body.get(unit) for unit in units):
+            body["hours"] = 1
         if case.operation.path == f"{API}/shops" and body.get("owner_user_id", None) is None:
             body["owner_user_id"] = str(world.seller_a.id)  # required of an admin
 
@@ -112,6 +125,32 @@ def _window(body: dict[str, object]) -> None:
         body["ends_at"] = (ends + timedelta(days=1)).isoformat()
     else:
         body["starts_at"] = (starts - timedelta(days=1)).isoformat()
+
+
+MONEY_FIELDS = ("max_discount", "min_spend", "rural_surcharge", "free_shipping_threshold", "fee")
+
+
+def _within_currency_max(body: dict[str, object]) -> None:
+    """Amounts of a voucher (its ``currency``) or shipping profile (the seeded shops' USD)
+    within that currency's platform maximum."""
+    currency = body.get("currency", "USD")
+    if not isinstance(currency, str):
+        return
+    cap = money.max_minor(currency)
+    rates = body.get("rates")
+    for part in [body, *(rates if isinstance(rates, list) else [])]:
+        if isinstance(part, dict):
+            for name in MONEY_FIELDS:
+                if type(part.get(name)) is int and part[name] > cap:
+                    part[name] = cap
+
+
+def _by_shipping_type(body: dict[str, object]) -> None:
+    """Ship-by-seller names its tracking number; platform shipping buys the label (none)."""
+    if body.get("shipping_type", "SELLER") == "SELLER":
+        body["tracking_number"] = body.get("tracking_number") or "TRACK0001"
+    else:
+        body.pop("tracking_number", None)
 
 
 def _days(body: dict[str, object]) -> None:

@@ -116,12 +116,17 @@ def test_admin_creates_a_shop_for_a_seller(client: TestClient, world: World):
 
 
 @pytest.mark.parametrize(
-    "owner",
-    [None, "buyer", "admin", "123456789"],
+    ("owner", "status", "code"),
+    [
+        (None, 422, "owner_required"),
+        ("buyer", 409, "owner_must_be_seller"),
+        ("admin", 409, "owner_must_be_seller"),
+        ("123456789", 404, "user_not_found"),
+    ],
     ids=["no-owner", "buyer-owner", "admin-owner", "unknown-owner"],
 )
 def test_admin_shop_owner_must_be_a_seller(
-    client: TestClient, db: Database, world: World, owner: str | None
+    client: TestClient, db: Database, world: World, owner: str | None, status: int, code: str
 ):
     before = snapshot(db, *SHOP_TABLES)
     payload: dict[str, Any] = {"name": "Nobody's", "region": "US", "currency": "USD"}
@@ -129,7 +134,7 @@ def test_admin_shop_owner_must_be_a_seller(
         actor = getattr(world, owner, None)
         payload["owner_user_id"] = str(actor.id) if actor else owner
     response = client.post(f"{API}/shops", json=payload, headers=world.admin.headers)
-    refused(response, 422, "owner_must_be_seller")
+    refused(response, status, code)
     assert snapshot(db, *SHOP_TABLES) == before
 
 
@@ -343,9 +348,9 @@ def test_admin_adds_second_owner(client: TestClient, db: Database, world: World)
     ("who", "status", "code"),
     [
         ("seller_a", 409, "already_member"),
-        ("buyer", 422, "owner_must_be_seller"),
-        ("agent", 422, "owner_must_be_seller"),
-        ("unknown", 422, "owner_must_be_seller"),
+        ("buyer", 409, "owner_must_be_seller"),
+        ("agent", 409, "owner_must_be_seller"),
+        ("unknown", 404, "user_not_found"),
     ],
 )
 def test_add_member_refusals_change_nothing(

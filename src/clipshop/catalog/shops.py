@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.catalog.errors import AlreadyMember, NotAShopOwner
+from clipshop.catalog.errors import AlreadyMember, NotAShopOwner, OwnerRequired, UnknownUser
 from clipshop.core.errors import NotFound, PermissionDenied
 from clipshop.core.money import exponent
 from clipshop.core.pagination import Page, PageRequest, paginate
@@ -49,12 +49,11 @@ def create_shop(
     owner_id = principal.user_id
     if principal.is_admin:
         if owner_user_id is None:
-            raise NotAShopOwner("an admin creating a shop must name owner_user_id")
+            raise OwnerRequired("an admin creating a shop must name owner_user_id")
         owner_id = owner_user_id
     elif owner_user_id not in (None, principal.user_id):
         raise PermissionDenied("a seller can only create shops it owns")
-    if role_of(session, owner_id) is not Role.SELLER:
-        raise NotAShopOwner("the shop owner must be an existing user with role seller")
+    _require_seller(session, owner_id, "the shop owner")
     shop = Shop(name=name, region=region, currency=currency, shop_type=shop_type)
     session.add(shop)
     session.flush()
@@ -96,13 +95,21 @@ def list_members(session: Session, principal: Principal, shop_id: int) -> list[S
     return list(session.scalars(stmt))
 
 
+def _require_seller(session: Session, user_id: int, who: str) -> None:
+    """An unknown (or deactivated) user is 404; an existing user of another role is 409."""
+    role = role_of(session, user_id)
+    if role is None:
+        raise UnknownUser(f"{who} must be an existing user: there is no active user {user_id}")
+    if role is not Role.SELLER:
+        raise NotAShopOwner(f"{who} must be a user with role seller, not {role.value}")
+
+
 def add_member(
     session: Session, principal: Principal, shop_id: int, user_id: int, role: str = "STAFF"
 ) -> ShopMember:
     get_shop_for_write(session, principal, shop_id)
     _require_owner(principal, shop_id)
-    if role_of(session, user_id) is not Role.SELLER:
-        raise NotAShopOwner("shop members must be existing users with role seller")
+    _require_seller(session, user_id, "a shop member")
     if session.get(ShopMember, (shop_id, user_id)) is not None:
         raise AlreadyMember("the user is already a member of this shop")
     member = ShopMember(shop_id=shop_id, user_id=user_id, role=role)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from clipshop.catalog.products import get_sku
 from clipshop.catalog.shops import get_shop, get_shop_for_write
 from clipshop.core.db import upsert
-from clipshop.core.errors import InvalidInput
+from clipshop.core.errors import Conflict, InvalidInput
 from clipshop.core.ids import new_id
 from clipshop.core.money import AmountError, check_cap
 from clipshop.identity.principal import Permission, Principal
@@ -129,7 +129,7 @@ def add_voucher(session: Session, principal: Principal, fields: dict[str, Any]) 
         session.scalar(select(PlatformVoucher.id).where(PlatformVoucher.code == fields["code"]))
         is not None
     ):
-        raise InvalidInput(f"voucher {fields['code']} exists", code="voucher_exists")
+        raise Conflict(f"voucher {fields['code']} exists", code="voucher_exists")
     row = PlatformVoucher(**fields)
     session.add(row)
     session.flush()

@@ -5,15 +5,30 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from clipshop.core.schemas import IdStr, Line, Name, PageOut, RequestModel, ResponseModel, When
 from clipshop.identity.principal import Role
 
 _PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no "@", no white space, no control characters
 Email = Annotated[Line, StringConstraints(pattern=rf"^{_PART}@{_PART}\.{_PART}$", max_length=320)]
+
+
+def _date_text(value: object) -> object:
+    """A date is written YYYY-MM-DD: a JSON number is not read as a Unix time."""
+    if isinstance(value, int | float):
+        raise ValueError("a date is a string YYYY-MM-DD")
+    return value
+
+
 Birthday = Annotated[
-    date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31), description="1900-01-01 or later")
+    date,
+    BeforeValidator(_date_text),
+    Field(
+        ge=date(1900, 1, 1),
+        le=date(2100, 12, 31),
+        description="YYYY-MM-DD, 1900-01-01 or later",
+    ),
 ]
 
 
