@@ -87,7 +87,10 @@ def test_simultaneous_buyer_cancels_answer_once(
 
 def review(client: TestClient, actor: Actor, order_id: str, decision: str) -> Response:
     body = {"decision": decision, "note": "race"}
-    return client.post(f"{API}/orders/{order_id}/review", json=body, headers=actor.headers)
+    response: Response = client.post(
+        f"{API}/orders/{order_id}/review", json=body, headers=actor.headers
+    )
+    return response
 
 
 def test_simultaneous_review_decisions_take_one(

@@ -1,9 +1,8 @@
 """The SQLite writer turn of one process (``core.db.WriterTurn``), in process.
 
-A unit of work begun in one thread and ended in another (as FastAPI runs a dependency) gives
-the turn back; waiting for the turn on the event loop leaves the loop running; a writer
-never waits on the loop itself; a unit of work opened where the turn is held runs in it; a
-writer that cannot get its turn gives up with ``WriterBusy``. PostgreSQL has no turn."""
+A unit of work begun in one thread and ended in another (as FastAPI runs the request's
+session dependency) gives the turn back; a writer never waits on the event loop; a writer
+that cannot get its turn gives up with ``WriterBusy``. PostgreSQL has no turn."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio
 import pytest
 from sqlalchemy import text
 
@@ -74,41 +72,6 @@ def test_a_unit_of_work_ended_in_another_thread_gives_the_turn_back(sqlite: Data
     assert notes(sqlite) == ["0", "1", "2", "after"]
 
 
-def test_waiting_for_the_turn_leaves_the_event_loop_running(sqlite: Database) -> None:
-    turn = sqlite.writer_turn
-    assert turn is not None
-    holding, loop_ran = threading.Event(), threading.Event()
-    released_after_loop_ran: list[bool] = []
-
-    def holder() -> None:
-        with sqlite.unit_of_work():
-            holding.set()
-            # Given back only once the event loop ran something while a task waited.
-            released_after_loop_ran.append(loop_ran.wait(WAIT))
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    assert holding.wait(WAIT)
-
-    async def main() -> list[str]:
-        order: list[str] = []
-
-        async def writer() -> None:
-            async with turn.taken_async():
-                order.append("writer has the turn")
-
-        task = asyncio.create_task(writer())
-        await asyncio.sleep(0)  # the writer starts waiting
-        order.append("the loop runs")
-        loop_ran.set()
-        await task
-        return order
-
-    assert asyncio.run(main()) == ["the loop runs", "writer has the turn"]
-    thread.join(WAIT)
-    assert released_after_loop_ran == [True]
-
-
 def test_a_writer_never_waits_on_the_event_loop(sqlite: Database) -> None:
     async def main() -> None:
         with sqlite.unit_of_work():
@@ -119,31 +82,6 @@ def test_a_writer_never_waits_on_the_event_loop(sqlite: Database) -> None:
     with sqlite.unit_of_work() as session:  # nothing was taken
         session.execute(text("INSERT INTO notes VALUES ('ok')"))
     assert notes(sqlite) == ["ok"]
-
-
-def test_units_of_work_where_the_turn_is_held_run_in_it(sqlite: Database) -> None:
-    """A request takes the turn on the event loop; its unit of work, in worker threads that
-    copy the request's context, runs in that turn instead of waiting for itself."""
-    turn = sqlite.writer_turn
-    assert turn is not None
-
-    def write(body: str) -> None:
-        with sqlite.unit_of_work() as session:
-            session.execute(text(f"INSERT INTO notes VALUES ('{body}')"))
-
-    async def request(n: int) -> None:
-        async with turn.taken_async():
-            assert turn.held()
-            await anyio.to_thread.run_sync(write, f"request {n}")
-        assert not turn.held()
-
-    async def main() -> None:
-        async with anyio.create_task_group() as group:
-            for n in range(5):
-                group.start_soon(request, n)
-
-    anyio.run(main)
-    assert sorted(notes(sqlite)) == [f"request {n}" for n in range(5)]
 
 
 def test_a_writer_without_a_turn_in_time_gives_up(sqlite: Database) -> None:

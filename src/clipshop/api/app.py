@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from clipshop import __version__
 from clipshop.api import docs_pages, errors, openapi
+from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.routers import (
     cancellations,
@@ -67,6 +68,7 @@ def create_app(
     app.state.storage = storage or LocalFileStorage(settings.storage_dir)
     app.add_middleware(IdempotencyMiddleware, db=db)
     errors.install(app)
+    app.add_middleware(WriteAdmission, db=db)  # outermost: SQLite writers wait off the threads
     openapi.install(app, API_PREFIX)
     docs_pages.install(app)
     for module in (identity, shops, products, pricing, checkout, orders, fulfillment, sandbox):

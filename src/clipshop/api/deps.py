@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -19,25 +19,10 @@ from clipshop.payments.gateway import PaymentGateway
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def writer_turn(request: Request) -> AsyncIterator[None]:
-    """SQLite: a writing request's turn (``core.db.WriterTurn``), waited for on the event loop
-    before its unit of work opens and given back after the commit. This unit of work runs in
-    several worker threads (the caller, the handler and the answer's serialisation each take
-    one): had it waited for its turn in one of them, enough waiting requests would hold every
-    worker thread while the one with the turn waits for a thread."""
-    db: Database = request.app.state.db
-    if db.writer_turn is None or request.method in READ_METHODS:
-        yield
-        return
-    async with db.writer_turn.taken_async():
-        yield
-
-
-def db_session(
-    request: Request, _turn: Annotated[None, Depends(writer_turn, scope="function")]
-) -> Iterator[Session]:
+def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed after the handler returns, rolled back on error.
-    FastAPI enters and leaves it in different worker threads."""
+    FastAPI enters and leaves it in different worker threads (SQLite's writer turn is a
+    permit any thread gives back: ``core.db.WriterTurn``)."""
     db: Database = request.app.state.db
     with db.unit_of_work(write=request.method not in READ_METHODS) as session:
         yield session

@@ -12,9 +12,8 @@ psycopg 3 at READ COMMITTED; stock and money use conditional UPDATEs; it has no 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, nullcontext
-from contextvars import ContextVar
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -91,71 +90,35 @@ class WriterTurn:
     (other processes still meet the busy handler).
 
     A turn is a permit, not a lock: no thread owns it, and the thread that ends a unit of
-    work gives it back even when another one began it (FastAPI enters a dependency in one
-    worker thread and leaves it in another). It is held by a context: a unit of work opened
-    where the turn is already held (a request whose dependency took it, ``api.deps``) runs
-    in it instead of waiting for itself. It spans a unit of work, as SQLite's write lock
-    does: take any other lock before opening a unit of work, never inside one.
+    work gives it back even when another one began it (FastAPI enters the request's session
+    dependency in one worker thread and leaves it in another). It spans a unit of work, as
+    SQLite's write lock does: take any other lock before opening a unit of work, never inside
+    one, and never open a write unit of work inside another (it would wait for itself).
 
-    Threads wait with ``taken``; code on the event loop must use ``taken_async``, which
-    waits without blocking the loop (``taken`` refuses to run there). Either gives up after
-    ``TURN_TIMEOUT`` with ``WriterBusy`` (503), as SQLite's busy handler would."""
+    A writer waits in its own thread, never on the event loop (refused: it would stop every
+    request), and gives up after ``TURN_TIMEOUT`` with ``WriterBusy`` (503), as SQLite's busy
+    handler would. Requests wait in worker threads; ``api.admission`` keeps fewer writing
+    requests in the app than there are worker threads, so the one holding the turn always
+    finds a thread to finish in."""
 
     def __init__(self, timeout: float = TURN_TIMEOUT) -> None:
         self._permit = aiologic.BoundedSemaphore()
         self._timeout = timeout
 
-    def held(self) -> bool:
-        """Whether this context (a unit of work, a request) holds the turn."""
-        return self in _TURNS.get()
-
     @contextmanager
     def taken(self) -> Iterator[None]:
-        """The turn, waited for in this thread (unless this context holds it already)."""
-        if self.held():
-            yield
-            return
         if _on_event_loop():
             raise RuntimeError(
                 "a SQLite writer would wait for its turn on the event loop and stop every "
-                "request meanwhile: take it with `taken_async`, or write in a worker thread"
+                "request meanwhile: write in a worker thread (starlette's run_in_threadpool)"
             )
         if not self._permit.green_acquire(timeout=self._timeout):
-            raise self._busy()
-        with self._holding():
-            yield
-
-    @asynccontextmanager
-    async def taken_async(self) -> AsyncIterator[None]:
-        """The turn for a task and the threads it runs (they copy its context), waited for
-        on the event loop."""
-        if self.held():
-            yield
-            return
-        # Cancelled while waiting (the client left): nothing is taken.
-        if not await self._permit.async_acquire(timeout=self._timeout):
-            raise self._busy()
-        with self._holding():
-            yield
-
-    @contextmanager
-    def _holding(self) -> Iterator[None]:
-        """Mark this context as holding the (just taken) turn; give it back at the end."""
-        outer = _TURNS.get()
-        _TURNS.set((*outer, self))
+            waited = f"{self._timeout:g} s"
+            raise WriterBusy(f"the database is busy: no turn to write within {waited}; retry")
         try:
             yield
         finally:
-            _TURNS.set(outer)  # not reset(token): the end may run in another thread's context
-            self._permit.release()
-
-    def _busy(self) -> WriterBusy:
-        return WriterBusy(
-            f"the database is busy: no turn to write within {self._timeout:g} s; retry shortly"
-        )
-
-
-_TURNS: ContextVar[tuple[WriterTurn, ...]] = ContextVar("clipshop_writer_turns", default=())
+            self._permit.release()  # from whichever thread ends the unit of work
 
 
 def _on_event_loop() -> bool:
