@@ -34,7 +34,7 @@ from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database, insert_ignore
 from clipshop.core.ids import new_id
-from clipshop.models import IdempotencyRecord
+from clipshop.core.tables import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
 

@@ -1,5 +1,6 @@
 """SQLAlchemy tables, one module per aggregate. Importing this package registers them all."""
 
+from clipshop.core.tables import IdempotencyRecord
 from clipshop.models.aftersales import (
     AftersaleRecord,
     Cancellation,
@@ -12,7 +13,6 @@ from clipshop.models.base import Base
 from clipshop.models.catalog import Product, Shop, Sku, Warehouse
 from clipshop.models.checkout import (
     CartItem,
-    IdempotencyRecord,
     PlatformVoucher,
     ShippingProfile,
     SkuDiscount,
