@@ -28,6 +28,7 @@ from clipshop.models.fulfillment import (
 from clipshop.models.identity import ApiToken, ShopMember, User
 from clipshop.models.inventory import InventoryMovement, StockLevel
 from clipshop.models.orders import Order, OrderEvent, OrderLineItem
+from clipshop.models.outbox import FeedEvent, OutboxDelivery, OutboxEvent
 from clipshop.models.payments import (
     Payment,
     PaymentAttempt,
@@ -45,12 +46,15 @@ __all__ = [
     "CartItem",
     "ClockState",
     "Dispute",
+    "FeedEvent",
     "IdempotencyRecord",
     "InventoryMovement",
     "Order",
     "OrderEdit",
     "OrderEvent",
     "OrderLineItem",
+    "OutboxDelivery",
+    "OutboxEvent",
     "Package",
     "PackageEvent",
     "Payment",

@@ -1,5 +1,6 @@
-"""The one function that changes an order's status: it appends the timeline event and
-arms or disarms the deadlines the new status starts or ends (``orders.sla``).
+"""The one function that changes an order's status: it appends the timeline event, arms or
+disarms the deadlines the new status starts or ends (``orders.sla``), and announces
+``OrderStatusChanged`` (``core.events``: its handlers, and the outbox row).
 
 The conditional UPDATE runs at once (its row count decides); the lines' UPDATE, the event
 and the timers go with the transaction's next statement or its COMMIT (``core.rawsql``)."""
@@ -15,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
+from clipshop.core.events import OrderStatusChanged, announce
 from clipshop.models import Order, OrderLineItem
 from clipshop.orders import sla
 from clipshop.orders.errors import InvalidTransition
@@ -94,3 +96,15 @@ def transition(
             set_committed_value(held, "status", to.value)
     record_event(session, order, "STATUS_CHANGED", actor, actor_id, reason, current.value, to.value)
     sla.on_enter(session, order, to, now)
+    changed = OrderStatusChanged(
+        order_id=order.id,
+        shop_id=order.shop_id,
+        buyer_id=order.buyer_id,
+        from_status=current.value,
+        to_status=to.value,
+        actor=actor.value,
+        actor_id=actor_id,
+        reason=reason,
+        at=now,
+    )
+    announce(session, changed)  # its handlers, and the outbox row (deferred, like the event)

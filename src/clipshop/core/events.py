@@ -1,0 +1,104 @@
+"""Domain events: typed values a context announces when something happened.
+
+``announce(session, event)`` runs, in the caller's unit of work, the handlers registered for
+the event's type (registered by the upper package that reacts, so a lower context never
+imports upward), then writes the event to the outbox table in the same transaction (deferred
+with ``core.rawsql``: it goes with the transaction's next statement or its COMMIT, so the hot
+path gains no round trip). A relay (``clipshop.worker.relay``) delivers outbox rows to
+consumers after commit, at least once, in order per order id.
+
+The outbox table is defined with the other tables (``models.outbox``), which hands it to this
+module when imported (``use_outbox``): ``core`` never imports ``models``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from clipshop.core import rawsql
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """An event value. Subclasses set ``type`` (its stable name in the outbox and the API)
+    and carry ``shop_id``; ``order_id`` when the event is about one order (the ordering key:
+    the relay delivers one order's events in the order they were announced)."""
+
+    type: ClassVar[str]
+    shop_id: int
+    at: datetime
+
+    @property
+    def order_key(self) -> int | None:
+        return getattr(self, "order_id", None)
+
+    def payload(self) -> dict[str, Any]:
+        """The event as JSON: ids as decimal strings (as the API renders them), times ISO."""
+        out: dict[str, Any] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, int) and field.name.endswith("_id"):
+                value = str(value)
+            out[field.name] = value
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class OrderStatusChanged(Event):
+    """An order moved from one status to another (``orders.transitions.transition``)."""
+
+    type: ClassVar[str] = "order.status_changed"
+    order_id: int
+    buyer_id: int
+    from_status: str
+    to_status: str
+    actor: str  # buyer, seller, system, operator...
+    actor_id: int | None
+    reason: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {OrderStatusChanged.type: OrderStatusChanged}
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Session, Any], None]
+_handlers: dict[type[Event], list[Handler]] = {}
+_outbox: Table | None = None
+
+
+def on(
+    event_type: type[E],
+) -> Callable[[Callable[[Session, E], None]], Callable[[Session, E], None]]:
+    """Register ``handler(session, event)`` to run inside the unit of work that announces an
+    event of ``event_type`` (before the outbox row is written; what it raises rolls the
+    change back). Handlers run in the order they were registered."""
+
+    def register(handler: Callable[[Session, E], None]) -> Callable[[Session, E], None]:
+        _handlers.setdefault(event_type, []).append(handler)
+        return handler
+
+    return register
+
+
+def use_outbox(table: Table) -> None:
+    """Called by ``models.outbox``: the table ``announce`` writes events to."""
+    global _outbox
+    _outbox = table
+
+
+def announce(session: Session, event: Event) -> None:
+    """Run ``event``'s handlers in this unit of work and write it to the outbox (deferred)."""
+    for handler in _handlers.get(type(event), ()):
+        handler(session, event)
+    if _outbox is None:
+        raise RuntimeError("no outbox table: import clipshop.models before announcing events")
+    row = {"type": event.type, "shop_id": event.shop_id, "order_id": event.order_key}
+    row |= {"payload": event.payload(), "created_at": event.at}
+    rawsql.insert(session, _outbox, row)
