@@ -22,6 +22,9 @@ from clipshop.cli import app
 from clipshop.core.clock import as_utc, clock, utcnow
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
+from clipshop.demo.sim import SimRun, simulate
+from clipshop.demo.sim_script import MIX, SHIPS, Script, apportion, plan
+from clipshop.demo.sim_summary import Summary, summarize
 from clipshop.models import (
     InventoryMovement,
     Order,
@@ -35,9 +38,6 @@ from clipshop.models import (
 )
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.rules import shared_clock
-from clipshop.rules.sim import SimRun, simulate
-from clipshop.rules.sim_script import MIX, SHIPS, Script, apportion, plan
-from clipshop.rules.sim_summary import Summary, summarize
 
 RETURN_WINDOW = timedelta(days=30)  # US policy
 LOST_AFTER = timedelta(days=12)

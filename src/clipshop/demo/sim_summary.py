@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from clipshop.core.db import Database
+from clipshop.demo.sim import SimRun
 from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction
-from clipshop.rules.sim import SimRun
 
 
 @dataclass

@@ -22,6 +22,8 @@ from functools import partial
 from clipshop.checkout.place import CheckoutRequest, place_order
 from clipshop.core.clock import as_utc, utcnow
 from clipshop.core.db import Database
+from clipshop.demo.sim_cast import Cast, cast
+from clipshop.demo.sim_script import DAY, Script, plan
 from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.fulfillment.packages import ShipRequest, create_package
 from clipshop.fulfillment.providers import PROVIDERS
@@ -32,8 +34,6 @@ from clipshop.payments.gateway import PaymentGateway
 from clipshop.rules import shared_clock
 from clipshop.rules.jobs import JobReport
 from clipshop.rules.sandbox import advance, next_due
-from clipshop.rules.sim_cast import Cast, cast
-from clipshop.rules.sim_script import DAY, Script, plan
 
 SIMEX = PROVIDERS["SIMEX"]
 

@@ -14,12 +14,12 @@ from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.demo.seed import DOMAIN, SHOPS, seed_demo
+from clipshop.demo.sim_script import Script
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.users import create_user, principal_for
 from clipshop.models import PaymentMethod, Shop, ShopMember, Sku, User
 from clipshop.payments import methods
 from clipshop.payments.simulated import tokenize_card
-from clipshop.rules.sim_script import Script
 
 OK_CARD, DECLINED_CARD = "4242424242424242", "4000000000000002"
 
