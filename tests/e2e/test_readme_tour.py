@@ -14,19 +14,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests import servers
 from tests.conftest import BACKENDS, private_postgres_database
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -135,13 +133,6 @@ def run_tour(steps: list[Step], port: int, cwd: Path, env: dict[str, str]) -> li
     return printed[:-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class Demo:
     port: int
@@ -160,31 +151,13 @@ def demo_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Demo
         if request.param == "postgresql":
             env["CLIPSHOP_DATABASE_URL"] = stack.enter_context(private_postgres_database())
             subprocess.run([clipshop, "db", "upgrade"], cwd=tmp_path, env=env, check=True)
-        port = _free_port()
-        log_path = tmp_path / "serve.log"
-        log = stack.enter_context(log_path.open("w"))
-        process = subprocess.Popen(
-            [clipshop, "serve", "--demo", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        port = servers.free_port()
+        command = [clipshop, "serve", "--demo", "--port", str(port)]
+        process = servers.start(command, env, tmp_path / "serve.log", port, cwd=tmp_path)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).is_success:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(log_path.read_text())
-                time.sleep(0.2)
             yield Demo(port, tmp_path, env)
         finally:
-            process.terminate()
-            process.wait(timeout=60)
+            servers.stop(process)
 
 
 def test_the_tour_walks_an_order_from_checkout_to_its_deadlines() -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from clipshop.core.db import Database
 from clipshop.core.migrate import upgrade
 from clipshop.core.settings import Settings
 from clipshop.identity.principal import Role
+from tests import servers
 from tests.conftest import make_actor, make_shop
 from tests.writers_support import Rows, Writers, assert_all_answered, assert_rows_follow
 
@@ -33,17 +32,10 @@ REQUEST_TIMEOUT = 30.0  # seconds; a request that takes longer counts as never a
 STOCK = 10_000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``clipshop serve`` with its embedded jobs thread running every 0.2 s."""
-    port = _free_port()
+    port = servers.free_port()
     env = {
         **os.environ,
         "CLIPSHOP_DATABASE_URL": url,
@@ -51,30 +43,11 @@ def serving(url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[by
     }
     command = [sys.executable, "-m", "clipshop", "serve", "--port", str(port)]
     command += ["--jobs-interval", "0.2"]
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(log_path.read_text())
-                time.sleep(0.2)
-            yield base, process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:  # wedged: the test has failed already
-                    process.kill()
-                    process.wait(timeout=30)
+    process = servers.start(command, env, tmp_path / "serve.log", port)
+    try:
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        servers.stop(process, timeout=30)
 
 
 @dataclass

@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -45,6 +44,7 @@ from clipshop.identity.users import age_on, principal_for
 from clipshop.models import ApiToken, Base, Order, User
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.rules import shared_clock
+from tests import servers
 from tests.conftest import BACKENDS, NO_POSTGRES, POSTGRES_URL, private_postgres_database
 from tests.integration.checkout_api import ADDRESS
 from tests.integration.native_api import API, ok, snapshot
@@ -437,13 +437,6 @@ def test_demo_prints_whole_lines_when_piped(
             assert ok(client.get(f"{API}/me", headers=headers))["id"] == user_id
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def serve_env(cli: Cli, tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "CLIPSHOP_DATABASE_URL": cli.url, "COLUMNS": "40"}
     env["CLIPSHOP_STORAGE_DIR"] = str(tmp_path / "files")
@@ -455,7 +448,7 @@ def serve_env(cli: Cli, tmp_path: Path) -> dict[str, str]:
 def test_serve_demo_prints_whole_lines_when_piped(cli: Cli, tmp_path: Path) -> None:
     """A real ``serve --demo`` with its output on a pipe, COLUMNS=40: the users, shops and
     SKUs on whole lines, and the "Try: curl" hint one line that works as printed."""
-    port = free_port()
+    port = servers.free_port()
     command = [sys.executable, "-m", "clipshop", "serve", "--demo", "--port", str(port)]
     command += ["--jobs-interval", "0"]
     log = tmp_path / "serve.log"
@@ -533,7 +526,7 @@ def refused(result: Result, message: str) -> None:
 
 
 def serve_refused(cli: Cli, tmp_path: Path, message: str) -> None:
-    command = [sys.executable, "-m", "clipshop", "serve", "--port", str(free_port())]
+    command = [sys.executable, "-m", "clipshop", "serve", "--port", str(servers.free_port())]
     try:
         done = subprocess.run(
             command, env=serve_env(cli, tmp_path), capture_output=True, text=True, timeout=120

@@ -15,7 +15,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -43,19 +42,13 @@ from clipshop.models import (
     StockLevel,
 )
 from clipshop.payments.simulated import SimulatedGateway
+from tests import servers
 from tests.conftest import Actor, World
 from tests.integration.checkout_api import ADDRESS, OK_CARD
 
 LEASE_SECONDS = 3
 STOCK = 10_000
 PRICE = 1000 + 499  # a tee and its shipping
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -77,31 +70,16 @@ def serve(db: Database, tmp_path: Path) -> Iterator[Callable[[], Server]]:
     log_path = tmp_path / "serve.log"
 
     def start() -> Server:
-        port = _free_port()
+        port = servers.free_port()
         command = [sys.executable, "-m", "clipshop", "serve", "--port", str(port)]
-        log = log_path.open("a")
-        process = subprocess.Popen(
-            [*command, "--jobs-interval", "0"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
+        process = servers.start([*command, "--jobs-interval", "0"], env, log_path, port)
         server = Server(process, f"http://127.0.0.1:{port}")
         started.append(server)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{server.base}/healthz", timeout=2).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(log_path.read_text())
-            time.sleep(0.2)
+        return server
 
     yield start
     for server in started:
-        if server.process.poll() is None:
-            server.process.terminate()
-            server.process.wait(timeout=60)
+        servers.stop(server.process)
 
 
 def body_of(sku_id: int) -> bytes:

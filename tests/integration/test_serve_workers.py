@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +26,7 @@ import pytest
 from clipshop.api.workers import node_ids
 from clipshop.core.db import Database
 from clipshop.core.ids import MAX_NODE, SEQ_BITS
+from tests import servers
 from tests.conftest import World
 from tests.integration.checkout_api import ADDRESS, OK_CARD, add_card
 
@@ -45,16 +43,9 @@ class Server:
     pid: int  # the ``clipshop serve`` parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(db: Database, tmp_path: Path) -> Iterator[Server]:
-    port = _free_port()
+    port = servers.free_port()
     env = {
         **os.environ,
         "CLIPSHOP_DATABASE_URL": db.settings.database_url,
@@ -63,25 +54,11 @@ def server(db: Database, tmp_path: Path) -> Iterator[Server]:
     }
     command = [sys.executable, "-m", "clipshop", "serve", "--port", str(port)]
     command += ["--workers", "2", "--jobs-interval", "0"]
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    process = servers.start(command, env, tmp_path / "serve.log", port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "serve.log").read_text())
-            time.sleep(0.2)
-        yield Server(base, process.pid)
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
-        process.terminate()
-        assert process.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()
-        log.close()
+        assert servers.stop(process) == 0, (tmp_path / "serve.log").read_text()
 
 
 def _node_of(object_id: str) -> int:
