@@ -18,16 +18,11 @@ from clipshop.models.checkout import (
     SkuDiscount,
     TaxRate,
 )
-from clipshop.models.fulfillment import (
-    OrderEdit,
-    Package,
-    PackageEvent,
-    SimCarrierStep,
-    StoredFile,
-)
+from clipshop.models.files import StoredFile
+from clipshop.models.fulfillment import Package, PackageEvent, SimCarrierStep
 from clipshop.models.identity import ApiToken, ShopMember, User
 from clipshop.models.inventory import InventoryMovement, StockLevel
-from clipshop.models.orders import Order, OrderEvent, OrderLineItem
+from clipshop.models.orders import Order, OrderEdit, OrderEvent, OrderLineItem
 from clipshop.models.outbox import FeedEvent, OutboxDelivery, OutboxEvent
 from clipshop.models.payments import (
     Payment,

@@ -1,5 +1,6 @@
 """Packages (a shipment of line items of one or more orders of one buyer and shop), the
-carrier events that move them, and stored photos (handover, proof of delivery)."""
+carrier events that move them, and the simulated carrier's script. Their photos are
+``StoredFile`` rows (``models/files.py``)."""
 
 from __future__ import annotations
 
@@ -71,23 +72,6 @@ class PackageEvent(IdMixin, Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class StoredFile(IdMixin, CreatedMixin, Base):
-    """A file kept through the storage interface: handover photos, proof of delivery, and
-    (later) after-sales evidence. ``owner_kind`` + ``owner_id`` say what it belongs to."""
-
-    __tablename__ = "stored_files"
-    __table_args__ = (Index("ix_stored_files_owner", "owner_kind", "owner_id"),)
-
-    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
-    owner_kind: Mapped[str] = mapped_column(String(30))  # HANDOVER_PHOTO, PROOF_OF_DELIVERY
-    owner_id: Mapped[int]
-    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size_bytes: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by: Mapped[int | None]
-
-
 class SimCarrierStep(IdMixin, Base):
     """The simulated carrier's script: events it will report when the platform clock
     reaches ``due_at`` (the sandbox moves the clock; the jobs runner emits them)."""
@@ -102,27 +86,3 @@ class SimCarrierStep(IdMixin, Base):
     due_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(200), default="")
     emitted: Mapped[bool] = mapped_column(default=False)
-
-
-class OrderEdit(IdMixin, CreatedMixin, Base):
-    """A seller's proposed change to an unshipped order; applied when the buyer accepts."""
-
-    __tablename__ = "order_edits"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('PROPOSED', 'ACCEPTED', 'DECLINED', 'WITHDRAWN')", name="status"
-        ),
-        Index("ix_order_edits_order_id", "order_id"),
-    )
-
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
-    status: Mapped[str] = mapped_column(String(10), default="PROPOSED")
-    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    note: Mapped[str] = mapped_column(String(500), default="")
-    decided_at: Mapped[datetime | None]
-    proposed_by: Mapped[int | None]  # the seller (or admin) who proposed it
-    decided_by: Mapped[int | None]  # the buyer who accepted or declined; the withdrawer
-    decision_note: Mapped[str | None] = mapped_column(String(500))
-    # Once ACCEPTED: what the buyer paid (+) or got back (-), minor units of the order currency.
-    amount_change: Mapped[int | None]

@@ -1,4 +1,5 @@
-"""Orders (one per shop per checkout), line items (one per unit) and the event timeline.
+"""Orders (one per shop per checkout), line items (one per unit), the event timeline, and the
+sellers' proposed edits of unshipped orders.
 
 Money columns are integer minor units of ``currency``; the price identities of DOMAIN.md are
 CHECK constraints, so no code path can store an order whose numbers do not add up.
@@ -158,3 +159,27 @@ class OrderEvent(IdMixin, CreatedMixin, Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
     reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class OrderEdit(IdMixin, CreatedMixin, Base):
+    """A seller's proposed change to an unshipped order; applied when the buyer accepts."""
+
+    __tablename__ = "order_edits"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('PROPOSED', 'ACCEPTED', 'DECLINED', 'WITHDRAWN')", name="status"
+        ),
+        Index("ix_order_edits_order_id", "order_id"),
+    )
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    status: Mapped[str] = mapped_column(String(10), default="PROPOSED")
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    decided_at: Mapped[datetime | None]
+    proposed_by: Mapped[int | None]  # the seller (or admin) who proposed it
+    decided_by: Mapped[int | None]  # the buyer who accepted or declined; the withdrawer
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    # Once ACCEPTED: what the buyer paid (+) or got back (-), minor units of the order currency.
+    amount_change: Mapped[int | None]
