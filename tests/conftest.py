@@ -221,6 +221,11 @@ class World:
 
 @pytest.fixture
 def world(db: Database) -> World:
+    return make_world(db)
+
+
+def make_world(db: Database) -> World:
+    """Staff of every role, a buyer, and two sellers with a shop each."""
     admin = make_actor(db, Role.ADMIN, "admin@test.dev")
     seller_a = make_actor(db, Role.SELLER, "seller.a@test.dev")
     seller_b = make_actor(db, Role.SELLER, "seller.b@test.dev")

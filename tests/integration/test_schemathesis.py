@@ -39,8 +39,7 @@ from clipshop.api.app import create_app
 from clipshop.core import money
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings
-from clipshop.identity.principal import Role
-from tests.conftest import World, make_actor, make_shop, truncate_all
+from tests.conftest import World, make_world, truncate_all
 
 API = "/api/v1"
 MAX_EXAMPLES = 5  # generated examples per operation, on top of the coverage phase
@@ -61,19 +60,7 @@ schema = schemathesis.openapi.from_asgi(
 def seeded(database: Database) -> Iterator[tuple[FastAPI, World]]:
     """The app and a small world (as tests/conftest.py ``world``), once per database."""
     truncate_all(database)
-    admin = make_actor(database, Role.ADMIN, "admin@test.dev")
-    seller_a = make_actor(database, Role.SELLER, "seller.a@test.dev")
-    seller_b = make_actor(database, Role.SELLER, "seller.b@test.dev")
-    world = World(
-        admin=admin,
-        agent=make_actor(database, Role.AGENT, "agent@test.dev"),
-        supervisor=make_actor(database, Role.SUPERVISOR, "supervisor@test.dev"),
-        buyer=make_actor(database, Role.BUYER, "buyer@test.dev"),
-        seller_a=seller_a,
-        seller_b=seller_b,
-        shop_a=make_shop(database, seller_a, admin, "ShopA"),
-        shop_b=make_shop(database, seller_b, admin, "ShopB"),
-    )
+    world = make_world(database)
     yield create_app(database.settings, database), world
     truncate_all(database)
 
