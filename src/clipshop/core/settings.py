@@ -50,6 +50,16 @@ class Settings(BaseSettings):
         description="How long a request holds its Idempotency-Key before a retry may take it "
         "over (wall time; longer than the longest request)",
     )
+    outbox_retention_hours: int = Field(
+        default=168,
+        ge=1,
+        le=24 * 366,
+        description="How long relayed outbox events and event-feed rows are kept (business "
+        "time; an event some consumer has not yet received is kept until it has)",
+    )
+    outbox_batch_size: int = Field(
+        default=200, ge=1, le=10_000, description="Outbox events per relay batch"
+    )
     carrier_webhook_secret: str = Field(
         default=DEFAULT_CARRIER_SECRET, description="HMAC key of inbound carrier webhooks"
     )

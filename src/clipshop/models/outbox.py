@@ -62,6 +62,7 @@ class FeedEvent(CreatedMixin, Base):
     __table_args__ = (
         UniqueConstraint("event_id", name="uq_event_feed_event_id"),
         Index("ix_event_feed_shop_id_seq", "shop_id", "seq"),
+        Index("ix_event_feed_created_at", "created_at"),  # pruning
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -25,6 +25,8 @@ def report_table(report: JobReport, title: str) -> Listing:
         ("refunds sent", report.sweep.refunds + report.refunds),
         ("payments reconciled", report.reconciled),
         ("simulated carrier events", report.carrier_events),
+        ("outbox events delivered", report.outbox.delivered),
+        ("outbox deliveries failed (retried later)", report.outbox.failed),
     ]
     for label, count in rows:
         table.add(label, str(count))
@@ -37,7 +39,8 @@ def worker(
 ) -> None:
     """Run the background jobs as a process of their own.
 
-    The deadline sweeper, payment reconciler, refund retries and the simulated carrier.
+    The deadline sweeper, payment reconciler, refund retries, the simulated carrier and
+    the outbox relay.
     On PostgreSQL run as many as you like: they share the due timers (FOR UPDATE
     SKIP LOCKED). On SQLite run one, or none besides the one inside serve. On SQLite the
     database is migrated first; on PostgreSQL run "clipshop db upgrade" before."""

@@ -17,6 +17,7 @@ from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
 from clipshop.rules import shared_clock
 from clipshop.rules.sweeper import SweepReport, sweep
+from clipshop.worker.relay import RelayReport, relay
 
 RECONCILE_AFTER = timedelta(minutes=2)
 log = logging.getLogger("clipshop.jobs")
@@ -28,18 +29,21 @@ class JobReport:
     refunds: int = 0  # queued refunds retried (the sweeper's own are in ``sweep``)
     carrier_events: int = 0
     sweep: SweepReport = field(default_factory=SweepReport)
+    outbox: RelayReport = field(default_factory=RelayReport)
 
     def add(self, other: JobReport) -> None:
         self.reconciled += other.reconciled
         self.refunds += other.refunds
         self.carrier_events += other.carrier_events
         self.sweep.add(other.sweep)
+        self.outbox.add(other.outbox)
 
 
 def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) -> JobReport:
     """Everything due by ``now``: unanswered payments and charges are settled first (a
     timer may wait on them), then the simulated carrier reports its due events, then the
-    deadline timers fire, then refunds that earlier timed out are retried."""
+    deadline timers fire, then refunds that earlier timed out are retried; last the outbox
+    relay delivers the events all this announced (and earlier ones due for a retry)."""
     report = JobReport()
     report.reconciled = reconcile(db, gateway, RECONCILE_AFTER)
     report.reconciled += changes.settle_stale_charges(db, gateway, RECONCILE_AFTER)
@@ -48,6 +52,7 @@ def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) 
         report.carrier_events = emit_sim_events(session, now)
     report.sweep = sweep(db, gateway, now)
     report.refunds = retry_pending_refunds(db, gateway)
+    report.outbox = relay(db, now)
     return report
 
 

@@ -71,10 +71,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("event_feed", schema=None) as batch_op:
         batch_op.create_index("ix_event_feed_shop_id_seq", ["shop_id", "seq"], unique=False)
+        batch_op.create_index("ix_event_feed_created_at", ["created_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("event_feed", schema=None) as batch_op:
+        batch_op.drop_index("ix_event_feed_created_at")
         batch_op.drop_index("ix_event_feed_shop_id_seq")
     op.drop_table("event_feed")
     with op.batch_alter_table("outbox_deliveries", schema=None) as batch_op:
