@@ -16,6 +16,7 @@ from clipshop.api.routers import (
     checkout,
     disputes,
     documents,
+    events,
     fulfillment,
     fulfillment_files,
     identity,
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(fulfillment_files.router, prefix=API_PREFIX)
     app.include_router(order_changes.router, prefix=API_PREFIX)
     app.include_router(performance.router, prefix=API_PREFIX)
+    app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(returns.router, prefix=API_PREFIX)
     app.include_router(cancellations.router, prefix=API_PREFIX)
     app.include_router(disputes.router, prefix=API_PREFIX)

@@ -5,10 +5,14 @@ buyers have no feed (403: the feed is the sellers' polling alternative to webhoo
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clipshop.core.errors import PermissionDenied
+from clipshop.core.errors import InvalidInput, PermissionDenied
 from clipshop.core.outbox import Delivered
 from clipshop.core.pagination import MAX_LIMIT
 from clipshop.identity.principal import Principal, Role
@@ -34,7 +38,7 @@ def list_events(
     ``shop_id``: one shop's only (one the caller cannot see: none)."""
     if caller.role is Role.BUYER:
         raise PermissionDenied("the event feed is for sellers and the platform's staff")
-    if not 1 <= limit <= MAX_LIMIT:
+    if not 1 <= limit <= MAX_LIMIT + 1:  # a page and one more, to tell whether more wait
         raise ValueError("limit out of range")
     stmt = select(FeedEvent).where(FeedEvent.seq > after)
     visible = caller.visible_shop_ids()
@@ -48,3 +52,28 @@ def list_events(
     elif shop_id is not None:
         stmt = stmt.where(FeedEvent.shop_id == shop_id)
     return list(session.scalars(stmt.order_by(FeedEvent.seq).limit(limit)))
+
+
+def encode_cursor(seq: int) -> str:
+    raw = json.dumps({"after": str(seq)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The feed position a cursor stands for (none: the start of what is kept)."""
+    if cursor is None:
+        return 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        seq = data["after"]
+        if not isinstance(seq, str) or not seq.isascii() or not seq.isdigit():
+            raise ValueError(seq)
+        value = int(seq)
+        if value >= 2**63:
+            raise ValueError(seq)
+        return value
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise InvalidInput(
+            "after is not a cursor of this feed; pass back next_cursor unchanged",
+            code="invalid_cursor",
+        ) from None
