@@ -14,13 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from clipshop.core import outbox
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.events import OrderStatusChanged, announce
-from clipshop.worker.relay import relay
+from clipshop.worker.relay import RelayReport, relay
 from tests.integration.outbox_support import deliveries, feed_event_ids, outbox_ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,3 +181,21 @@ def test_pruning_keeps_what_a_consumer_still_waits_for(db: Database, recorder: R
     relay(db, now + retention + timedelta(hours=2))
     assert outbox_ids(db) == []
     assert recorder.per_order()[103] == expected[103]
+
+
+def test_an_idle_relay_writes_nothing(db: Database, recorder: Recorder) -> None:
+    announce_events(db)
+    relay(db)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert relay(db) == RelayReport()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert statements  # it looked
+    writes = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
+    assert [s for s in statements if s.startswith(writes)] == []

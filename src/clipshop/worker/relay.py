@@ -59,18 +59,26 @@ class RelayReport:
 
 
 def relay(db: Database, now: datetime | None = None) -> RelayReport:
-    """Fan out, deliver what is due by ``now`` to every consumer, and prune."""
+    """Fan out, deliver what is due by ``now`` to every consumer, and prune. A read first
+    finds which of these have work, so an idle round writes nothing (on SQLite it does not
+    take the writers' turn)."""
     install_consumers()
     now = now or utcnow()
     batch = db.settings.outbox_batch_size
+    before = now - timedelta(hours=db.settings.outbox_retention_hours)
     report = RelayReport()
-    for _ in range(MAX_ROUNDS):
-        with db.unit_of_work() as session:
-            taken = fan_out(session, now, batch)
-        report.fanned_out += taken
-        if taken < batch:
-            break
+    with db.unit_of_work(write=False) as session:
+        work = _work(session, now, before)
+    if work.fan_out:
+        for _ in range(MAX_ROUNDS):
+            with db.unit_of_work() as session:
+                taken = fan_out(session, now, batch)
+            report.fanned_out += taken
+            if taken < batch:
+                break
     for consumer in outbox.consumers():
+        if not (report.fanned_out or consumer.name in work.due):
+            continue
         for _ in range(MAX_ROUNDS):
             with db.unit_of_work() as session:
                 delivered, failed = deliver(session, consumer, now, batch)
@@ -78,10 +86,30 @@ def relay(db: Database, now: datetime | None = None) -> RelayReport:
             report.failed += failed
             if delivered == 0:
                 break
-    retention = timedelta(hours=db.settings.outbox_retention_hours)
-    with db.unit_of_work() as session:
-        report.pruned = prune(session, now - retention)
+    if work.prune:
+        with db.unit_of_work() as session:
+            report.pruned = prune(session, before)
     return report
+
+
+@dataclass(frozen=True)
+class _Work:
+    fan_out: bool
+    due: frozenset[str]  # consumers with deliveries due
+    prune: bool
+
+
+def _work(session: Session, now: datetime, before: datetime) -> _Work:
+    unrelayed = session.scalar(select(exists().where(OutboxEvent.relayed_at.is_(None))))
+    due = set()
+    for consumer in outbox.consumers():
+        mine = OutboxDelivery.consumer == consumer.name
+        if session.scalar(select(exists().where(mine, OutboxDelivery.next_attempt_at <= now))):
+            due.add(consumer.name)
+    old = exists().where(OutboxEvent.relayed_at < before)
+    old_in_feed = exists().where(FeedEvent.created_at < before)
+    prunable = session.scalar(select(old | old_in_feed))
+    return _Work(bool(unrelayed), frozenset(due), bool(prunable))
 
 
 def fan_out(session: Session, now: datetime, batch: int) -> int:
