@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from clipshop.core import events
+from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
-from clipshop.core.events import OrderStatusChanged
+from clipshop.core.events import OrderLinesCancelled, OrderStatusChanged, announce
 from clipshop.models import Order, Timer
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.transitions import transition
@@ -96,3 +97,31 @@ def test_a_failing_handler_rolls_the_change_back(
     assert outbox(db) == before
     with db.unit_of_work(write=False) as session:
         assert session.get_one(Order, order.id).status == "ON_HOLD"
+
+
+def test_an_event_that_needs_a_handler_is_refused_without_one(db: Database) -> None:
+    """OrderLinesCancelled moves the order on in fulfillment; a process that announced it
+    without that package's handler registered would silently skip it: it fails instead."""
+    import clipshop.fulfillment.progress  # noqa: F401  (registers the handler)
+
+    registered = events._handlers[OrderLinesCancelled]
+    assert registered  # fulfillment's
+    cancelled = OrderLinesCancelled(
+        order_id=1,
+        shop_id=2,
+        buyer_id=3,
+        line_ids=(4, 5),
+        order_cancelled=True,
+        actor="BUYER",
+        actor_id=3,
+        reason="",
+        at=utcnow(),
+    )
+    assert cancelled.payload()["line_ids"] == ["4", "5"]
+    events._handlers[OrderLinesCancelled] = []
+    try:
+        with pytest.raises(RuntimeError, match="no handler"), db.unit_of_work() as session:
+            announce(session, cancelled)
+    finally:
+        events._handlers[OrderLinesCancelled] = registered
+    assert outbox(db) == []

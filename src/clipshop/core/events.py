@@ -31,6 +31,7 @@ class Event:
     the relay delivers one order's events in the order they were announced)."""
 
     type: ClassVar[str]
+    handled: ClassVar[bool] = False  # announcing it with no handler registered is a bug
     shop_id: int
     at: datetime
 
@@ -47,6 +48,8 @@ class Event:
                 value = value.isoformat()
             elif isinstance(value, int) and field.name.endswith("_id"):
                 value = str(value)
+            elif isinstance(value, tuple) and field.name.endswith("_ids"):
+                value = [str(v) for v in value]
             out[field.name] = value
         return out
 
@@ -65,7 +68,26 @@ class OrderStatusChanged(Event):
     reason: str
 
 
-EVENT_TYPES: dict[str, type[Event]] = {OrderStatusChanged.type: OrderStatusChanged}
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class OrderLinesCancelled(Event):
+    """Lines of an order were cancelled on a cancellation request (``orders.cancellations``):
+    every live line when the order itself is now CANCELLED. Handled by ``fulfillment``: the
+    order's status follows the packages of the lines left."""
+
+    type: ClassVar[str] = "order.lines_cancelled"
+    handled: ClassVar[bool] = True
+    order_id: int
+    buyer_id: int
+    line_ids: tuple[int, ...]
+    order_cancelled: bool
+    actor: str
+    actor_id: int | None
+    reason: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    event.type: event for event in (OrderStatusChanged, OrderLinesCancelled)
+}
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Session, Any], None]
@@ -95,7 +117,13 @@ def use_outbox(table: Table) -> None:
 
 def announce(session: Session, event: Event) -> None:
     """Run ``event``'s handlers in this unit of work and write it to the outbox (deferred)."""
-    for handler in _handlers.get(type(event), ()):
+    handlers = _handlers.get(type(event), ())
+    if event.handled and not handlers:
+        raise RuntimeError(
+            f"no handler registered for {type(event).__name__}: import the package that "
+            "handles it (docs/architecture.md, Events and the outbox)"
+        )
+    for handler in handlers:
         handler(session, event)
     if _outbox is None:
         raise RuntimeError("no outbox table: import clipshop.models before announcing events")

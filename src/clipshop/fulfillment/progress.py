@@ -6,13 +6,17 @@
 - every package delivered                    -> DELIVERED
 
 Orders only move forward; when events arrive out of order (a "delivered" before the first
-scan), the order walks through the statuses in between, each move through ``transition``."""
+scan), the order walks through the statuses in between, each move through ``transition``.
+Lines cancelled on request (``orders.cancellations`` announces ``OrderLinesCancelled``)
+move the order on too: the handler at the end."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clipshop.core import events
+from clipshop.core.events import OrderLinesCancelled
 from clipshop.models import Order, OrderLineItem, Package
 from clipshop.orders.states import ALLOWED, Actor, OrderStatus
 from clipshop.orders.transitions import transition
@@ -72,3 +76,12 @@ def sync_order(session: Session, order: Order, reason: str, actor_id: int | None
         actor = ACTOR_FOR[step]
         transition(session, order, step, actor, actor_id if actor is Actor.SELLER else None, reason)
         current = step
+
+
+@events.on(OrderLinesCancelled)
+def _after_lines_cancelled(session: Session, event: OrderLinesCancelled) -> None:
+    """Lines cancelled on request: the order's status follows the packages left (a whole
+    cancelled order has nothing left to follow)."""
+    if not event.order_cancelled:
+        order = session.get_one(Order, event.order_id)  # held by the unit of work already
+        sync_order(session, order, event.reason, event.actor_id)
