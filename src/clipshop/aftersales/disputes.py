@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from clipshop.aftersales import eligibility, order_facts, protection
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from clipshop.core.events import DisputeStatusChanged, announce
 from clipshop.core.ids import new_id
 from clipshop.identity.principal import Permission, Principal, Role
 from clipshop.models import (
@@ -173,6 +174,7 @@ def open_dispute(session: Session, principal: Principal, order_id: int, claim: C
     )
     session.add(dispute)
     session.flush()
+    _announce(session, dispute, None)
     note = f"{claim.kind} ({claim.reason}) opened: dispute {dispute.id}"
     record_step(
         session,
@@ -230,6 +232,21 @@ def _close(session: Session, dispute: Dispute, status: str, **values: object) ->
     if won.rowcount != 1:  # type: ignore[attr-defined]
         raise DisputeDecided(f"dispute {dispute.id} was already decided or withdrawn")
     session.refresh(dispute)
+    _announce(session, dispute, OPEN)
+
+
+def _announce(session: Session, dispute: Dispute, before: str | None) -> None:
+    changed = DisputeStatusChanged(
+        dispute_id=dispute.id,
+        order_id=dispute.order_id,
+        shop_id=dispute.shop_id,
+        buyer_id=dispute.buyer_id,
+        kind=dispute.kind,
+        from_status=before,
+        to_status=dispute.status,
+        at=utcnow(),
+    )
+    announce(session, changed)
 
 
 def withdraw(session: Session, principal: Principal, dispute_id: int, reason: str) -> Dispute:

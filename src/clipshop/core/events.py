@@ -85,8 +85,22 @@ class OrderLinesCancelled(Event):
     reason: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeStatusChanged(Event):
+    """A dispute was opened (``from_status`` None, ``to_status`` IN_PROGRESS), decided or
+    withdrawn (``aftersales.disputes``)."""
+
+    type: ClassVar[str] = "dispute.status_changed"
+    dispute_id: int
+    order_id: int
+    buyer_id: int
+    kind: str  # DAMAGE_CLAIM, NOT_RECEIVED, ESCALATION, BUYER_PROTECTION...
+    from_status: str | None
+    to_status: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    event.type: event for event in (OrderStatusChanged, OrderLinesCancelled)
+    event.type: event for event in (OrderStatusChanged, OrderLinesCancelled, DisputeStatusChanged)
 }
 
 E = TypeVar("E", bound=Event)
