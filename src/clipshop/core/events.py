@@ -99,8 +99,31 @@ class DisputeStatusChanged(Event):
     to_status: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RefundStatusChanged(Event):
+    """A refund of an order was queued (``from_status`` None, PENDING) in the transaction of
+    the change that owes it, then ended by the gateway (SUCCEEDED or FAILED):
+    ``payments.ledger``, ``payments.refunds``."""
+
+    type: ClassVar[str] = "refund.status_changed"
+    refund_id: int  # the REFUND payment transaction
+    payment_id: int
+    order_id: int
+    amount: int  # minor units
+    currency: str
+    from_status: str | None
+    to_status: str
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    event.type: event for event in (OrderStatusChanged, OrderLinesCancelled, DisputeStatusChanged)
+    event.type: event
+    for event in (
+        OrderStatusChanged,
+        OrderLinesCancelled,
+        DisputeStatusChanged,
+        RefundStatusChanged,
+    )
 }
 
 E = TypeVar("E", bound=Event)

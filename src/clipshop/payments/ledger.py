@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
+from clipshop.core.events import RefundStatusChanged, announce
 from clipshop.core.ids import new_id
 from clipshop.models import Payment, PaymentAttempt, PaymentTransaction
 from clipshop.payments.errors import OverRefund
@@ -205,7 +206,28 @@ def queue_refund(
     )
     session.add(txn)
     session.flush()
+    announce_refund(session, txn, None)
     return txn
+
+
+def announce_refund(session: Session, txn: PaymentTransaction, before: str | None) -> None:
+    """``RefundStatusChanged`` for a refund of an order (the order's row is locked by the
+    caller, so its events keep their order)."""
+    if txn.order_id is None or txn.shop_id is None:
+        return
+    changed = RefundStatusChanged(
+        refund_id=txn.id,
+        payment_id=txn.payment_id,
+        order_id=txn.order_id,
+        shop_id=txn.shop_id,
+        amount=txn.amount,
+        currency=txn.currency,
+        from_status=before,
+        to_status=txn.status,
+        reason=txn.reason or "",
+        at=utcnow(),
+    )
+    announce(session, changed)
 
 
 def has_attempt_in_flight(session: Session, payment_id: int) -> bool:
