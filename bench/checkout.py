@@ -88,6 +88,7 @@ from clipshop.core.db import Database, insert_ignore
 from clipshop.core.ids import MAX_NODE, SEQ_BITS, IdGenerator, new_id
 from clipshop.core.migrate import upgrade
 from clipshop.core.settings import Settings
+from clipshop.deadlines.policies import for_region
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.tokens import issue_token
 from clipshop.identity.users import create_user, principal_for
@@ -100,7 +101,6 @@ from clipshop.models import (
 )
 from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
-from clipshop.rules.policies import for_region
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTECTED_DATABASES = frozenset({"postgres", "test", "template0", "template1"})

@@ -9,7 +9,7 @@ the future timers it really carries (DELIVERED: AUTO_COMPLETE; IN_TRANSIT: PACKA
 its package; AWAITING_SHIPMENT: LATE_DISPATCH and SHIP_DUE), so the timers table is large
 too. On top come ``--due`` ON_HOLD orders (each with one line item) whose remorse window has
 ended: their RELEASE_HOLD timers are the only ones due. It times one full sweep of them
-through ``clipshop.rules.sweeper.sweep`` (the real rules: each order goes to
+through ``clipshop.worker.sweeper.sweep`` (the real rules: each order goes to
 AWAITING_SHIPMENT and arms its next two timers), then grows the database to ``--big``
 orders, adds the same number of due timers, and times the sweep again. The take-due query is
 captured as the sweeper sends it and EXPLAINed (ANALYZE, BUFFERS) at each size.
@@ -51,9 +51,9 @@ from clipshop.core import rawsql
 from clipshop.core.db import Database, normalise_url
 from clipshop.core.migrate import upgrade
 from clipshop.core.settings import Settings
+from clipshop.deadlines.timers import take_due
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules.sweeper import SweepReport, sweep
-from clipshop.rules.timers import take_due
+from clipshop.worker.sweeper import SweepReport, sweep
 
 PROTECTED_DATABASES = frozenset({"postgres", "test", "template0", "template1"})
 SHOPS, BUYERS, PAYMENTS = 100, 1_000, 1_000

@@ -17,7 +17,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.models import Timer
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules.sweeper import SweepReport, sweep
+from clipshop.worker.sweeper import SweepReport, sweep
 from tests.conftest import World
 from tests.sweeper_support import on_hold_orders, release_events
 

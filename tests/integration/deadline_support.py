@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from clipshop.core.clock import clock, utcnow
 from clipshop.core.db import Database
+from clipshop.deadlines import policies
 from clipshop.models import OrderEvent, Payment, PaymentTransaction, Timer
-from clipshop.rules import policies
 from tests.conftest import World
 from tests.fulfillment_support import carrier_event, paid_orders, send, ship
 from tests.integration.checkout_api import advance, get_order, parse_time

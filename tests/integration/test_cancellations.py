@@ -30,7 +30,7 @@ from clipshop.models import (
     Timer,
 )
 from clipshop.orders.cancel_reasons import SELLER_REASONS
-from clipshop.rules.performance import NO_SHIPMENT_IN_TIME, SELLER_FAULT_REASONS
+from clipshop.standing.performance import NO_SHIPMENT_IN_TIME, SELLER_FAULT_REASONS
 from tests.conftest import Actor, World, make_actor
 from tests.fulfillment_support import paid_orders, ship
 from tests.integration.checkout_api import (

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.core.db import Database
+from clipshop.deadlines import policies
 from clipshop.identity.principal import Role
 from clipshop.models import AftersaleRecord, OrderEvent, StoredFile
-from clipshop.rules import policies
 from tests.conftest import World, make_actor, problem_code
 from tests.integration.checkout_api import API, get_order, ok, parse_time
 from tests.integration.deadline_support import D, H, Week, awaiting_shipment, move_to, refunds

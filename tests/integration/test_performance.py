@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
 from clipshop.core.db import Database
+from clipshop.deadlines.standing import next_review_at
 from clipshop.identity.principal import Role
 from clipshop.models import CartItem, Order, Payment, Shop, SkuDiscount, StockLevel, Timer
-from clipshop.rules.standing import next_review_at
 from tests.conftest import World, make_actor
 from tests.fulfillment_support import (
     advance_to,

@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
+from clipshop.deadlines import timers
+from clipshop.deadlines.timers import TimerKind
 from clipshop.models import Order, OrderEvent, Timer
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules import handlers, timers
-from clipshop.rules.sweeper import retry_delay, sweep
-from clipshop.rules.timers import TimerKind
+from clipshop.worker import handlers
+from clipshop.worker.sweeper import retry_delay, sweep
 from tests.conftest import World
 from tests.sweeper_support import on_hold_orders, release_events
 

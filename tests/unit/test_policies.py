@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clipshop.rules import policies
-from clipshop.rules.policies import PolicyError, RegionPolicy, build, load
+from clipshop.deadlines import policies
+from clipshop.deadlines.policies import PolicyError, RegionPolicy, build, load
 
 NY = "America/New_York"
 

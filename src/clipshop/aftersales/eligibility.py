@@ -40,6 +40,7 @@ from clipshop.aftersales import order_facts as known
 from clipshop.aftersales import protection
 from clipshop.core.clock import as_utc, utcnow
 from clipshop.core.errors import Conflict
+from clipshop.deadlines.policies import RegionPolicy, for_region
 from clipshop.identity.principal import PLATFORM_ROLES, Principal, Role
 from clipshop.models import Cancellation, Order, OrderLineItem, Return, ReturnLine
 from clipshop.orders import queries, refunds
@@ -48,7 +49,6 @@ from clipshop.orders.states import (
     OPERATOR_CANCELLABLE,
     SELLER_CANCELLABLE,
 )
-from clipshop.rules.policies import RegionPolicy, for_region
 
 ACTIONS = (
     "CANCEL",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from clipshop.rules.policies import RegionPolicy
+from clipshop.deadlines.policies import RegionPolicy
 
 PROTECTION_REASONS = ("NOT_RECEIVED", "WRONG_ITEM", "NOT_AS_DESCRIBED", "DAMAGED")
 

@@ -48,14 +48,14 @@ from clipshop.aftersales.returns import (
 )
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import InsufficientStock
+from clipshop.deadlines import timers
+from clipshop.deadlines.policies import for_region
+from clipshop.deadlines.timers import TimerKind
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import Order, OrderLineItem, PaymentTransaction, Return
 from clipshop.orders.refunds import full_refund_plan, refund
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.transitions import transition
-from clipshop.rules import timers
-from clipshop.rules.policies import for_region
-from clipshop.rules.timers import TimerKind
 
 R = ReturnStatus
 ALL_TYPES = frozenset({"REFUND", "RETURN_AND_REFUND", "REPLACEMENT"})

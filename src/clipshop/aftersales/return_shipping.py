@@ -26,14 +26,14 @@ from clipshop.aftersales.returns import (
 from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import Conflict
+from clipshop.deadlines import timers
+from clipshop.deadlines.timers import TimerKind
 from clipshop.fulfillment.documents import Address, PackageDocument, group_items, render_labels
 from clipshop.fulfillment.errors import ProviderNotAllowed
 from clipshop.fulfillment.providers import PROVIDERS, with_check_digit
 from clipshop.identity.principal import Principal
 from clipshop.models import Order, Return, Warehouse
 from clipshop.orders.states import Actor
-from clipshop.rules import timers
-from clipshop.rules.timers import TimerKind
 
 LABEL_PROVIDER = "SIMEX"
 

@@ -24,14 +24,14 @@ from clipshop.core.clock import utcnow
 from clipshop.core.errors import PermissionDenied
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.deadlines import timers
+from clipshop.deadlines.policies import for_region
+from clipshop.deadlines.timers import TimerKind
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import AftersaleRecord, Order, OrderLineItem, Return, ReturnLine
 from clipshop.orders import aftersale_steps, changes, queries
 from clipshop.orders.states import Actor
 from clipshop.orders.timeline import record_event
-from clipshop.rules import timers
-from clipshop.rules.policies import for_region
-from clipshop.rules.timers import TimerKind
 
 BUYER_SHIP_DAYS = 7  # after APPROVE_RETURN, the buyer ships by then or the request closes
 RECEIVE_DAYS = 10  # after the buyer shipped, the seller confirms by then or it is refunded

@@ -15,9 +15,9 @@ from clipshop.core.db import upsert
 from clipshop.core.errors import Conflict, InvalidInput
 from clipshop.core.ids import new_id
 from clipshop.core.money import AmountError, check_cap
+from clipshop.deadlines import standing
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import PlatformVoucher, ShippingProfile, Shop, SkuDiscount, TaxRate
-from clipshop.rules import standing
 
 
 def check_window(starts_at: datetime, ends_at: datetime) -> None:

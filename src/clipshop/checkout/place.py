@@ -27,6 +27,7 @@ from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import InvalidInput, NotFound
+from clipshop.deadlines import standing
 from clipshop.identity import users
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.users import age_on
@@ -36,7 +37,6 @@ from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.payments import ledger, methods
 from clipshop.payments.errors import PaymentNotRetryable
 from clipshop.payments.gateway import PaymentGateway
-from clipshop.rules import standing
 
 ADULT_AGE = 18
 T = TypeVar("T")

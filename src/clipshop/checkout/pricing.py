@@ -31,8 +31,8 @@ from clipshop.checkout.errors import (
 from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.money import allocate
+from clipshop.deadlines import standing as shop_standing
 from clipshop.models import PlatformVoucher, Product, Shop, Sku, SkuDiscount
-from clipshop.rules import standing as shop_standing
 
 
 @dataclass

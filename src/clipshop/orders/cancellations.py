@@ -32,9 +32,12 @@ from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import Conflict, InvalidInput
-from clipshop.core.events import OrderLinesCancelled, announce
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.deadlines import timers
+from clipshop.deadlines.policies import for_region
+from clipshop.deadlines.timers import TimerKind
+from clipshop.fulfillment import progress
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import (
     AftersaleRecord,
@@ -52,9 +55,6 @@ from clipshop.orders.timeline import record_event
 from clipshop.payments import ledger
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import execute_refunds
-from clipshop.rules import timers
-from clipshop.rules.policies import for_region
-from clipshop.rules.timers import TimerKind
 
 S = OrderStatus
 PENDING = "CANCELLATION_REQUEST_PENDING"
@@ -227,21 +227,10 @@ def _apply(
     """Cancel ``lines`` (the whole order when they are every live line), move the order on,
     and attribute a whole-order cancellation to ``attributed_to``."""
     txn = lifecycle.cancel_lines(session, order, lines, actor, actor_id, reason)
-    whole = order.status == S.CANCELLED
-    if whole:
+    if order.status == S.CANCELLED:
         order.cancelled_by = attributed_to.value
-    cancelled = OrderLinesCancelled(
-        order_id=order.id,
-        shop_id=order.shop_id,
-        buyer_id=order.buyer_id,
-        line_ids=tuple(line.id for line in lines),
-        order_cancelled=whole,
-        actor=actor.value,
-        actor_id=actor_id,
-        reason=reason,
-        at=utcnow(),
-    )
-    announce(session, cancelled)  # fulfillment moves the order on with its packages
+    else:
+        progress.sync_order(session, order, reason, actor_id)
     session.flush()
     return txn
 

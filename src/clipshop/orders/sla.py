@@ -25,12 +25,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clipshop.deadlines import timers
+from clipshop.deadlines.policies import RegionPolicy, for_region
+from clipshop.deadlines.timers import ORDER_KINDS, TimerKind
 from clipshop.models import Order, OrderLineItem, Package
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.timeline import record_event
-from clipshop.rules import timers
-from clipshop.rules.policies import RegionPolicy, for_region
-from clipshop.rules.timers import ORDER_KINDS, TimerKind
 
 S = OrderStatus
 K = TimerKind

@@ -16,8 +16,8 @@ from clipshop.orders import changes
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
 from clipshop.rules import shared_clock
-from clipshop.rules.sweeper import SweepReport, sweep
 from clipshop.worker.relay import RelayReport, relay
+from clipshop.worker.sweeper import SweepReport, sweep
 
 RECONCILE_AFTER = timedelta(minutes=2)
 log = logging.getLogger("clipshop.jobs")

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from clipshop.api.deps import DB, Caller, ShopId
-from clipshop.rules import standing
-from clipshop.rules.schemas import PerformanceOut, StandingEventOut, StandingIn, StandingOut
+from clipshop.standing import service as standing
+from clipshop.standing.schemas import PerformanceOut, StandingEventOut, StandingIn, StandingOut
 
 router = APIRouter(tags=["performance"])
 

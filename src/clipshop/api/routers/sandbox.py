@@ -11,9 +11,9 @@ from clipshop.api.deps import DatabaseDep, GatewayDep, StandaloneCaller
 from clipshop.core.clock import clock
 from clipshop.core.errors import PermissionDenied
 from clipshop.core.schemas import RequestModel
+from clipshop.deadlines.timers import TimerKind
 from clipshop.identity.principal import Permission
 from clipshop.rules import sandbox
-from clipshop.rules.timers import TimerKind
 
 router = APIRouter(tags=["sandbox"])
 

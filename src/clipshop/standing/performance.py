@@ -38,9 +38,9 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, case, exists, extract, func, or_, select
 from sqlalchemy.orm import Session
 
+from clipshop.deadlines.policies import PerformancePolicy, current
 from clipshop.models import Cancellation, Order, OrderEvent, OrderLineItem, Package
 from clipshop.orders.cancel_reasons import SELLER_FAULT_TEXTS
-from clipshop.rules.policies import PerformancePolicy, current
 
 WINDOWS = (7, 30, 90)
 # Reasons of the platform's cancellations that are the seller's fault (rules.handlers).

@@ -8,9 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from clipshop.core.schemas import IdStr, RequestModel, ResponseModel, Text
+from clipshop.deadlines.standing import Standing
 from clipshop.models import ShopStandingEvent
-from clipshop.rules.performance import Metric, WindowMetrics
-from clipshop.rules.standing import MANUAL, Performance, Standing
+from clipshop.standing.performance import Metric, WindowMetrics
+from clipshop.standing.service import MANUAL, Performance
 
 StandingName = Literal["GOOD", "WARNING", "RESTRICTED", "SUSPENDED"]
 

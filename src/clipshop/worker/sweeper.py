@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
+from clipshop.deadlines.timers import TimerKind, take_due
 from clipshop.models import Timer
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.ledger import clip
 from clipshop.payments.refunds import execute_refunds
-from clipshop.rules.handlers import HANDLERS, Outcome
-from clipshop.rules.timers import TimerKind, take_due
+from clipshop.worker.handlers import HANDLERS, Outcome
 
 log = logging.getLogger("clipshop.sweeper")
 MAX_RETRY_DELAY = timedelta(hours=6)

@@ -15,14 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.aftersales import return_decisions
+from clipshop.deadlines.timers import TimerKind
 from clipshop.fulfillment.packages import orders_of_package
 from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction, Timer
 from clipshop.orders import cancellations, lifecycle, sla
 from clipshop.orders.states import OrderStatus
 from clipshop.payments import ledger
-from clipshop.rules import standing
-from clipshop.rules.performance import NO_CARRIER_SCAN, NO_SHIPMENT_IN_TIME
-from clipshop.rules.timers import TimerKind
+from clipshop.standing import service as standing
+from clipshop.standing.performance import NO_CARRIER_SCAN, NO_SHIPMENT_IN_TIME
 
 S = OrderStatus
 K = TimerKind
