@@ -42,9 +42,20 @@ def seen() -> Iterator[list[tuple[OrderStatusChanged, int]]]:
 
 def test_a_status_change_writes_its_event_to_the_outbox(db: Database, world: World) -> None:
     order = paid_order(db, world.buyer, world.shop_a)
-    ((kind, shop_id, order_id, payload),) = outbox(db)
-    assert (kind, shop_id, order_id) == ("order.status_changed", world.shop_a.id, order.id)
-    assert payload == {
+    placed, paid = outbox(db)
+    assert placed[:3] == paid[:3] == ("order.status_changed", world.shop_a.id, order.id)
+    assert placed[3] == {
+        "shop_id": str(world.shop_a.id),
+        "at": order.created_at.isoformat(),
+        "order_id": str(order.id),
+        "buyer_id": str(world.buyer.id),
+        "from_status": None,
+        "to_status": "UNPAID",
+        "actor": "BUYER",
+        "actor_id": str(world.buyer.id),
+        "reason": "",
+    }
+    assert paid[3] == {
         "shop_id": str(world.shop_a.id),
         "at": order.updated_at.isoformat(),  # the transition's time
         "order_id": str(order.id),
@@ -61,7 +72,8 @@ def test_handlers_run_in_the_unit_of_work_of_the_change(
     db: Database, world: World, seen: list[tuple[OrderStatusChanged, int]]
 ) -> None:
     order = paid_order(db, world.buyer, world.shop_a)
-    ((event, timers),) = seen
+    (placed, _), (event, timers) = seen
+    assert (placed.order_id, placed.from_status, placed.to_status) == (order.id, None, "UNPAID")
     assert (event.order_id, event.from_status, event.to_status) == (order.id, "UNPAID", "ON_HOLD")
     assert timers == 1  # the ON_HOLD timer armed by the same transition, not yet committed
 
@@ -69,8 +81,9 @@ def test_handlers_run_in_the_unit_of_work_of_the_change(
         transition(
             session, session.get_one(Order, order.id), OrderStatus.AWAITING_SHIPMENT, Actor.SYSTEM
         )
-    assert [e.to_status for e, _ in seen] == ["ON_HOLD", "AWAITING_SHIPMENT"]
-    assert [p["to_status"] for _, _, _, p in outbox(db)] == ["ON_HOLD", "AWAITING_SHIPMENT"]
+    moves = ["UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"]
+    assert [e.to_status for e, _ in seen] == moves
+    assert [p["to_status"] for _, _, _, p in outbox(db)] == moves
 
 
 def test_a_rolled_back_change_leaves_no_outbox_row(db: Database, world: World) -> None:

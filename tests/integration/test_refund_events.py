@@ -27,6 +27,7 @@ def test_a_cancelled_paid_order_announces_its_refund(
     ]
     paid = minor(order, "total_amount")
     assert happened == [
+        ("order.status_changed", None, "UNPAID", None),
         ("order.status_changed", "UNPAID", "ON_HOLD", None),
         ("order.status_changed", "ON_HOLD", "CANCELLED", None),
         ("refund.status_changed", None, "PENDING", paid),

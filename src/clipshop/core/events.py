@@ -14,7 +14,7 @@ module when imported (``use_outbox``): ``core`` never imports ``models``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -56,12 +56,13 @@ class Event:
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OrderStatusChanged(Event):
-    """An order moved from one status to another (``orders.transitions.transition``)."""
+    """An order was placed (``from_status`` None: ``orders.placing``) or moved from one
+    status to another (``orders.transitions.transition``)."""
 
     type: ClassVar[str] = "order.status_changed"
     order_id: int
     buyer_id: int
-    from_status: str
+    from_status: str | None  # None: the order was just placed (UNPAID)
     to_status: str
     actor: str  # buyer, seller, system, operator...
     actor_id: int | None
@@ -154,16 +155,24 @@ def use_outbox(table: Table) -> None:
 
 def announce(session: Session, event: Event) -> None:
     """Run ``event``'s handlers in this unit of work and write it to the outbox (deferred)."""
-    handlers = _handlers.get(type(event), ())
-    if event.handled and not handlers:
-        raise RuntimeError(
-            f"no handler registered for {type(event).__name__}: import the package that "
-            "handles it (docs/architecture.md, Events and the outbox)"
-        )
-    for handler in handlers:
-        handler(session, event)
+    announce_all(session, [event])
+
+
+def announce_all(session: Session, events: Sequence[Event]) -> None:
+    """``announce`` each of ``events``, in order, with one multi-row outbox INSERT."""
+    for event in events:
+        handlers = _handlers.get(type(event), ())
+        if event.handled and not handlers:
+            raise RuntimeError(
+                f"no handler registered for {type(event).__name__}: import the package that "
+                "handles it (docs/architecture.md, Events and the outbox)"
+            )
+        for handler in handlers:
+            handler(session, event)
     if _outbox is None:
         raise RuntimeError("no outbox table: import clipshop.models before announcing events")
-    row = {"type": event.type, "shop_id": event.shop_id, "order_id": event.order_key}
-    row |= {"payload": event.payload(), "created_at": event.at}
-    rawsql.insert(session, _outbox, row)
+    rows = []
+    for event in events:
+        row = {"type": event.type, "shop_id": event.shop_id, "order_id": event.order_key}
+        rows.append(row | {"payload": event.payload(), "created_at": event.at})
+    rawsql.insert(session, _outbox, rows)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from clipshop.checkout.pricing import Quote, ShopQuote
 from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
+from clipshop.core.events import OrderStatusChanged, announce_all
 from clipshop.core.ids import new_id
 from clipshop.models import Order, OrderLineItem
 from clipshop.orders import sla, timeline
@@ -104,10 +105,25 @@ def create_orders(
         ]
     rawsql.insert(session, Order.__table__, orders)
     rawsql.insert(session, OrderLineItem.__table__, lines)
+    unpaid = OrderStatus.UNPAID.value
     for order in orders:
         placed = _Placed(order["id"], order["shop_id"])
-        unpaid = OrderStatus.UNPAID.value
         timeline.record_event(
             session, placed, "ORDER_PLACED", Actor.BUYER, buyer_id, "", None, unpaid
         )
+    announce_all(session, [_placed_event(order, buyer_id) for order in orders])
     return [order["id"] for order in orders]
+
+
+def _placed_event(order: dict[str, Any], buyer_id: int) -> OrderStatusChanged:
+    return OrderStatusChanged(
+        order_id=order["id"],
+        shop_id=order["shop_id"],
+        buyer_id=buyer_id,
+        from_status=None,
+        to_status=OrderStatus.UNPAID.value,
+        actor=Actor.BUYER.value,
+        actor_id=buyer_id,
+        reason="",
+        at=order["created_at"],
+    )
