@@ -80,7 +80,6 @@ from sqlalchemy.engine import make_url
 import clipshop
 from clipshop.catalog import inventory, products, shops, warehouses
 from clipshop.catalog.schemas import ProductCreate, SkuCreate
-from clipshop.checkout import pricing
 from clipshop.checkout.place import CheckoutRequest, destination, place_order
 from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
@@ -101,6 +100,7 @@ from clipshop.models import (
 )
 from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
+from clipshop.pricing import quotes
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTECTED_DATABASES = frozenset({"postgres", "test", "template0", "template1"})
@@ -439,7 +439,7 @@ class SameRowsFloor(Floor):
                 )
             }
             for sku_id in skus:
-                shop = pricing.quote(session, {sku_id: 1}, destination(address)).shops[0]
+                shop = quotes.quote(session, {sku_id: 1}, destination(address)).shops[0]
                 unit, option = shop.units[0], shop.selected
                 order = (
                     shop.original_total_product_price,

@@ -1,4 +1,4 @@
-"""Properties of the checkout price waterfall (``clipshop.checkout.pricing.quote``).
+"""Properties of the checkout price waterfall (``clipshop.pricing.quotes.quote``).
 
 For random shops, SKU prices, quantities, seller discounts, a platform voucher (percent, cap,
 minimum spend) and a destination tax rate, in JPY (0 decimals), USD (2) and KWD (3), the quote
@@ -33,12 +33,13 @@ from sqlalchemy.orm import Session
 
 from clipshop.catalog import products, shops
 from clipshop.catalog.schemas import ProductCreate, SkuCreate
-from clipshop.checkout import config, pricing
-from clipshop.checkout.errors import UnknownVoucher
+from clipshop.checkout import config
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.money import Money, exponent, max_minor
 from clipshop.identity.principal import Principal, Role
+from clipshop.pricing import quotes
+from clipshop.pricing.errors import UnknownVoucher
 from tests.conftest import make_actor
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -245,7 +246,7 @@ def round_half_up(value: Fraction) -> int:
     return floor(value + Fraction(1, 2))
 
 
-def check_quote(case: Case, built: Built, quote: pricing.Quote, with_voucher: bool) -> None:
+def check_quote(case: Case, built: Built, quote: quotes.Quote, with_voucher: bool) -> None:
     rate = Fraction(case.rate)
     assert quote.currency == case.currency
     assert quote.voucher_code == ("PROP" if with_voucher else None)
@@ -306,7 +307,7 @@ def staff(db: Database) -> Staff:
     return Staff(admin, make_actor(db, Role.SELLER, "seller@test.dev").id)
 
 
-DESTINATION = pricing.Destination("US", STATE, "62702")
+DESTINATION = quotes.Destination("US", STATE, "62702")
 
 
 @pytest.mark.parametrize("currency", CURRENCIES)
@@ -319,7 +320,7 @@ def test_quote_waterfall_holds_exactly(
     case = data.draw(cases(currency), label="case")
     with rolled_back(db) as session:
         built = build(session, staff, case)
-        check_quote(case, built, pricing.quote(session, built.items, DESTINATION), False)
+        check_quote(case, built, quotes.quote(session, built.items, DESTINATION), False)
         spend = sum(
             (spec.price - min(max(spec.discounts, default=0), spec.price)) * spec.quantity
             for spec in built.spec_of.values()
@@ -327,9 +328,9 @@ def test_quote_waterfall_holds_exactly(
         if spend < case.voucher.min_spend:
             event("voucher refused: below its minimum spend")
             with pytest.raises(UnknownVoucher):
-                pricing.quote(session, built.items, DESTINATION, voucher_code="PROP")
+                quotes.quote(session, built.items, DESTINATION, voucher_code="PROP")
             return
-        quote = pricing.quote(session, built.items, DESTINATION, voucher_code="PROP")
+        quote = quotes.quote(session, built.items, DESTINATION, voucher_code="PROP")
         discount = sum(u.platform_discount for s in quote.shops for u in s.units)
         event(
             "voucher at its cap"
@@ -358,7 +359,7 @@ def test_tax_ties_round_half_up(
     )
     with rolled_back(db) as session:
         built = build(session, staff, case)
-        quote = pricing.quote(session, built.items, DESTINATION)
+        quote = quotes.quote(session, built.items, DESTINATION)
         assert [u.tax for u in quote.shops[0].units] == [tax, tax]
         assert quote.shops[0].tax == 2 * tax
         check_quote(case, built, quote, False)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from clipshop.checkout.errors import BuyersOnly, NotSellable
+from clipshop.checkout.errors import BuyersOnly
 from clipshop.core.db import upsert
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import CartItem, Sku
+from clipshop.pricing.errors import NotSellable
 
 
 def _buyer(principal: Principal) -> int:

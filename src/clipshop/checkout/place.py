@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import holds
-from clipshop.checkout import cart, payflow, pricing
+from clipshop.checkout import cart, payflow
 from clipshop.checkout.errors import BuyersOnly, Underage
 from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
@@ -37,6 +37,7 @@ from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.payments import ledger, methods
 from clipshop.payments.errors import PaymentNotRetryable
 from clipshop.payments.gateway import PaymentGateway
+from clipshop.pricing import quotes
 
 ADULT_AGE = 18
 T = TypeVar("T")
@@ -54,8 +55,8 @@ class CheckoutRequest:
     claim_id: int | None = None  # the request's Idempotency-Key claim, kept on its attempt
 
 
-def destination(address: dict[str, Any]) -> pricing.Destination:
-    return pricing.Destination(address["country"], address.get("state"), address["postal_code"])
+def destination(address: dict[str, Any]) -> quotes.Destination:
+    return quotes.Destination(address["country"], address.get("state"), address["postal_code"])
 
 
 def check_buyer(session: Session, principal: Principal) -> None:
@@ -118,7 +119,7 @@ def _asked(
     principal: Principal, request: CheckoutRequest, skus: list[int], items: dict[int, int]
 ) -> Callable[[list[int]], list[tuple[rawsql.Statement, Mapping[str, object]]]]:
     """The reads ``_read`` makes sense of, for the quote to send with its own
-    (``pricing.quote_and_read``): ``skus`` are picked a warehouse (stock last)."""
+    (``quotes.quote_and_read``): ``skus`` are picked a warehouse (stock last)."""
 
     def asked(shop_ids: list[int]) -> list[tuple[rawsql.Statement, Mapping[str, object]]]:
         found: list[tuple[rawsql.Statement, Mapping[str, object]]] = [
@@ -173,7 +174,7 @@ def _place(
     items = resolve_items(session, principal, request.items)
     skus = sorted(items) if stock_last else []
     # One round trip after the SKUs: the quote's reads and the checkout's own.
-    quote, results = pricing.quote_and_read(
+    quote, results = quotes.quote_and_read(
         session,
         items,
         destination(request.shipping_address),

@@ -7,18 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from clipshop.core.schemas import IdStr, Line, MoneyOut, Name, RequestModel, ResponseModel
-
-
-class Address(RequestModel):
-    name: Name
-    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")]
-    address_line1: Name
-    address_line2: Line | None = Field(None, max_length=200)
-    city: Name
-    state: Line | None = Field(None, max_length=100)
-    postal_code: Annotated[Line, StringConstraints(min_length=1, max_length=20)]
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+from clipshop.core.schemas import IdStr, Line, MoneyOut, RequestModel, ResponseModel
+from clipshop.pricing.schemas import Address
 
 
 class CartLine(RequestModel):

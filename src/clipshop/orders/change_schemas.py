@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from clipshop.checkout.schemas import Address
 from clipshop.core.schemas import IdStr, MoneyOut, RequestModel, ResponseModel, Text
 from clipshop.models import OrderEdit
 from clipshop.orders.edits import Preview
 from clipshop.orders.schemas import OrderOut, money
+from clipshop.pricing.schemas import Address
 
 Note = Annotated[Text, StringConstraints(max_length=500)]
 

@@ -29,8 +29,6 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.checkout import shipping, tax
-from clipshop.checkout.shipping import ShippingOption
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, PermissionDenied
 from clipshop.core.money import Money
@@ -50,6 +48,8 @@ from clipshop.orders.transitions import record_event
 from clipshop.payments import charges, ledger
 from clipshop.payments.gateway import GatewayResult, GatewayTimeout, PaymentGateway
 from clipshop.payments.refunds import execute_refunds
+from clipshop.pricing import shipping, tax
+from clipshop.pricing.shipping import ShippingOption
 
 S = OrderStatus
 CHANGEABLE = frozenset({S.ON_HOLD, S.AWAITING_SHIPMENT})

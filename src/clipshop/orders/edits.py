@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import holds, listing
-from clipshop.checkout import pricing, tax
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, InsufficientStock, NotFound
@@ -39,6 +38,7 @@ from clipshop.orders.states import Actor
 from clipshop.orders.transitions import record_event
 from clipshop.payments import ledger
 from clipshop.payments.gateway import PaymentGateway
+from clipshop.pricing import quotes, tax
 
 ACTIONS = ("REMOVE", "SWAP", "ADD")
 
@@ -125,7 +125,7 @@ def plan_edit(
             "an edit cannot remove every item: that is a cancellation of the order"
         )
     wanted = sorted({sku_id for _, sku_id in swaps} | set(adds))
-    found = pricing.sellable_skus(session, wanted) if wanted else {}
+    found = quotes.sellable_skus(session, wanted) if wanted else {}
     for line, sku_id in swaps:
         sku = found[sku_id][0]
         if (
@@ -138,7 +138,7 @@ def plan_edit(
                 line_item_id=str(line.id),
                 sku_id=str(sku_id),
             )
-    prices = pricing.unit_prices(session, [sku for sku, _ in found.values()])
+    prices = quotes.unit_prices(session, [sku for sku, _ in found.values()])
     address = order.recipient_address
     rate = tax.rate_for(session, address["country"], address.get("state"))
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clipshop.checkout.pricing import Quote, ShopQuote
 from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.events import OrderStatusChanged, announce_all
@@ -15,6 +14,7 @@ from clipshop.core.ids import new_id
 from clipshop.models import Order, OrderLineItem
 from clipshop.orders import sla, timeline
 from clipshop.orders.states import Actor, OrderStatus
+from clipshop.pricing.quotes import Quote, ShopQuote
 
 
 @dataclass(frozen=True)

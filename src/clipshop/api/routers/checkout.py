@@ -21,7 +21,7 @@ from clipshop.api.deps import (
     StandaloneCaller,
 )
 from clipshop.api.idempotency import answered, claim_of, require_idempotency_key, stored_answer
-from clipshop.checkout import cart, payflow, place, pricing
+from clipshop.checkout import cart, payflow, place
 from clipshop.checkout.payflow import Loaded, View
 from clipshop.checkout.schemas import (
     CartLine,
@@ -45,6 +45,7 @@ from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.orders.schemas import CheckoutOut, PaymentOut, RetryBody, money, order_out
 from clipshop.payments import methods
 from clipshop.payments.gateway import PaymentGateway, TokenizedMethod
+from clipshop.pricing import quotes
 
 router = APIRouter(tags=["checkout"])
 
@@ -70,7 +71,7 @@ def remove_cart_item(sku_id: SkuId, session: DB, caller: Caller) -> CartOut:
     return CartOut.model_validate({"items": cart.items(session, caller)})
 
 
-def _quote_out(q: pricing.Quote) -> QuoteOut:
+def _quote_out(q: quotes.Quote) -> QuoteOut:
     c = q.currency
     today = utcnow().date()
     shops = []
@@ -132,7 +133,7 @@ def _quote_out(q: pricing.Quote) -> QuoteOut:
 def quote(body: QuoteBody, session: DB, caller: Caller) -> QuoteOut:
     place.check_buyer(session, caller)
     items = place.resolve_items(session, caller, body.item_map())
-    q = pricing.quote(
+    q = quotes.quote(
         session,
         items,
         place.destination(body.shipping_address.model_dump()),

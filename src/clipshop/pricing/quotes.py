@@ -20,19 +20,19 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import listing
-from clipshop.checkout import shipping, tax
-from clipshop.checkout.errors import (
+from clipshop.core import rawsql
+from clipshop.core.clock import utcnow
+from clipshop.core.money import allocate
+from clipshop.deadlines import standing as shop_standing
+from clipshop.models import PlatformVoucher, Product, Shop, Sku, SkuDiscount
+from clipshop.pricing import shipping, tax
+from clipshop.pricing.errors import (
     EmptyCheckout,
     MixedCurrencies,
     NotSellable,
     UnknownShippingService,
     UnknownVoucher,
 )
-from clipshop.core import rawsql
-from clipshop.core.clock import utcnow
-from clipshop.core.money import allocate
-from clipshop.deadlines import standing as shop_standing
-from clipshop.models import PlatformVoucher, Product, Shop, Sku, SkuDiscount
 
 
 @dataclass

@@ -1,0 +1,23 @@
+"""Errors of pricing: what makes a checkout unquotable."""
+
+from clipshop.core.errors import Conflict, InvalidInput
+
+
+class NotSellable(Conflict):
+    code = "sku_not_sellable"
+
+
+class MixedCurrencies(InvalidInput):
+    code = "mixed_currencies"
+
+
+class EmptyCheckout(InvalidInput):
+    code = "empty_checkout"
+
+
+class UnknownVoucher(InvalidInput):
+    code = "invalid_voucher"
+
+
+class UnknownShippingService(InvalidInput):
+    code = "invalid_shipping_service"
