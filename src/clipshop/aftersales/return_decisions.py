@@ -282,7 +282,7 @@ def cancel(session: Session, principal: Principal, return_id: int, reason: str) 
     record(session, ret, "CANCELLED", Actor.BUYER, principal.user_id, reason)
 
 
-# --- deadlines (rules.handlers) ------------------------------------------------------------
+# --- deadlines (worker.handlers) ------------------------------------------------------------
 
 
 def auto_approve(session: Session, return_id: int, now: datetime) -> tuple[bool, int | None]:

@@ -31,7 +31,7 @@ class TimerKind(StrEnum):
     PACKAGE_LOST = "PACKAGE_LOST"  # package: collected, not delivered in time
     FAILED_DELIVERY = "FAILED_DELIVERY"  # package: too many failed attempts
     AUTO_COMPLETE = "AUTO_COMPLETE"  # order: the return window closed
-    SHOP_REVIEW = "SHOP_REVIEW"  # shop: the periodic performance review (rules.standing)
+    SHOP_REVIEW = "SHOP_REVIEW"  # shop: the periodic performance review (standing.service)
     RETURN_AUTO_APPROVE = "RETURN_AUTO_APPROVE"  # return: the seller did not answer in time
     RETURN_BUYER_SHIP = "RETURN_BUYER_SHIP"  # return: approved, the buyer never shipped it
     RETURN_RECEIVE = "RETURN_RECEIVE"  # return: shipped back, receipt never confirmed

@@ -38,7 +38,7 @@ class Shop(IdMixin, CreatedMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     shop_type: Mapped[str] = mapped_column(String(20))
     verified: Mapped[bool] = mapped_column(default=False)
-    # Seller performance enforcement (rules.performance): GOOD, WARNING after a breach,
+    # Seller performance enforcement (standing.performance): GOOD, WARNING after a breach,
     # RESTRICTED (no new promotions) after repeated breaches, SUSPENDED past the limit.
     standing: Mapped[str] = mapped_column(String(12), default="GOOD", server_default="GOOD")
     breach_count: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -90,7 +90,7 @@ class Order(IdMixin, CreatedMixin, Base):
     hold_until: Mapped[datetime | None]  # end of the remorse window while ON_HOLD
     cancelled_by: Mapped[str | None] = mapped_column(String(10))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
-    # The region whose policy (rules/policies.toml) sets this order's deadlines: the shop's.
+    # The region whose policy (deadlines/policies.toml) sets this order's deadlines: the shop's.
     region: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
     # SLA times, named as the reference API names them, stamped when the state that starts
     # each one is entered (see orders.sla and docs/deadlines.md).

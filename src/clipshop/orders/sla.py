@@ -4,7 +4,7 @@
 order), so every timer is armed in the transaction of the state change that starts it:
 
 - placed (UNPAID): cancel_order_sla_time; arms UNPAID_CANCEL (checkout then arms the shop's
-  SHOP_REVIEW if it has none, after taking the stock: rules.standing, checkout.place).
+  SHOP_REVIEW if it has none, after taking the stock: deadlines.standing, checkout.place).
 - ON_HOLD: arms RELEASE_HOLD at hold_until (set when paid); disarms UNPAID_CANCEL.
 - AWAITING_SHIPMENT: rts_sla_time and shipping_due_time (business days), delivery_sla_time;
   arms LATE_DISPATCH and SHIP_DUE; disarms RELEASE_HOLD.

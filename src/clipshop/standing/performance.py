@@ -43,7 +43,7 @@ from clipshop.models import Cancellation, Order, OrderEvent, OrderLineItem, Pack
 from clipshop.orders.cancel_reasons import SELLER_FAULT_TEXTS
 
 WINDOWS = (7, 30, 90)
-# Reasons of the platform's cancellations that are the seller's fault (rules.handlers).
+# Reasons of the platform's cancellations that are the seller's fault (worker.handlers).
 NO_SHIPMENT_IN_TIME = "no shipment arranged in time"
 NO_CARRIER_SCAN = "no tracking progress from the carrier"
 # and the seller's own cancellations for a reason that is its fault (orders.cancel_reasons)

@@ -164,7 +164,7 @@ def auto_complete(session: Session, timer: Timer, now: datetime) -> Outcome:
 
 
 def shop_review(session: Session, timer: Timer, now: datetime) -> Outcome:
-    """The shop's performance review (rules.standing); it re-arms itself."""
+    """The shop's performance review (standing.service); it re-arms itself."""
     return Outcome(applied=standing.review_due(session, timer, now))
 
 
