@@ -149,6 +149,7 @@ POST   /api/v1/carriers/{carrier}/events                              202     20
 POST   /api/v1/carriers/{carrier}/events [bad-signature]              401     401     401     401     401     401     401
 POST   /api/v1/sandbox/clock/advance                                  401     403     200     200     403     403     200
 GET    /api/v1/shops/{shop_id}/performance                            401     403     200/404 200/404 200     200     200
+GET    /api/v1/events                                                 401     403     200     200     200     200     200
 POST   /api/v1/shops/{shop_id}/standing                               401     403     403/404 403/404 403     403     200
 POST   /api/v1/orders/{order_id}/cancellations                        401     201/404 403     403     403     403     403
 POST   /api/v1/cancellations/{cancel_id}/approve                      401     403     200/404 200/404 403     403     200
