@@ -74,7 +74,7 @@ import httpx
 import psycopg
 from lean_ceiling import CeilingState, Priced  # bench/ is the script's directory
 from psycopg.types.json import Json
-from sqlalchemy import event, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import make_url
 
 import clipshop
@@ -397,8 +397,30 @@ SAME_ROWS_SQL = {
     "disarm": "DELETE FROM timers WHERE subject_id = %s AND kind IN ('UNPAID_CANCEL')",
     "done": "UPDATE idempotency_keys SET state = 'DONE', response_status = %s,"
     " response_headers = %s, response_body = %s WHERE user_id = %s AND key = %s",
+    # since the transactional outbox (migration 0010): the order's event for its consumers
+    "outbox": "INSERT INTO outbox (id, type, shop_id, order_id, payload, created_at)"
+    " VALUES (%s, 'order.status_changed', %s, %s, %s, %s)",
 }
 SAME_ROWS_IDS = 10  # movement, payment, order, 2 timers, 2 events, line, attempt, transaction
+
+
+def status_changed(order: int, shop: int, buyer: int, change: tuple[Any, ...]) -> str:
+    """The outbox payload of an ``order.status_changed`` event, as the app writes it:
+    ``change`` is (from status or None, to status, actor, reason, time)."""
+    was, to, actor, reason, at = change
+    return json.dumps(
+        {
+            "shop_id": str(shop),
+            "at": at.isoformat(),
+            "order_id": str(order),
+            "buyer_id": str(buyer),
+            "from_status": was,
+            "to_status": to,
+            "actor": actor,
+            "actor_id": str(buyer) if actor == "BUYER" else None,
+            "reason": reason,
+        }
+    )
 
 
 class SameRowsFloor(Floor):
@@ -504,6 +526,7 @@ class SameRowsFloor(Floor):
             self.address = Json(self.address, dumps=str)
         else:
             self.response = (201, headers, record.response_body)
+        self.outbox = inspect(db.engine).has_table("outbox")  # a revision before 0010: none
         policy = for_region(next(iter(self.priced.values())).region)
         self.unpaid_cancel = timedelta(hours=policy.unpaid_cancel_hours)
         self.remorse = timedelta(minutes=policy.remorse_window_minutes)
@@ -518,8 +541,9 @@ class SameRowsFloor(Floor):
     def statements(
         self, sku_id: int, n: int, stock: tuple[int, int]
     ) -> list[tuple[str, tuple[Any, ...]]]:
-        """The 19 writes after the stock UPDATE (``stock``: its RETURNING), with fresh ids,
-        keys and references, for SKU ``sku_id`` and buyer ``n``."""
+        """The 19 writes after the stock UPDATE (``stock``: its RETURNING), 21 with the
+        outbox's two rows, with fresh ids, keys and references, for SKU ``sku_id`` and buyer
+        ``n``."""
         sql, p = self.sql, self.priced[sku_id]
         buyer, method, token = self.buyers[n % len(self.buyers)]
         movement, payment, order, timer1, timer2, placed, held, line, attempt, txn = (
@@ -590,7 +614,25 @@ class SameRowsFloor(Floor):
             (sql["disarm"], (order,)),
             (sql["timer"], (timer2, "RELEASE_HOLD", order, p.shop_id, hold_until, t)),
             (sql["done"], (status, headers, body, buyer, key)),
+            *self._outbox(order, p.shop_id, buyer, now),
         ]
+
+    def _outbox(self, order: int, shop: int, buyer: int, now: datetime) -> list[Any]:
+        """The order's two outbox rows (placed, paid), when the schema has the outbox."""
+        if not self.outbox:
+            return []
+        rows = []
+        for change in (
+            (None, "UNPAID", "BUYER", "", now),
+            ("UNPAID", "ON_HOLD", "BUYER", "payment captured", now),
+        ):
+            payload: Any = status_changed(order, shop, buyer, change)
+            if self.kind == "postgresql":
+                payload = Json(payload, dumps=str)
+            rows.append(
+                (self.sql["outbox"], (self.ids.next_id(), shop, order, payload, self._time(now)))
+            )
+        return rows
 
     def transaction(self, conn: Any, sku_id: int, buyer_id: int) -> bool:
         """True: ordered; False: sold out (rolled back). ``buyer_id``: the request number."""
@@ -945,6 +987,7 @@ def ceiling_server(same: SameRowsFloor, log_path: Path, workers: int) -> Iterato
         unpaid_cancel=same.unpaid_cancel,
         remorse=same.remorse,
         key_ttl=same.key_ttl,
+        outbox=same.outbox,
     )
     state_path = log_path.with_suffix(".state")
     state_path.write_bytes(pickle.dumps(state))

@@ -11,13 +11,15 @@ prepares them, as for the same-rows floor). What it keeps of the contract:
    app's checkout makes (SKU with product and shop, seller discounts, tax rates, shipping
    profiles, the default card, failed attempts in the last hour, the warehouse, the shop's
    review timer);
-2. one round trip: the payment, order, line, attempt, timer and event rows, then the
+2. one round trip: the payment, order, line, attempt, timer and event rows (and the outbox
+   row, on a schema that has the outbox), then the
    conditional stock UPDATE last (its answer decides COMMIT or ROLLBACK);
 3. one round trip: the inventory movement and COMMIT;
 4. and 5. the gateway's authorize and capture, each its own committed row, outside any
    transaction that holds stock (as the issue requires);
 6. one round trip: the outcome (payment CAPTURED, attempt SUCCEEDED, the capture
-   transaction, order and line ON_HOLD, the event, UNPAID_CANCEL replaced by RELEASE_HOLD)
+   transaction, order and line ON_HOLD, the event and its outbox row, UNPAID_CANCEL replaced
+   by RELEASE_HOLD)
    and the stored idempotent response, and COMMIT.
 
 The answer is the app's own warm-up response with this checkout's ids. PostgreSQL only.
@@ -77,6 +79,7 @@ class CeilingState:
     unpaid_cancel: timedelta
     remorse: timedelta
     key_ttl: timedelta
+    outbox: bool = False  # the schema has the transactional outbox (migration 0010)
 
 
 READS = [
@@ -205,6 +208,7 @@ def _steps(state: CeilingState, ids: IdGenerator, body: Body, bearer: str, key: 
         (sql["event"], (placed, order, p.shop_id, "ORDER_PLACED", buyer, None, "UNPAID", "", t)),
         (sql["line"], (line, order, p.shop_id, *p.line)),
         (sql["attempt"], (attempt, payment, buyer, method, p.total, cur, pay_key, t)),
+        *_outbox(state, ids, order, p.shop_id, buyer, (None, "UNPAID", "BUYER", "", t)),
         (TAKE, (sku, p.warehouse_id)),
     ]
     # round trip 2: the rows, then the conditional stock UPDATE
@@ -241,9 +245,34 @@ def _steps(state: CeilingState, ids: IdGenerator, body: Body, bearer: str, key: 
         (sql["disarm"], (order,)),
         (sql["timer"], (timer2, "RELEASE_HOLD", order, p.shop_id, hold_until, t)),
         (sql["done"], (201, Json(headers), raw, buyer, key)),
+        *_outbox(
+            state,
+            ids,
+            order,
+            p.shop_id,
+            buyer,
+            ("UNPAID", "ON_HOLD", "BUYER", "payment captured", t),
+        ),
     ]
     yield Batch(outcome, end="commit")  # round trip 6
     return Response(raw, status_code=201, media_type="application/json")
+
+
+def _outbox(
+    state: CeilingState,
+    ids: IdGenerator,
+    order: int,
+    shop: int,
+    buyer: int,
+    change: tuple[Any, ...],
+) -> list[tuple[str, Any]]:
+    """The order's outbox row for ``change``, in the same round trip (none before 0010)."""
+    from checkout import SAME_ROWS_SQL, status_changed
+
+    if not state.outbox:
+        return []
+    payload = Json(status_changed(order, shop, buyer, change), dumps=str)
+    return [(SAME_ROWS_SQL["outbox"], (ids.next_id(), shop, order, payload, change[-1]))]
 
 
 def _run_sync(conn: psycopg.Connection[Any], steps: Steps) -> Response:
