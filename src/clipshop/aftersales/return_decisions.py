@@ -45,6 +45,7 @@ from clipshop.aftersales.returns import (
     order_lines,
     record,
     require_buyer,
+    set_status,
 )
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import InsufficientStock
@@ -118,7 +119,7 @@ def pay_refund(
     ret.refund_amount = sum(per_line.values()) + shipping
     ret.shipping_refund = shipping
     ret.refund_txn_id = txn.id if txn is not None else None
-    ret.status = R.COMPLETE.value
+    set_status(session, ret, R.COMPLETE)
     close_timers(session, ret)
     session.flush()
     record(session, ret, "REFUNDED", actor, actor_id, f"refunded {ret.refund_amount}")
@@ -128,7 +129,7 @@ def pay_refund(
 
 
 def _await_shipment(session: Session, ret: Return, now: datetime) -> None:
-    ret.status = R.AWAITING_BUYER_SHIP.value
+    set_status(session, ret, R.AWAITING_BUYER_SHIP)
     ret.buyer_ship_by = now + timedelta(days=BUYER_SHIP_DAYS)
     close_timers(session, ret)
     timers.arm(session, TimerKind.RETURN_BUYER_SHIP, ret.id, ret.shop_id, ret.buyer_ship_by)
@@ -138,7 +139,7 @@ def _replace(session: Session, order: Order, ret: Return) -> None:
     lines: list[OrderLineItem] = order_lines(session, ret)
     replacement = create_replacement(session, order, ret, lines)
     ret.replacement_order_id = replacement.id
-    ret.status = R.SUCCESS.value
+    set_status(session, ret, R.SUCCESS)
     close_timers(session, ret)
 
 
@@ -205,7 +206,7 @@ def _offer(session: Session, order: Order, ret: Return, amount: int | None) -> N
         )
     ret.partial_refund_amount = amount
     ret.partial_refund_status = OFFERED
-    ret.status = R.AWAITING_BUYER_RESPONSE.value
+    set_status(session, ret, R.AWAITING_BUYER_RESPONSE)
     ret.buyer_respond_by = utcnow() + timedelta(
         hours=for_region(order.region).partial_refund_response_hours
     )
@@ -219,7 +220,7 @@ def reject(session: Session, principal: Principal, return_id: int, reason: str) 
     _not_awaiting_buyer(ret)
     _require_status(ret, *REJECTABLE)
     received = ret.status == R.BUYER_SHIPPED_ITEM
-    ret.status = (R.REJECT_RECEIVE_PACKAGE if received else R.REJECT).value
+    set_status(session, ret, R.REJECT_RECEIVE_PACKAGE if received else R.REJECT)
     ret.reject_reason = reason
     ret.decided_by = principal.user_id
     close_timers(session, ret)
@@ -250,7 +251,7 @@ def _back_to_seller(session: Session, order: Order, ret: Return, answer: str) ->
     """The offer is off (declined, or lapsed unanswered): the request is PENDING again and
     the seller has ``seller_response_hours`` to decide anew, else it is auto-approved."""
     ret.partial_refund_status = answer
-    ret.status = R.PENDING.value
+    set_status(session, ret, R.PENDING)
     ret.buyer_respond_by = None
     ret.seller_respond_by = utcnow() + timedelta(
         hours=for_region(order.region).seller_response_hours
@@ -277,7 +278,7 @@ def cancel(session: Session, principal: Principal, return_id: int, reason: str) 
     require_buyer(principal, "withdraw a return request")
     _order, ret = lock_return(session, principal, return_id)
     _require_status(ret, *WITHDRAWABLE)
-    ret.status = R.CANCEL.value
+    set_status(session, ret, R.CANCEL)
     close_timers(session, ret)
     record(session, ret, "CANCELLED", Actor.BUYER, principal.user_id, reason)
 
@@ -327,7 +328,7 @@ def buyer_ship_due(session: Session, return_id: int, now: datetime) -> bool:
     _order, ret = lock_subject(session, return_id)
     if ret.status != R.AWAITING_BUYER_SHIP:
         return False
-    ret.status = R.CANCEL.value
+    set_status(session, ret, R.CANCEL)
     close_timers(session, ret)
     record(session, ret, "CLOSED", Actor.SYSTEM, None, "the buyer did not ship the return in time")
     return True

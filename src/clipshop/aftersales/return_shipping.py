@@ -22,6 +22,7 @@ from clipshop.aftersales.returns import (
     order_lines,
     record,
     require_buyer,
+    set_status,
 )
 from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
@@ -72,7 +73,7 @@ def ship_return(
             )
         number = provider.validate(tracking_number)
     now = utcnow()
-    ret.status = ReturnStatus.BUYER_SHIPPED_ITEM.value
+    set_status(session, ret, ReturnStatus.BUYER_SHIPPED_ITEM)
     ret.return_provider = provider_code
     ret.return_tracking_number = number
     close_timers(session, ret)

@@ -22,6 +22,7 @@ from clipshop.aftersales import return_errors as errors
 from clipshop.aftersales.calculate import RefundPlan, plan_for
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import PermissionDenied
+from clipshop.core.events import ReturnStatusChanged, announce
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.deadlines import timers
@@ -225,6 +226,7 @@ def create_return(
     )
     session.add(ret)
     session.flush()
+    set_status(session, ret, ReturnStatus.PENDING, created=True)
     per_line = plan.per_line
     session.add_all(
         ReturnLine(
@@ -236,6 +238,29 @@ def create_return(
     timers.arm(session, TimerKind.RETURN_AUTO_APPROVE, ret.id, ret.shop_id, respond_by)
     session.flush()
     return ret
+
+
+def set_status(
+    session: Session, ret: Return, status: ReturnStatus, *, created: bool = False
+) -> None:
+    """The one place a return's status changes: write it and announce
+    ``return.status_changed`` (``created``: the return was just added with ``status``,
+    announced from null). The caller holds the order's row (``lock_subject``,
+    ``lock_order``), so the event is ordered with the order's own."""
+    before = None if created else ret.status
+    if not created:
+        ret.status = status.value
+    changed = ReturnStatusChanged(
+        return_id=ret.id,
+        order_id=ret.order_id,
+        shop_id=ret.shop_id,
+        buyer_id=ret.buyer_id,
+        return_type=ret.return_type,
+        from_status=before,
+        to_status=status.value,
+        at=utcnow(),
+    )
+    announce(session, changed)
 
 
 def close_timers(session: Session, ret: Return) -> None:

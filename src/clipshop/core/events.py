@@ -117,6 +117,41 @@ class RefundStatusChanged(Event):
     reason: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class PackageStatusChanged(Event):
+    """A package was created (``from_status`` None, PROCESSING), collected by the carrier
+    (FULFILLING), delivered (COMPLETED) or lost (CANCELLED), all through
+    ``fulfillment.package_status.set_status``. A package may carry several orders of one
+    buyer and shop; its events are ordered with its first order's (``order_key``)."""
+
+    type: ClassVar[str] = "package.status_changed"
+    package_id: int
+    order_ids: tuple[int, ...]
+    from_status: str | None
+    to_status: str
+    tracking_number: str
+    provider_code: str
+    reason: str
+
+    @property
+    def order_key(self) -> int | None:
+        return min(self.order_ids) if self.order_ids else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnStatusChanged(Event):
+    """A return was requested (``from_status`` None, PENDING), decided, shipped back,
+    withdrawn or completed (``aftersales.returns.set_status``)."""
+
+    type: ClassVar[str] = "return.status_changed"
+    return_id: int
+    order_id: int
+    buyer_id: int
+    return_type: str  # REFUND, RETURN_AND_REFUND, REPLACEMENT...
+    from_status: str | None
+    to_status: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     event.type: event
     for event in (
@@ -124,6 +159,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderLinesCancelled,
         DisputeStatusChanged,
         RefundStatusChanged,
+        PackageStatusChanged,
+        ReturnStatusChanged,
     )
 }
 

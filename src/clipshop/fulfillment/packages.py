@@ -16,7 +16,7 @@ from clipshop.catalog import holds
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import InvalidInput, NotFound
 from clipshop.core.ids import new_id
-from clipshop.fulfillment import progress
+from clipshop.fulfillment import package_status, progress
 from clipshop.fulfillment.carriers import SCENARIOS, CarrierAdapter
 from clipshop.fulfillment.errors import (
     LinesNotShippable,
@@ -190,6 +190,8 @@ def create_package(
     for line in lines:
         line.package_id = package.id
     session.flush()
+    order_ids = [o.id for o in orders]  # locked by _orders
+    package_status.set_status(session, package, "PROCESSING", order_ids, "shipped", created=True)
     shipped = Counter((line.shop_id, line.sku_id, line.warehouse_id) for line in lines)
     for (shop_id, sku_id, warehouse_id), quantity in sorted(shipped.items()):
         at = holds.StockRow(shop_id, sku_id, warehouse_id)

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.storage import Storage
-from clipshop.fulfillment import photos, progress
+from clipshop.fulfillment import package_status, photos, progress
 from clipshop.fulfillment.errors import InvalidSignature
 from clipshop.fulfillment.packages import orders_of_package
-from clipshop.models import Order, Package, PackageEvent, SimCarrierStep
+from clipshop.models import Order, OrderLineItem, Package, PackageEvent, SimCarrierStep
 from clipshop.orders import sla
 
 EVENT_KINDS = (
@@ -82,15 +82,17 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> None:
         )
 
 
-def _apply(package: Package, event: CarrierEvent) -> None:
+def _apply(package: Package, event: CarrierEvent) -> str:
+    """Record ``event`` on ``package``; the status it moves the package to (or keeps)."""
     latest = package.last_event_at is None or event.occurred_at >= package.last_event_at
     if event.kind == "DELIVERY_FAILED":
         package.failed_attempts += 1
     if event.kind == "RETURNED_TO_SENDER" and package.returned_at is None:
         package.returned_at = event.occurred_at
+    status = package.status
     new_status = STATUS_OF.get(event.kind, "FULFILLING")
     if package.status in RANK and RANK[new_status] > RANK[package.status]:
-        package.status = new_status
+        status = new_status
     if package.collected_at is None or event.occurred_at < package.collected_at:
         package.collected_at = event.occurred_at  # the first scan, even when it comes late
     if event.kind == "DELIVERED" and package.delivered_at is None:
@@ -101,6 +103,15 @@ def _apply(package: Package, event: CarrierEvent) -> None:
     if latest:
         package.last_event_at = event.occurred_at
         package.last_event_kind = event.kind
+    return status
+
+
+def _locked_order_ids(session: Session, package_id: int) -> list[int]:
+    """The package's orders, their rows locked (after the package's, as ``worker.handlers``
+    does): the package's status event is ordered with theirs."""
+    ids = select(OrderLineItem.order_id).where(OrderLineItem.package_id == package_id)
+    stmt = select(Order.id).where(Order.id.in_(ids)).order_by(Order.id).with_for_update()
+    return list(session.scalars(stmt))
 
 
 def apply_events(
@@ -111,6 +122,7 @@ def apply_events(
 ) -> list[Outcome]:
     outcomes = []
     touched: dict[int, Package] = {}
+    order_ids: dict[int, list[int]] = {}
     for event in sorted(events, key=lambda e: e.occurred_at):
         package = session.scalar(
             select(Package)
@@ -141,7 +153,12 @@ def apply_events(
         except IntegrityError:
             outcomes.append(Outcome(event.event_id, "DUPLICATE", package.id))
             continue
-        _apply(package, event)
+        status = _apply(package, event)
+        if status != package.status:
+            if package.id not in order_ids:
+                order_ids[package.id] = _locked_order_ids(session, package.id)
+            reason = f"carrier: {event.kind}"
+            package_status.set_status(session, package, status, order_ids[package.id], reason)
         if event.proof_photo is not None and event.kind == "DELIVERED" and storage is not None:
             photos.add_proof_of_delivery(session, storage, package, event.proof_photo)
         touched[package.id] = package

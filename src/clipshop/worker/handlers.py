@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from clipshop.aftersales import return_decisions
 from clipshop.deadlines.timers import TimerKind
+from clipshop.fulfillment import package_status
 from clipshop.fulfillment.packages import orders_of_package
 from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction, Timer
 from clipshop.orders import cancellations, lifecycle, sla
@@ -131,7 +132,8 @@ def _lose_package(session: Session, package_id: int, reason: str) -> Outcome:
     if package is None or package.delivered_at is not None:
         return Outcome()
     outcome = Outcome()
-    for order in orders_of_package(session, package_id):
+    orders = orders_of_package(session, package_id)
+    for order in orders:
         locked = _order(session, order.id)
         if locked is None or locked.status not in IN_FULFILMENT:
             continue
@@ -139,8 +141,8 @@ def _lose_package(session: Session, package_id: int, reason: str) -> Outcome:
         result = _cancel_lines(session, locked, lines, reason)
         outcome.applied |= result.applied
         outcome.refund_ids += result.refund_ids
-    if outcome.applied:
-        package.status = "CANCELLED"
+    if outcome.applied:  # the orders were locked above
+        package_status.set_status(session, package, "CANCELLED", [o.id for o in orders], reason)
     return outcome
 
 
