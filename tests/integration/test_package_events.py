@@ -16,7 +16,7 @@ from clipshop.fulfillment.tracking import CarrierEvent, apply_events
 from clipshop.models import OutboxEvent, Package
 from clipshop.worker.relay import relay
 from tests.conftest import World
-from tests.fulfillment_support import carrier_event, ship, tracking_number
+from tests.fulfillment_support import carrier_event, paid_orders, release, ship, tracking_number
 from tests.integration.checkout_api import API, ok
 from tests.integration.deadline_support import (
     D,
@@ -83,6 +83,27 @@ def test_a_package_announces_creation_collection_and_delivery(
     ]
     other = client.get(f"{API}/events", headers=world.seller_b.headers)
     assert ok(other)["items"] == []
+
+
+def test_a_shared_package_is_ordered_with_its_first_order(
+    client: TestClient, db: Database, world: World
+) -> None:
+    (one,) = paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
+    (two,) = paid_orders(client, world.buyer, {world.shop_a.sku_id: 2})
+    release(client, world.admin)
+    first, second = sorted([one["id"], two["id"]], key=int)
+    shared = ship(client, world.seller_a, [second, first], TN)
+
+    (created,) = [
+        (str(key), p["package_id"], p["order_ids"])
+        for kind, _, key, p in outbox(db)
+        if kind == PACKAGE
+    ]
+    assert created == (first, shared["id"], [first, second])
+    assert moves_of(db, first)[-2:] == [
+        ("package", None, "PROCESSING"),
+        ("order", "AWAITING_SHIPMENT", "AWAITING_COLLECTION"),
+    ]
 
 
 def test_a_lost_package_announces_its_cancellation(
