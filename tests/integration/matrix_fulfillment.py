@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from clipshop.aftersales import disputes
+from clipshop.aftersales import cancellations, disputes
 from clipshop.core.clock import clock, utcnow
 from clipshop.core.db import Database
 from clipshop.core.storage import Storage
@@ -36,7 +36,7 @@ from clipshop.fulfillment import packages, photos, tracking
 from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.fulfillment.tracking import signature
 from clipshop.models import Order, OrderLineItem
-from clipshop.orders import cancellations, edits
+from clipshop.orders import edits
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.rules.jobs import run_due
 from tests.checkout_support import buy, save_card
@@ -60,7 +60,7 @@ class Fulfillment:
     photos: dict[str, int]
     webhook_secret: str
     event_time: datetime  # when the carrier's PICKED_UP scan happened
-    # the buyer's PENDING cancellation request of each edited order (orders.cancellations)
+    # the buyer's PENDING cancellation request of each edited order (aftersales.cancellations)
     cancellations: dict[str, int] = field(default_factory=dict)
     # with_disputes: the DELIVERED orders, their lines left unclaimed, their open disputes
     delivered_orders: dict[str, int] = field(default_factory=dict)

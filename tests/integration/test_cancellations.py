@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
+from clipshop.aftersales.cancel_reasons import SELLER_REASONS
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
 from clipshop.models import (
@@ -29,7 +30,6 @@ from clipshop.models import (
     StockLevel,
     Timer,
 )
-from clipshop.orders.cancel_reasons import SELLER_REASONS
 from clipshop.standing.performance import NO_SHIPMENT_IN_TIME, SELLER_FAULT_REASONS
 from tests.conftest import Actor, World, make_actor
 from tests.fulfillment_support import paid_orders, ship

@@ -17,12 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.aftersales import disputes, eligibility, returns
+from clipshop.aftersales import cancellations, disputes, eligibility, returns
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, PermissionDenied
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import OrderLineItem, Return, ReturnLine
-from clipshop.orders import cancellations
 from tests.conftest import Actor, World
 from tests.fulfillment_support import carrier_event, paid_orders, ship, tracking_number
 from tests.integration.checkout_api import API, DECLINED_CARD, add_card, checkout, get_order, ok

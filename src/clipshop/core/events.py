@@ -71,7 +71,7 @@ class OrderStatusChanged(Event):
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OrderLinesCancelled(Event):
-    """Lines of an order were cancelled on a cancellation request (``orders.cancellations``):
+    """Lines of an order were cancelled on a cancellation request (``aftersales.cancellations``):
     every live line when the order itself is now CANCELLED. Handled by ``fulfillment``: the
     order's status follows the packages of the lines left."""
 

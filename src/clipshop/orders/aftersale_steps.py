@@ -1,7 +1,7 @@
 """What the after-sales requests (cancellations, returns, disputes) share: finding one the
 caller may see, and their append-only records (``AftersaleRecord``: who did what, the status
-after). The orders context holds it because cancellations live here and returns and
-disputes (``aftersales``) build on it."""
+after). The orders context holds it because the cancellation rows orders writes itself
+(``orders.cancellations``) use it, below the after-sales requests that build on it."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ ACTORS: dict[tuple[OrderStatus, OrderStatus], frozenset[Actor]] = {
 
 assert set(ACTORS) == {(a, b) for a, targets in ALLOWED.items() for b in targets}
 
-# Who may cancel which order's items (``orders.cancellations``; ``aftersales.eligibility``
+# Who may cancel which order's items (``aftersales.cancellations``; ``aftersales.eligibility``
 # shows the same): the buyer at once, the buyer by request, the seller, a platform operator.
 BUYER_CANCELS_AT_ONCE = frozenset({S.UNPAID, S.ON_HOLD})
 BUYER_REQUESTS_CANCEL = frozenset({S.AWAITING_SHIPMENT, S.PARTIALLY_SHIPPING})

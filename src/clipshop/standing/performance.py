@@ -38,20 +38,20 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, case, exists, extract, func, or_, select
 from sqlalchemy.orm import Session
 
+from clipshop.aftersales.cancel_reasons import SELLER_FAULT_TEXTS
 from clipshop.deadlines.policies import PerformancePolicy, current
 from clipshop.models import Cancellation, Order, OrderEvent, OrderLineItem, Package
-from clipshop.orders.cancel_reasons import SELLER_FAULT_TEXTS
 
 WINDOWS = (7, 30, 90)
 # Reasons of the platform's cancellations that are the seller's fault (worker.handlers).
 NO_SHIPMENT_IN_TIME = "no shipment arranged in time"
 NO_CARRIER_SCAN = "no tracking progress from the carrier"
-# and the seller's own cancellations for a reason that is its fault (orders.cancel_reasons)
+# and the seller's own cancellations for a reason that is its fault (aftersales.cancel_reasons)
 SELLER_FAULT_REASONS = (NO_SHIPMENT_IN_TIME, NO_CARRIER_SCAN, *SELLER_FAULT_TEXTS)
 # Orders created this long before a window starts are not looked at: every time a metric
 # reads (paid, shipped, delivered) comes within weeks of placement.
 ORDER_LOOKBACK = timedelta(days=90)
-# A buyer's cancellation request (orders.cancellations) still waiting for the seller, or
+# A buyer's cancellation request (aftersales.cancellations) still waiting for the seller, or
 # approved: while it waits, and once approved, the lateness it caused is not the seller's.
 BUYER_REQUEST = "BUYER_CANCEL"
 REQUEST_STANDS = ("CANCELLATION_REQUEST_PENDING", "CANCELLATION_REQUEST_COMPLETE")

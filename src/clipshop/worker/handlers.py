@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.aftersales import return_decisions
+from clipshop.aftersales import cancellations, return_decisions
 from clipshop.deadlines.timers import TimerKind
 from clipshop.fulfillment import package_status
 from clipshop.fulfillment.packages import orders_of_package
 from clipshop.models import Order, OrderLineItem, Package, PaymentTransaction, Timer
-from clipshop.orders import cancellations, lifecycle, sla
+from clipshop.orders import lifecycle, sla
 from clipshop.orders.states import OrderStatus
 from clipshop.payments import ledger
 from clipshop.standing import service as standing

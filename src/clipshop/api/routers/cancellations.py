@@ -12,9 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from clipshop.api.deps import DB, Caller, DatabaseDep, GatewayDep, OrderId, Paging, StandaloneCaller
-from clipshop.orders import cancellations
-from clipshop.orders.cancellation_schemas import (
+from clipshop.aftersales import cancellations
+from clipshop.aftersales.cancellation_schemas import (
     CancellationOut,
     CancellationPage,
     CancellationRequestBody,
@@ -25,6 +24,7 @@ from clipshop.orders.cancellation_schemas import (
     WithdrawBody,
     cancellation_out,
 )
+from clipshop.api.deps import DB, Caller, DatabaseDep, GatewayDep, OrderId, Paging, StandaloneCaller
 
 router = APIRouter(tags=["cancellations"])
 CancelId = Annotated[int, Path(gt=0, lt=2**63, description="Cancellation id")]

@@ -9,6 +9,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
+from clipshop.aftersales.cancel_reasons import SELLER_REASONS
 from clipshop.core.schemas import (
     IdStr,
     Line,
@@ -19,7 +20,6 @@ from clipshop.core.schemas import (
     Text,
 )
 from clipshop.models import AftersaleRecord, Cancellation, OrderLineItem
-from clipshop.orders.cancel_reasons import SELLER_REASONS
 from clipshop.orders.schemas import money
 
 Reason = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
