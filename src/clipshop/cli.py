@@ -8,7 +8,7 @@ from clipshop import __version__
 from clipshop.core.cli import db_app
 from clipshop.demo.cli import demo, serve, sim
 from clipshop.identity.cli import tokens_app, users_app
-from clipshop.rules.cli import worker
+from clipshop.worker.cli import worker
 
 # rich_markup_mode=None: plain help, paragraphs re-flowed to the width, flags without a
 # type (Typer's Rich help shows "<bool>" on every flag).

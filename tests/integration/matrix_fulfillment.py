@@ -38,7 +38,7 @@ from clipshop.fulfillment.tracking import signature
 from clipshop.models import Order, OrderLineItem
 from clipshop.orders import edits
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules.jobs import run_due
+from clipshop.worker.jobs import run_due
 from tests.checkout_support import buy, save_card
 from tests.conftest import Actor, ShopFixture
 from tests.fulfillment_support import carrier_event, raw_batch

@@ -21,7 +21,7 @@ from clipshop.fulfillment import packages, tracking
 from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.models import OrderLineItem
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules.jobs import run_due
+from clipshop.worker.jobs import run_due
 from tests.checkout_support import buy, save_card
 from tests.conftest import Actor, ShopFixture
 from tests.integration.fulfillment_files_api import sx

@@ -43,7 +43,7 @@ from clipshop.identity.tokens import hash_token
 from clipshop.identity.users import age_on, principal_for
 from clipshop.models import ApiToken, Base, Order, User
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules import shared_clock
+from clipshop.worker import shared_clock
 from tests import servers
 from tests.conftest import BACKENDS, NO_POSTGRES, POSTGRES_URL, private_postgres_database
 from tests.integration.checkout_api import ADDRESS

@@ -37,7 +37,7 @@ from clipshop.models import (
     Timer,
 )
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules import shared_clock
+from clipshop.worker import shared_clock
 
 RETURN_WINDOW = timedelta(days=30)  # US policy
 LOST_AFTER = timedelta(days=12)

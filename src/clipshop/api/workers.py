@@ -20,7 +20,7 @@ from types import FrameType
 from clipshop.core.db import Database
 from clipshop.core.ids import MAX_NODE
 from clipshop.core.settings import Settings, get_settings
-from clipshop.rules.jobs import run_forever
+from clipshop.worker.jobs import run_forever
 
 
 def node_ids(base: int, workers: int) -> list[int]:

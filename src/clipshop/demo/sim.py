@@ -3,7 +3,7 @@
 Buyers check out demo SKUs at times spread over one day; some pay with a card that is
 declined (the order stays UNPAID), some cancel in the remorse window; sellers ship on time,
 late (after ``rts_sla_time``) or never; the simulated carrier follows a scenario per package.
-The platform clock is moved with ``rules.sandbox.advance`` from one scripted action to the
+The platform clock is moved with ``worker.sandbox.advance`` from one scripted action to the
 next and then ``days`` further, so every deadline on the way fires at its own time.
 
 Everything goes through the services, each step its own unit of work, exactly as the API
@@ -31,9 +31,9 @@ from clipshop.models import Order
 from clipshop.orders import actions
 from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.payments.gateway import PaymentGateway
-from clipshop.rules import shared_clock
-from clipshop.rules.jobs import JobReport
-from clipshop.rules.sandbox import advance, next_due
+from clipshop.worker import shared_clock
+from clipshop.worker.jobs import JobReport
+from clipshop.worker.sandbox import advance, next_due
 
 SIMEX = PROVIDERS["SIMEX"]
 

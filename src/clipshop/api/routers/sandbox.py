@@ -13,7 +13,7 @@ from clipshop.core.errors import PermissionDenied
 from clipshop.core.schemas import RequestModel
 from clipshop.deadlines.timers import TimerKind
 from clipshop.identity.principal import Permission
-from clipshop.rules import sandbox
+from clipshop.worker import sandbox
 
 router = APIRouter(tags=["sandbox"])
 

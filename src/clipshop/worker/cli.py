@@ -10,8 +10,8 @@ import typer
 
 from clipshop.core.cli import Listing, open_database, out
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.rules import shared_clock
-from clipshop.rules.jobs import JobReport, run_due, run_forever
+from clipshop.worker import shared_clock
+from clipshop.worker.jobs import JobReport, run_due, run_forever
 
 
 def report_table(report: JobReport, title: str) -> Listing:

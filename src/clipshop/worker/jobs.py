@@ -15,7 +15,7 @@ from clipshop.fulfillment.tracking import emit_sim_events
 from clipshop.orders import changes
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
-from clipshop.rules import shared_clock
+from clipshop.worker import shared_clock
 from clipshop.worker.relay import RelayReport, relay
 from clipshop.worker.sweeper import SweepReport, sweep
 

@@ -16,8 +16,8 @@ from clipshop.core.clock import clock
 from clipshop.core.db import Database
 from clipshop.models import SimCarrierStep, Timer
 from clipshop.payments.gateway import PaymentGateway
-from clipshop.rules import shared_clock
-from clipshop.rules.jobs import JobReport, run_due
+from clipshop.worker import shared_clock
+from clipshop.worker.jobs import JobReport, run_due
 
 MAX_STOPS = 5_000  # then the clock goes straight to the target
 
