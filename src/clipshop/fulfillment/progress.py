@@ -7,7 +7,7 @@
 
 Orders only move forward; when events arrive out of order (a "delivered" before the first
 scan), the order walks through the statuses in between, each move through ``transition``.
-Lines cancelled on request (``orders.cancellations`` announces ``OrderLinesCancelled``)
+Lines cancelled on request (``aftersales.cancellations`` announces ``OrderLinesCancelled``)
 move the order on too: the handler at the end."""
 
 from __future__ import annotations
