@@ -11,8 +11,9 @@ What a schema cannot describe is given as a client would give it:
 - ``Idempotency-Key`` is unique per intended operation (docs/api.md): a generated key that is
   valid is replaced by a fresh one, else two different bodies drawn with the key ``"0"`` are one
   key reused (422) by the contract.
-- ``cursor`` is an opaque token the server issued (``next_cursor``): it is left out, as a client
-  does on the first page; no string a generator draws is one.
+- ``cursor`` (lists) and ``after`` (the event feed) are opaque tokens the server issued
+  (``next_cursor``): they are left out, as a client does on the first page; no string a
+  generator draws is one.
 - Rules between fields, which JSON Schema cannot state (docs/api.md, docs/checkout.md), are kept
   when each field is valid on its own: a window ends after it starts, a shipping profile's
   ``min_days`` is at most its ``max_days``, a cart or checkout names each SKU once (with a
@@ -72,8 +73,9 @@ def as_a_client_would(case: schemathesis.Case, world: World) -> None:
         if name.lower() == "idempotency-key" and valid:  # keep it valid, make it unique
             headers[name] = uuid.uuid4().hex
     query = case.query or {}
-    if isinstance(query.get("cursor"), str):
-        del query["cursor"]
+    for opaque in ("cursor", "after"):  # next_cursor of a list, of the event feed
+        if isinstance(query.get(opaque), str):
+            del query[opaque]
     positive = case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE
     if positive and isinstance(case.body, dict):
         body = case.body
