@@ -142,3 +142,25 @@ def test_a_body_that_cannot_be_parsed_is_a_documented_400(client: TestClient, wo
     assert problem_code(answer) == "malformed_body"
     documented = client.get("/openapi.json").json()["paths"][f"{API}/shops"]["post"]
     assert documented["responses"]["400"]["content"] == PROBLEM
+
+
+def test_shipping_services_take_shop_ids_only(client: TestClient, world: World) -> None:
+    """The document says what the server checks: every key of ``shipping_services`` is a shop
+    id, and no other key is taken (a fuzzer drew other keys from a schema that allowed them)."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("CheckoutBody", "QuoteBody"):
+        services = schemas[name]["properties"]["shipping_services"]
+        assert services["additionalProperties"] is False, name
+        assert services["propertyNames"]["pattern"].startswith("^0*([1-9]"), name
+    body = {"items": [{"sku_id": str(world.shop_a.sku_id), "quantity": 1}]}
+    body["shipping_services"] = {"not-a-shop": "EXPRESS"}
+    body["shipping_address"] = {
+        "name": "B",
+        "phone": "1",
+        "address_line1": "1 Main St",
+        "city": "Springfield",
+        "postal_code": "62701",
+        "country": "US",
+    }
+    answer = client.post("/api/v1/checkout/quote", json=body, headers=world.buyer.headers)
+    assert answer.status_code == 422 and problem_code(answer) == "invalid_request", answer.text

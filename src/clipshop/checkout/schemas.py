@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from clipshop.core.schemas import IdStr, Line, MoneyOut, RequestModel, ResponseModel
+from clipshop.core.schemas import ID_PATTERN, IdStr, Line, MoneyOut, RequestModel, ResponseModel
 from clipshop.pricing.schemas import Address
 
 
@@ -39,7 +39,10 @@ class CheckoutBody(RequestModel):
     shipping_address: Address
     billing_address: Address | None = None
     shipping_services: dict[IdStr, Literal["STANDARD", "EXPRESS"]] = Field(
-        default_factory=dict, description="Per shop id; default: the cheapest option"
+        default_factory=dict,
+        description="Per shop id; default: the cheapest option",
+        # every key is a shop id: no other key is taken (the document says so to clients)
+        json_schema_extra={"additionalProperties": False, "propertyNames": {"pattern": ID_PATTERN}},
     )
     voucher_code: Annotated[Line, StringConstraints(max_length=40)] | None = None
     payment_method_id: IdStr | None = Field(None, description="Default: your default method")
