@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from clipshop.core.schemas import IdStr, ResponseModel
 
 
-class EventOut(ResponseModel):
+class FeedEventOut(ResponseModel):
     id: IdStr = Field(description="The event's id (unique; a consumer deduplicates on it)")
     type: str = Field(examples=["order.status_changed"])
     shop_id: IdStr
@@ -20,7 +20,7 @@ class EventOut(ResponseModel):
 
 
 class EventPage(BaseModel):
-    items: list[EventOut]
+    items: list[FeedEventOut]
     next_cursor: str = Field(
         description="Pass as `after` to get the events after these; the same cursor again "
         "when there are none yet (poll with it)"

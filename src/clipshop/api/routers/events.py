@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from clipshop.api.deps import DB, Caller
 from clipshop.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from clipshop.feed import service
-from clipshop.feed.schemas import EventOut, EventPage
+from clipshop.feed.schemas import EventPage, FeedEventOut
 
 router = APIRouter(tags=["events"])
 
@@ -37,7 +37,7 @@ def list_events(
     rows = rows[:limit]
     last = rows[-1].seq if rows else position
     items = [
-        EventOut(
+        FeedEventOut(
             id=r.event_id,
             type=r.type,
             shop_id=r.shop_id,
