@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clipshop.api.errors import CONNECTION_LOST, routed
+from clipshop.api.errors import CONNECTION_LOST, problem_body, routed
 from clipshop.core import idempotency
 from clipshop.core.db import Database
 from clipshop.core.errors import BadRequest
@@ -52,15 +52,7 @@ async def require_idempotency_key(
 
 
 def _problem(status: int, code: str, detail: str, path: str) -> tuple[int, bytes]:
-    body = {
-        "type": f"https://clipshop.dev/problems/{code}",
-        "title": detail,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "instance": path,
-    }
-    return status, json.dumps(body).encode()
+    return status, json.dumps(problem_body(status, code, detail, detail, path)).encode()
 
 
 def _replay(body: bytes) -> Receive:
