@@ -22,18 +22,9 @@ from sqlalchemy import func, select
 from clipshop.core.db import Database
 from clipshop.models import ApiToken, Order, StockLevel, User
 from tests.conftest import Actor
+from tests.integration.checkout_api import ADDRESS, OK_CARD
 
 API = "/api/v1"
-CARD = "4242424242424242"
-ADDRESS = {
-    "name": "Ada Buyer",
-    "phone": "+1 555 0100",
-    "address_line1": "2 Elm St",
-    "city": "Springfield",
-    "state": "IL",
-    "postal_code": "62702",
-    "country": "US",
-}
 Answer = tuple[str, int, Any]  # (kind, HTTP status or 0 when none came, JSON body)
 Kind = Callable[[httpx.Client, int], httpx.Response]
 
@@ -76,7 +67,7 @@ class Writers:
         return [self.user, self.token, self.adjust, self.patch_sku, self.cart, self.checkout]
 
     def add_card(self, client: httpx.Client) -> None:
-        card = {"type": "CARD", "card_number": CARD, "exp_month": 12, "exp_year": 2099}
+        card = {"type": "CARD", "card_number": OK_CARD, "exp_month": 12, "exp_year": 2099}
         card |= {"cvc": "123", "make_default": True}
         added = client.post(f"{API}/payment-methods", json=card, headers=self.buyer.headers)
         assert added.status_code == 201, added.text
