@@ -10,7 +10,8 @@ gets the RFC 9457 answers it can give (``application/problem+json``, schema ``Pr
   another body); 422 when it takes any input;
 - 400 when it takes a body (one that cannot be parsed: not UTF-8 JSON, a broken multipart) or
   needs a header it checks itself (``Idempotency-Key``); 413 when it takes a file;
-- 503 ``database_unavailable`` (with ``Retry-After``) on every /api/v1 operation.
+- 503 ``database_unavailable`` or ``database_busy`` (with ``Retry-After``) on every /api/v1
+  operation.
 
 An uploaded file (a raw body, or a multipart part) is declared non-empty (``minLength``).
 
@@ -82,7 +83,7 @@ DESCRIPTIONS = {
     409: "Conflicts with the current state, or a request with this Idempotency-Key is in flight",
     413: "The file is too large",
     422: "Invalid input",
-    503: "The database connection was lost; nothing was applied, retry (`Retry-After`)",
+    503: "The database is busy or was lost; nothing was applied, retry (`Retry-After`)",
 }
 RESPONSE_HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},

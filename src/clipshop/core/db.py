@@ -78,6 +78,7 @@ class WriterBusy(DomainError):
     status = 503
     code = "database_busy"
     title = "Service unavailable"
+    retry_after = 1
 
 
 class WriterTurn:
