@@ -156,3 +156,19 @@ def test_naive_time_filter_is_refused(
     assert response.status_code == 422, response.text
     assert problem_code(response) == "invalid_request"
     assert response.json()["errors"][0]["field"] == "query.create_time_ge"
+
+
+@pytest.mark.parametrize("field", ["create_time", "update_time"])
+def test_a_time_range_that_holds_nothing_is_422(
+    client: TestClient, world: World, field: str
+) -> None:
+    t = utcnow().isoformat()
+    later = (utcnow() + timedelta(minutes=1)).isoformat()
+    for ge, lt in ((t, t), (later, t)):
+        params = {f"{field}_ge": ge, f"{field}_lt": lt}
+        answer = client.get(f"{API}/orders", params=params, headers=world.seller_a.headers)
+        assert answer.status_code == 422, answer.text
+        assert problem_code(answer) == "invalid_time_range"
+        assert f"{field}_ge must be earlier than {field}_lt" in answer.json()["detail"]
+    ok_range = {f"{field}_ge": t, f"{field}_lt": later}
+    assert client.get(f"{API}/orders", params=ok_range, headers=world.seller_a.headers).is_success
