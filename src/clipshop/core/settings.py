@@ -60,6 +60,20 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(
         default=200, ge=1, le=10_000, description="Outbox events per relay batch"
     )
+    webhooks_allow_loopback: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, private and link-local addresses "
+        "(development and tests only; docs/webhooks.md#ssrf)",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, le=60, description="How long one webhook delivery may take"
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Webhook deliveries sent at the same time"
+    )
+    nats_url: str | None = Field(
+        default=None, description="A NATS server the webhook events are also published to"
+    )
     carrier_webhook_secret: str = Field(
         default=DEFAULT_CARRIER_SECRET, description="HMAC key of inbound carrier webhooks"
     )

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     FULFILL = "fulfillment:write"
     AFTERSALES_DECIDE = "aftersales:decide"  # a shop answers cancel/return/refund requests
     DISPUTES_DECIDE = "disputes:decide"  # the platform arbitrates and cancels as operator
+    WEBHOOKS_MANAGE = "webhooks:manage"  # a shop's webhook subscriptions and their secrets
 
 
 _STAFF = {
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SANDBOX,
             Permission.FULFILL,
             Permission.AFTERSALES_DECIDE,
+            Permission.WEBHOOKS_MANAGE,
         }
     ),
     Role.AGENT: frozenset(_STAFF),

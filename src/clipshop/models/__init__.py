@@ -32,6 +32,7 @@ from clipshop.models.payments import (
     SimGatewayOperation,
 )
 from clipshop.models.rules import ClockState, ShopStandingEvent, Timer
+from clipshop.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AftersaleRecord",
@@ -75,4 +76,6 @@ __all__ = [
     "Timer",
     "User",
     "Warehouse",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
