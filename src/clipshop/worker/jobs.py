@@ -15,6 +15,7 @@ from clipshop.fulfillment.tracking import emit_sim_events
 from clipshop.orders import changes
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
+from clipshop.webhooks.sender import SendReport, send_due
 from clipshop.worker import shared_clock
 from clipshop.worker.relay import RelayReport, relay
 from clipshop.worker.sweeper import SweepReport, sweep
@@ -30,6 +31,7 @@ class JobReport:
     carrier_events: int = 0
     sweep: SweepReport = field(default_factory=SweepReport)
     outbox: RelayReport = field(default_factory=RelayReport)
+    webhooks: SendReport = field(default_factory=SendReport)
 
     def add(self, other: JobReport) -> None:
         self.reconciled += other.reconciled
@@ -37,13 +39,15 @@ class JobReport:
         self.carrier_events += other.carrier_events
         self.sweep.add(other.sweep)
         self.outbox.add(other.outbox)
+        self.webhooks.add(other.webhooks)
 
 
 def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) -> JobReport:
     """Everything due by ``now``: unanswered payments and charges are settled first (a
     timer may wait on them), then the simulated carrier reports its due events, then the
     deadline timers fire, then refunds that earlier timed out are retried; last the outbox
-    relay delivers the events all this announced (and earlier ones due for a retry)."""
+    relay delivers the events all this announced (and earlier ones due for a retry), and the
+    webhook sender sends the deliveries that are due."""
     report = JobReport()
     report.reconciled = reconcile(db, gateway, RECONCILE_AFTER)
     report.reconciled += changes.settle_stale_charges(db, gateway, RECONCILE_AFTER)
@@ -53,6 +57,7 @@ def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) 
     report.sweep = sweep(db, gateway, now)
     report.refunds = retry_pending_refunds(db, gateway)
     report.outbox = relay(db, now)
+    report.webhooks = send_due(db, now)
     return report
 
 

@@ -32,16 +32,24 @@ from sqlalchemy.orm import Session, aliased
 from clipshop.core import outbox
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
+from clipshop.core.settings import Settings
 from clipshop.feed import service as feed
 from clipshop.models import FeedEvent, OutboxDelivery, OutboxEvent
+from clipshop.webhooks import fanout, nats
 
 log = logging.getLogger("clipshop.relay")
 MAX_ROUNDS = 100  # batches per consumer per call, so one call always ends
 
 
-def install_consumers() -> None:
-    """The consumers this code base has (registered by name; a test may add its own)."""
+def install_consumers(settings: Settings) -> None:
+    """The consumers this code base has (registered by name; a test may add its own): the
+    feed, webhooks, and NATS when ``CLIPSHOP_NATS_URL`` is set."""
     outbox.register(feed.CONSUMER, feed.store, serial=True)
+    outbox.register(fanout.CONSUMER, fanout.store)
+    if settings.nats_url:
+        outbox.register(nats.CONSUMER, nats.publisher(settings.nats_url))
+    else:
+        outbox.unregister(nats.CONSUMER)
 
 
 @dataclass
@@ -62,7 +70,7 @@ def relay(db: Database, now: datetime | None = None) -> RelayReport:
     """Fan out, deliver what is due by ``now`` to every consumer, and prune. A read first
     finds which of these have work, so an idle round writes nothing (on SQLite it does not
     take the writers' turn)."""
-    install_consumers()
+    install_consumers(db.settings)
     now = now or utcnow()
     batch = db.settings.outbox_batch_size
     before = now - timedelta(hours=db.settings.outbox_retention_hours)

@@ -1,0 +1,27 @@
+"""Standard Webhooks headers for one delivery: ``webhook-id``, ``webhook-timestamp`` (wall
+time, as receivers check it against their own clock) and ``webhook-signature``: one
+``v1,<base64 HMAC-SHA256>`` per active secret, space-separated, made by the
+``standardwebhooks`` library so a receiver using it verifies exactly what we sign."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from standardwebhooks import Webhook
+
+
+def headers(
+    message_id: str, body: bytes, secrets: Sequence[str], sent_at: datetime
+) -> dict[str, str]:
+    """The headers of a delivery of ``body`` sent at ``sent_at`` (wall time), signed with each
+    of ``secrets`` (``whsec_...``; two during a rotation's overlap)."""
+    if not secrets:
+        raise ValueError("a delivery needs at least one secret")
+    signatures = " ".join(Webhook(secret).sign(message_id, sent_at, body) for secret in secrets)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": signatures,
+        "content-type": "application/json",
+    }
