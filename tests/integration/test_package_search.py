@@ -84,7 +84,9 @@ def test_filters_paging_and_scope(client: TestClient, db: Database, world: World
     assert search(
         client, a, create_time_ge=boundary, status="PROCESSING", order_id=split["id"]
     ) == {split_2["id"]}
-    assert search(client, a, create_time_ge=boundary, create_time_lt=boundary) == set()
+    empty = {"create_time_ge": boundary, "create_time_lt": boundary}
+    refused = client.get(f"{API}/packages", params=empty, headers=a.headers)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_time_range")
 
     # Another shop's packages are invisible to seller A, even by exact filter.
     assert search(client, a, order_id=foreign["id"]) == set()
@@ -141,3 +143,14 @@ def test_bad_search_parameters(client: TestClient, db: Database, world: World) -
         "invalid_cursor",
     )
     refused(get(f"{API}/packages"), 401, "missing_token")
+
+
+def test_a_create_time_range_that_holds_nothing_is_422(client: TestClient, world: World) -> None:
+    t, later = utcnow(), utcnow() + timedelta(minutes=1)
+    for ge, lt in ((t, t), (later, t)):
+        params = {"create_time_ge": ge.isoformat(), "create_time_lt": lt.isoformat()}
+        answer = client.get(f"{API}/packages", params=params, headers=world.seller_a.headers)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == "invalid_time_range"
+    params = {"create_time_ge": t.isoformat(), "create_time_lt": later.isoformat()}
+    assert search(client, world.seller_a, **params) == set()

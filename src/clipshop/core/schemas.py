@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from clipshop.core.errors import InvalidInput
 from clipshop.core.ids import parse_id
 from clipshop.core.money import EXPONENTS, MINOR_CEILING, Money
 
@@ -162,3 +163,10 @@ When = Annotated[
     ),
 ]
 """A point in time sent by a client: with a time zone, years 2000 to 2100 as written."""
+
+
+def check_time_range(name: str, ge: datetime | None, lt: datetime | None) -> None:
+    """A ``<name>_ge`` / ``<name>_lt`` filter pair that can hold nothing is a mistake in the
+    request (422 ``invalid_time_range``), not an empty page."""
+    if ge is not None and lt is not None and ge >= lt:
+        raise InvalidInput(f"{name}_ge must be earlier than {name}_lt", code="invalid_time_range")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.core.schemas import check_time_range
 from clipshop.identity.principal import Permission, Principal, Role
 from clipshop.models import OrderLineItem, Package, PackageEvent
 
@@ -21,6 +22,9 @@ class PackageFilters:
     tracking_number: str | None = None
     created_ge: datetime | None = None
     created_lt: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_time_range("create_time", self.created_ge, self.created_lt)
 
 
 def search(

@@ -9,8 +9,9 @@ from typing import TypeVar
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from clipshop.core.errors import InvalidInput, NotFound
+from clipshop.core.errors import NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.core.schemas import check_time_range
 from clipshop.identity.principal import Permission, Principal, Role
 from clipshop.models import Cancellation, Dispute, Order, OrderEvent, OrderLineItem, Return
 
@@ -26,15 +27,8 @@ class OrderFilters:
     updated_lt: datetime | None = None
 
     def __post_init__(self) -> None:
-        """A range that can hold no order is a mistake in the request, not an empty page."""
-        for name, ge, lt in (
-            ("create_time", self.created_ge, self.created_lt),
-            ("update_time", self.updated_ge, self.updated_lt),
-        ):
-            if ge is not None and lt is not None and ge >= lt:
-                raise InvalidInput(
-                    f"{name}_ge must be earlier than {name}_lt", code="invalid_time_range"
-                )
+        check_time_range("create_time", self.created_ge, self.created_lt)
+        check_time_range("update_time", self.updated_ge, self.updated_lt)
 
 
 # The tables of a buyer's order with a shop: the order and the requests about it.
