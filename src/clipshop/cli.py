@@ -8,6 +8,7 @@ from clipshop import __version__
 from clipshop.core.cli import db_app
 from clipshop.demo.cli import demo, serve, sim
 from clipshop.identity.cli import tokens_app, users_app
+from clipshop.webhooks.cli import webhooks_app
 from clipshop.worker.cli import worker
 
 # rich_markup_mode=None: plain help, paragraphs re-flowed to the width, flags without a
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(webhooks_app, name="webhooks")
 app.command()(serve)
 app.command()(demo)
 app.command()(worker)

@@ -28,6 +28,7 @@ from clipshop.api.routers import (
     returns,
     sandbox,
     shops,
+    webhooks,
 )
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
@@ -82,6 +83,7 @@ def create_app(
     app.include_router(returns.router, prefix=API_PREFIX)
     app.include_router(cancellations.router, prefix=API_PREFIX)
     app.include_router(disputes.router, prefix=API_PREFIX)
+    app.include_router(webhooks.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:
