@@ -57,6 +57,7 @@ def test_refuses_non_public_targets(url: str, reason: str) -> None:
         ("http://user:pw@8.8.8.8/", "userinfo"),
         ("https://user@8.8.8.8/", "userinfo"),
         ("http:///path-only", "host"),
+        ("http://[::1/", "host"),
         ("http://8.8.8.8:99999/", "port"),
         ("http://no-such-host.invalid/", "unresolvable"),
     ],

@@ -51,9 +51,7 @@ class WebhookDelivery(IdMixin, CreatedMixin, Base):
             "order_id",
             "id",
         ),
-        Index(
-            "ix_webhook_deliveries_subscription_id_created_at", "subscription_id", "created_at"
-        ),
+        Index("ix_webhook_deliveries_subscription_id_created_at", "subscription_id", "created_at"),
     )
 
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"))

@@ -55,7 +55,10 @@ def check_target(url: str, allow_loopback: bool = False) -> list[IPAddress]:
     """The addresses ``url``'s host resolves to, each of them public; raises
     ``WebhookUrlRefused`` otherwise. ``allow_loopback`` (CLIPSHOP_WEBHOOKS_ALLOW_LOOPBACK)
     lets any address through, for development and tests; the URL's form is still checked."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise WebhookUrlRefused(f"not a URL: {exc}", reason="host") from exc
     if parts.scheme not in ("http", "https"):
         raise WebhookUrlRefused("the URL must start with http:// or https://", reason="scheme")
     if parts.username is not None or parts.password is not None:
