@@ -28,6 +28,7 @@ from clipshop.api.routers import (
     returns,
     sandbox,
     shops,
+    webhook_deliveries,
     webhooks,
 )
 from clipshop.core.db import Database
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(returns.router, prefix=API_PREFIX)
     app.include_router(cancellations.router, prefix=API_PREFIX)
     app.include_router(disputes.router, prefix=API_PREFIX)
+    app.include_router(webhook_deliveries.router, prefix=API_PREFIX)
     app.include_router(webhooks.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
