@@ -1,7 +1,8 @@
 """The optional ``nats`` outbox consumer (when ``CLIPSHOP_NATS_URL`` is set): publishes every
 event to NATS JetStream for internal consumers, on subject ``clipshop.<shop_id>.<type>`` of
-the stream ``CLIPSHOP`` (created if missing), with the header ``Nats-Msg-Id`` = the event id,
-so the stream drops the duplicate a relay retry may send within its duplicate window.
+the stream ``CLIPSHOP`` (created if missing: messages kept 7 days, ids remembered an hour),
+with the header ``Nats-Msg-Id`` = the event id, so the stream drops the duplicate a relay
+retry may send within its duplicate window.
 
 nats-py is asyncio: one background thread per process runs its event loop and connection;
 the relay's consumer call waits for the JetStream acknowledgement, and a failure (server
@@ -23,6 +24,8 @@ CONSUMER = "nats"
 STREAM = "CLIPSHOP"
 SUBJECTS = "clipshop.>"
 TIMEOUT = 5.0  # seconds: connecting, and each publish's acknowledgement
+MAX_AGE = 7 * 86_400.0  # seconds a message is kept (when this code creates the stream)
+DUPLICATE_WINDOW = 3600.0  # seconds the stream remembers a Nats-Msg-Id (the relay's last retry)
 
 T = TypeVar("T")
 
@@ -65,7 +68,12 @@ class Publisher:
         try:
             await js.stream_info(STREAM)
         except NotFoundError:
-            await js.add_stream(name=STREAM, subjects=[SUBJECTS])
+            await js.add_stream(
+                name=STREAM,
+                subjects=[SUBJECTS],
+                max_age=MAX_AGE,
+                duplicate_window=DUPLICATE_WINDOW,
+            )
         return js
 
     def __call__(self, _session: Session, event: Delivered) -> None:
