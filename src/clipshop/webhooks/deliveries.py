@@ -1,6 +1,7 @@
 """A subscription's delivery log and what a seller does with it: retry one delivery now,
-send a test ping, replay the events of a time range. Scoped like the subscriptions: the
-caller needs ``webhooks:manage`` and a shop it can see (another shop's: 404)."""
+send a test ping, replay the events of a time range. Authorized like the subscriptions
+(``webhooks.subscriptions``): ``webhooks:manage``, a shop the caller sees (another shop's
+webhook: 404); the log may be read by an admin too, the actions are the shop staff's."""
 
 from __future__ import annotations
 
@@ -11,27 +12,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
-from clipshop.core.errors import Conflict, InvalidInput, NotFound
+from clipshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, paginate
-from clipshop.identity.principal import Permission, Principal
+from clipshop.identity.principal import Principal
 from clipshop.models import FeedEvent, OutboxEvent, WebhookDelivery, WebhookSubscription
+from clipshop.webhooks import subscriptions
 from clipshop.webhooks.fanout import body, message_id, wants
+from clipshop.webhooks.subscriptions import PING
 
-PING = "webhook.ping"
 STATUSES = ("PENDING", "DELIVERED", "FAILED")
 MAX_REPLAY = 10_000  # events per replay request
 
 
 def subscription(
-    session: Session, caller: Principal, shop_id: int, webhook_id: int
+    session: Session, caller: Principal, shop_id: int, webhook_id: int, write: bool = True
 ) -> WebhookSubscription:
-    """The caller's subscription ``webhook_id`` of ``shop_id`` (404 when it is not one)."""
-    caller.check_shop(shop_id, "webhook")
-    caller.require(Permission.WEBHOOKS_MANAGE)
-    found = session.get(WebhookSubscription, webhook_id)
-    if found is None or found.shop_id != shop_id:
-        raise NotFound("webhook not found")
+    """Subscription ``webhook_id`` of ``shop_id`` as the caller may use it (``write``: the
+    shop's own staff only, as for changing the subscription)."""
+    found = subscriptions.get(session, caller, shop_id, webhook_id)
+    if write and shop_id not in caller.shop_ids:
+        raise PermissionDenied("only the shop's own staff act on its webhook deliveries")
     return found
 
 
@@ -44,7 +45,7 @@ def list_deliveries(
     status: str | None = None,
 ) -> Page[WebhookDelivery]:
     """The subscription's deliveries, newest first; ``status``: only those."""
-    subscription(session, caller, shop_id, webhook_id)
+    subscription(session, caller, shop_id, webhook_id, write=False)
     d = WebhookDelivery
     stmt = select(d).where(d.subscription_id == webhook_id)
     if status is not None:
