@@ -17,15 +17,18 @@ Two ways to run one:
 - ``run(session, statement, params)``: now; returns the rows (SELECT, RETURNING) and rowcount.
 
 Both write the session's pending ORM changes first, so rows reach the database in the order
-the code made them; ORM objects already loaded do not see raw writes (callers that changed a
-loaded row say so with ``set_committed_value``).
+the code made them. ORM objects already loaded do not see raw writes: so within one unit of
+work a table is written either through SQLAlchemy or by driver statements, never both (the
+tests check it with ``watch``).
 """
 
 from __future__ import annotations
 
+import re
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -39,6 +42,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 _QUEUE = "clipshop_raw_queue"  # Connection.info key: [(sql, params, many)]
+_SEAM = "clipshop_raw_seam"  # Connection.info key, when watched: (Seam, {table: ways})
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,7 @@ def run_many(
     queue = conn.info.get(_QUEUE) or []
     conn.info[_QUEUE] = []
     mine = [(c.sql, b, False) for c, b in zip(compiled, bound, strict=True)]
+    _noted(conn, [*queue, *mine])
     cursors = [raw.cursor() for _ in statements]
     try:
         with _as_sqlalchemy_errors(conn, _sqls([*queue, *mine]), bound):
@@ -267,6 +272,7 @@ def _send(conn: Connection, *, commit: bool = False) -> None:
     if not queue:
         return
     conn.info[_QUEUE] = []
+    _noted(conn, queue)
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor()
     try:
@@ -320,3 +326,71 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi: Any, record: Any) -> None:
         record.info.pop(_QUEUE, None)
+
+
+# -- the seam check (tests) -------------------------------------------------------------------
+
+_WRITTEN = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+DRIVER = "driver statements"
+SQLALCHEMY = "SQLAlchemy (ORM flush or session.execute)"
+
+
+@dataclass
+class Seam:
+    """What ``watch`` found: a line per table written both ways in one transaction."""
+
+    mixed: list[str] = field(default_factory=list)
+    stop: Callable[[], None] = lambda: None
+
+
+def watch(engine: Engine) -> Seam:
+    """Record, per transaction, the tables written through SQLAlchemy and those written by
+    driver statements, and note every table written both ways (with where its second way
+    came from). For tests: ``seam.stop()`` removes the listeners."""
+    seam = Seam()
+
+    def begin(conn: Connection) -> None:
+        conn.info[_SEAM] = (seam, {})
+
+    def before(conn: Connection, _cursor: Any, sql: str, *_args: Any) -> None:
+        _note(conn, sql, SQLALCHEMY)
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "before_cursor_execute", before)
+
+    def stop() -> None:
+        event.remove(engine, "begin", begin)
+        event.remove(engine, "before_cursor_execute", before)
+
+    seam.stop = stop
+    return seam
+
+
+def _noted(conn: Connection, queue: Sequence[tuple[str, Any, bool]]) -> None:
+    if _SEAM in conn.info:
+        for sql, _, _ in queue:
+            _note(conn, sql, DRIVER)
+
+
+def _note(conn: Connection, sql: str, way: str) -> None:
+    watched = conn.info.get(_SEAM)
+    found = _WRITTEN.match(sql)
+    if watched is None or found is None:
+        return
+    seam, tables = watched
+    ways = tables.setdefault(found.group(1).lower(), set())
+    if way not in ways:
+        ways.add(way)
+        if len(ways) > 1:
+            both = " and ".join(sorted(ways))
+            seam.mixed.append(f"{found.group(1)}: written by {both} ({_where()})")
+
+
+def _where() -> str:
+    """The calls of our code that led here, innermost first."""
+    ours = [
+        f"{f.filename.rsplit('/clipshop/', 1)[1]}:{f.lineno}"
+        for f in traceback.extract_stack()
+        if "/clipshop/" in f.filename and not f.filename.endswith("core/rawsql.py")
+    ]
+    return " < ".join(reversed(ours[-6:]))
