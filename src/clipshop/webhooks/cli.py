@@ -79,9 +79,10 @@ def listen(
     ),
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
 ) -> None:
-    """Receive webhook deliveries and print each verified one: type, webhook-id, data.
+    """Print the webhook deliveries the secret verifies.
 
-    A delivery whose signature does not verify is answered 401 and printed as REJECTED.
+    Each verified delivery is printed as its type, webhook-id and data. A delivery whose
+    signature does not verify is answered 401 and printed as REJECTED.
     Subscribe its URL with CLIPSHOP_WEBHOOKS_ALLOW_LOOPBACK=true on the server (a local
     address is refused otherwise)."""
     try:
