@@ -1,2 +1,3 @@
-"""Webhooks: a shop's subscriptions (subscriptions.py, the SSRF guard in ssrf.py, the local
-listener in cli.py) and their delivery (docs/webhooks.md)."""
+"""Webhooks (docs/webhooks.md): a shop's subscriptions (subscriptions.py, schemas.py, the SSRF
+guard in ssrf.py, the local listener in cli.py) and their delivery (fanout.py, sender.py,
+signing.py, deliveries.py: the log and replay, nats.py)."""
