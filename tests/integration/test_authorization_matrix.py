@@ -57,6 +57,7 @@ from clipshop.payments.simulated import SimulatedGateway, tokenize_card
 from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
 from tests.integration import matrix_fulfillment as mf
 from tests.integration import matrix_returns as mr
+from tests.integration import matrix_webhooks as mw
 from tests.integration.fulfillment_files_api import (
     JPEG,
     fclient_fixture,  # noqa: F401  (fixture "fclient": file storage in a temporary dir)
@@ -150,6 +151,12 @@ POST   /api/v1/carriers/{carrier}/events [bad-signature]              401     40
 POST   /api/v1/sandbox/clock/advance                                  401     403     200     200     403     403     200
 GET    /api/v1/shops/{shop_id}/performance                            401     403     200/404 200/404 200     200     200
 GET    /api/v1/events                                                 401     403     200     200     200     200     200
+POST   /api/v1/shops/{shop_id}/webhooks                               401     403     201/404 201/404 403     403     403
+GET    /api/v1/shops/{shop_id}/webhooks                               401     403     200/404 200/404 403     403     200
+GET    /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     403     200/404 200/404 403     403     200
+PATCH  /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     403     200/404 200/404 403     403     403
+DELETE /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     403     200/404 200/404 403     403     403
+POST   /api/v1/shops/{shop_id}/webhooks/{webhook_id}/rotate-secret    401     403     200/404 200/404 403     403     403
 POST   /api/v1/shops/{shop_id}/standing                               401     403     403/404 403/404 403     403     200
 POST   /api/v1/orders/{order_id}/cancellations                        401     201/404 403     403     403     403     403
 POST   /api/v1/cancellations/{cancel_id}/approve                      401     403     200/404 200/404 403     403     200
@@ -293,6 +300,7 @@ class MatrixWorld:
     commerce: Commerce | None = None  # built only for the routes that need it
     fulfillment: mf.Fulfillment | None = None  # likewise
     returns: mr.Returns | None = None  # likewise
+    webhooks: dict[str, int] = field(default_factory=dict)  # scope -> a subscription
 
     def buyer(self, scope: str) -> Actor:
         """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
@@ -418,6 +426,8 @@ def build_world(
         shops.add_member(session, admin_p, world.shop_a.id, staff.id, "STAFF")
         for actor in [*callers.values(), seller_b]:
             world.spare_tokens[actor.id] = issue_token(session, actor.id, "spare").token.id
+    owners = {"own": seller_a, "foreign": seller_b}
+    world.webhooks = mw.build_subscriptions(db, owners, {s: world.shop(s) for s in SCOPES})
     if with_commerce or with_fulfillment or with_returns:
         world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
     if with_commerce:
@@ -520,6 +530,7 @@ def default_ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int | 
         **_shop_ids(world.shop(scope)),
         "user_id": user.id,
         "token_id": world.spare_tokens[user.id],
+        "webhook_id": world.webhooks[scope],
     }
     if world.commerce is not None:
         ids["order_id"] = world.commerce.orders[scope]
@@ -695,6 +706,13 @@ def _calculate_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, An
 
 
 REQUESTS: dict[RowKey, RequestSpec] = {
+    ("POST", "/api/v1/shops/{shop_id}/webhooks", ""): RequestSpec(body=_const(mw.CREATE_BODY)),
+    ("PATCH", "/api/v1/shops/{shop_id}/webhooks/{webhook_id}", ""): RequestSpec(
+        body=_const(mw.UPDATE_BODY)
+    ),
+    ("POST", "/api/v1/shops/{shop_id}/webhooks/{webhook_id}/rotate-secret", ""): RequestSpec(
+        body=_const(mw.ROTATE_BODY)
+    ),
     ("POST", "/api/v1/users", ""): RequestSpec(
         body=_const({"email": "new.user@matrix.dev", "name": "New User", "role": "seller"})
     ),
