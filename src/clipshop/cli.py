@@ -8,6 +8,7 @@ from clipshop import __version__
 from clipshop.core.cli import db_app
 from clipshop.demo.cli import demo, serve, sim
 from clipshop.identity.cli import tokens_app, users_app
+from clipshop.partner.cli import apps_app
 from clipshop.webhooks.cli import webhooks_app
 from clipshop.worker.cli import worker
 
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(apps_app, name="apps")
 app.command()(serve)
 app.command()(demo)
 app.command()(worker)

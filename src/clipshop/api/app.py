@@ -11,6 +11,8 @@ from clipshop import __version__
 from clipshop.api import docs_pages, errors, openapi
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
+from clipshop.api.partner import shops as partner_shops
+from clipshop.api.partner import tokens as partner_tokens
 from clipshop.api.routers import (
     cancellations,
     checkout,
@@ -22,6 +24,7 @@ from clipshop.api.routers import (
     identity,
     order_changes,
     orders,
+    partner_apps,
     performance,
     pricing,
     products,
@@ -86,6 +89,10 @@ def create_app(
     app.include_router(disputes.router, prefix=API_PREFIX)
     app.include_router(webhook_deliveries.router, prefix=API_PREFIX)
     app.include_router(webhooks.router, prefix=API_PREFIX)
+    app.include_router(partner_apps.router, prefix=API_PREFIX)
+    # The TikTok-compatible seller API, at the origin's root (docs/tiktok-api.md).
+    app.include_router(partner_tokens.router)
+    app.include_router(partner_shops.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:

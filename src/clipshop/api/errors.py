@@ -1,4 +1,6 @@
-"""The one place where errors become HTTP responses: RFC 9457 problem+json with a stable code."""
+"""The one place where errors become HTTP responses: RFC 9457 problem+json with a stable code on
+the native API; on the partner API's paths (``partner.paths``) the envelope with an integer code
+instead, whatever the error (``partner_answer``)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clipshop.api.partner.envelope import envelope
 from clipshop.core.errors import DomainError
+from clipshop.partner import errors as partner_errors
+from clipshop.partner.errors import PartnerError
+from clipshop.partner.paths import is_partner_path
 
 CONNECTION_LOST = "the database connection was lost; nothing was applied, retry the request"
 
@@ -50,9 +56,19 @@ def problem_body(
     }
 
 
+def partner_answer(
+    request: Request, status: int, message: str, code: int | None = None, **data: Any
+) -> JSONResponse:
+    """An error on a partner path: the envelope, ``code`` by default from the HTTP status."""
+    code = partner_errors.code_for_status(status) if code is None else code
+    return envelope(request, data, code=code, message=message, status=status)
+
+
 def problem(
     request: Request, status: int, code: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
+    if is_partner_path(request.url.path):
+        return partner_answer(request, status, detail)
     body = problem_body(status, code, title, detail, request.url.path, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
@@ -147,6 +163,13 @@ class ServerErrors:
 def install(app: FastAPI) -> None:
     app.add_middleware(ServerErrors)
 
+    @app.exception_handler(PartnerError)
+    async def _partner(request: Request, exc: PartnerError) -> JSONResponse:
+        answer = partner_answer(request, exc.http_status, exc.message, exc.code, **exc.data)
+        if exc.retry_after is not None:
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         answer = problem(request, exc.status, exc.code, exc.title, exc.detail, **exc.extra)
@@ -156,6 +179,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if is_partner_path(request.url.path):
+            first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+            where = _location(tuple(first["loc"][1:] or first["loc"]))
+            return partner_answer(request, 400, f"{where}: {first['msg']}")
         allow = unserved_literal(request, exc)
         if allow is not None:
             title = "Method Not Allowed"

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(
         default=None, description="A NATS server the webhook events are also published to"
     )
+    partner_rate_limit_per_minute: int = Field(
+        default=6000,
+        ge=1,
+        description="Requests per minute an app may make to the TikTok-compatible API, unless "
+        "the app has its own limit (docs/tiktok-api.md)",
+    )
+    partner_access_token_seconds: int = Field(
+        default=7 * 86_400, ge=60, description="Lifetime of a partner access token (wall time)"
+    )
+    partner_refresh_token_seconds: int = Field(
+        default=365 * 86_400, ge=60, description="Lifetime of a partner refresh token (wall time)"
+    )
     carrier_webhook_secret: str = Field(
         default=DEFAULT_CARRIER_SECRET, description="HMAC key of inbound carrier webhooks"
     )

@@ -24,6 +24,7 @@ from clipshop.models.identity import ApiToken, ShopMember, User
 from clipshop.models.inventory import InventoryMovement, StockLevel
 from clipshop.models.orders import Order, OrderEdit, OrderEvent, OrderLineItem
 from clipshop.models.outbox import FeedEvent, OutboxDelivery, OutboxEvent
+from clipshop.models.partner import AppAuthorization, AuthCode, PartnerApp, PartnerToken
 from clipshop.models.payments import (
     Payment,
     PaymentAttempt,
@@ -37,6 +38,8 @@ from clipshop.models.webhooks import WebhookDelivery, WebhookSubscription
 __all__ = [
     "AftersaleRecord",
     "ApiToken",
+    "AppAuthorization",
+    "AuthCode",
     "Base",
     "Cancellation",
     "CartItem",
@@ -53,6 +56,8 @@ __all__ = [
     "OutboxEvent",
     "Package",
     "PackageEvent",
+    "PartnerApp",
+    "PartnerToken",
     "Payment",
     "PaymentAttempt",
     "PaymentMethod",

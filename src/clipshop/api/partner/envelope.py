@@ -1,0 +1,43 @@
+"""The envelope every partner answer is: ``{"code", "message", "request_id", "data"}``."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+REQUEST_ID = "partner_request_id"
+
+
+def request_id(request: Request) -> str:
+    """The request's id (made on first use, then the same for its answer, errors included)."""
+    state = request.scope.setdefault("state", {})
+    found = state.get(REQUEST_ID)
+    if not found:
+        found = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + secrets.token_hex(10).upper()
+        state[REQUEST_ID] = found
+    return str(found)
+
+
+def envelope(
+    request: Request,
+    data: Any = None,
+    *,
+    code: int = 0,
+    message: str = "Success",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The answer of a partner route: ``data`` (a dict or a Pydantic model; ``None`` is sent
+    as ``{}``, never ``null``)."""
+    body = {
+        "code": code,
+        "message": message,
+        "request_id": request_id(request),
+        "data": jsonable_encoder(data) if data is not None else {},
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
