@@ -14,9 +14,9 @@ from clipshop.models import WebhookSubscription
 from clipshop.webhooks.sender import send_due
 from clipshop.worker.relay import relay
 from tests.conftest import World, problem_code
-from tests.integration.outbox_support import outbox_ids
 from tests.integration.webhook_support import (
     announce_changes,
+    change_ids,
     new_secret,
     receiving,
     sender_db,
@@ -48,7 +48,7 @@ def test_the_log_shows_each_delivery_newest_first_and_filters_by_status(
         items = page.json()["items"]
         assert [i["status"] for i in items] == ["PENDING", "DELIVERED"]
         pending = items[0]
-        assert pending["message_id"] == f"msg_{outbox_ids(db)[-1]}"
+        assert pending["message_id"] == f"msg_{change_ids(db)[-1]}"
         assert (pending["attempts"], pending["last_status_code"]) == (1, 503)
         assert pending["next_attempt_at"] is not None and pending["last_latency_ms"] is not None
         assert items[1]["next_attempt_at"] is None and items[1]["delivered_at"] is not None

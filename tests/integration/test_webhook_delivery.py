@@ -24,9 +24,9 @@ from clipshop.webhooks import sender
 from clipshop.webhooks.sender import RETRY_STEPS, send_due
 from clipshop.worker.relay import relay
 from tests.conftest import World
-from tests.integration.outbox_support import outbox_ids
 from tests.integration.webhook_support import (
     announce_changes,
+    change_ids,
     delivery_rows,
     new_secret,
     receiving,
@@ -51,7 +51,7 @@ def per_order(messages: list[str], db: Database) -> dict[int | None, list[str]]:
 
 
 def expected_per_order(db: Database) -> dict[int | None, list[str]]:
-    return per_order([f"msg_{i}" for i in outbox_ids(db)], db)
+    return per_order([f"msg_{i}" for i in change_ids(db)], db)
 
 
 def test_each_event_reaches_each_matching_subscription_signed_in_order(
@@ -197,7 +197,7 @@ def test_a_receiver_down_for_a_day_gets_everything_in_order_once_up(
                 break
             clock.advance(timedelta(hours=1))
         assert {r.status for r in delivery_rows(db, sub)} == {"DELIVERED"}
-        assert sorted(set(hook.message_ids())) == sorted(f"msg_{i}" for i in outbox_ids(db))
+        assert sorted(set(hook.message_ids())) == sorted(f"msg_{i}" for i in change_ids(db))
         assert per_order(hook.message_ids(), db) == expected_per_order(db)
         assert hook.all_verified()
 
@@ -229,7 +229,7 @@ def test_a_sender_killed_mid_batch_loses_nothing(db: Database, world: World) -> 
         clock.advance(sender.lease_length(sdb.settings.webhook_timeout_seconds))
         send_due(sdb)
         assert {r.status for r in delivery_rows(db, sub)} == {"DELIVERED"}
-        assert sorted(set(hook.message_ids())) == sorted(f"msg_{i}" for i in outbox_ids(db))
+        assert sorted(set(hook.message_ids())) == sorted(f"msg_{i}" for i in change_ids(db))
         assert per_order(hook.message_ids(), db) == expected_per_order(db)
 
 

@@ -22,7 +22,8 @@ from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.events import OrderStatusChanged, announce
 from clipshop.core.settings import Settings
-from clipshop.models import WebhookDelivery, WebhookSubscription
+from clipshop.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+from clipshop.worker.relay import relay
 
 
 def new_secret() -> str:
@@ -128,6 +129,9 @@ def subscribe(
     event_types: list[str] | None = None,
     **fields: Any,
 ) -> int:
+    """A subscription row; the events announced before it (the world's set-up) are relayed
+    first, so it receives only what the test announces after."""
+    relay(db)
     with db.unit_of_work() as session:
         sub = WebhookSubscription(
             shop_id=shop_id,
@@ -160,6 +164,14 @@ def announce_changes(db: Database, shop_id: int, orders: list[int], steps: int) 
                     at=utcnow(),
                 )
                 announce(session, change)
+
+
+def change_ids(db: Database) -> list[int]:
+    """The ids of the order status changes in the outbox (what ``announce_changes`` made),
+    oldest first."""
+    with db.unit_of_work(write=False) as session:
+        stmt = select(OutboxEvent.id).where(OutboxEvent.type == OrderStatusChanged.type)
+        return list(session.scalars(stmt.order_by(OutboxEvent.id)))
 
 
 def delivery_rows(db: Database, subscription_id: int) -> list[WebhookDelivery]:

@@ -8,11 +8,11 @@ Each delivery goes through three short steps, none holding a transaction across 
 2. Send (no transaction), in a bounded thread pool (``CLIPSHOP_WEBHOOK_CONCURRENCY``): the
    URL is checked against the SSRF guard again and dialled at the address that was checked,
    signed per Standard Webhooks, no redirects followed, ``CLIPSHOP_WEBHOOK_TIMEOUT_SECONDS``.
-3. Record (one transaction per group of finished sends, so a slow receiver never holds the
-   others): 2xx delivered; 410 disables the subscription; anything else is retried on
-   ``RETRY_STEPS`` with jitter, and past the last step the delivery fails and the
-   subscription is disabled. Disabling fails its pending deliveries and announces
-   ``webhook.disabled`` (to the feed through the outbox).
+3. Record, as sends finish, in the transaction that claims more into the freed room (so a
+   slow receiver never holds the others): 2xx delivered; 410 disables the subscription;
+   anything else is retried on ``RETRY_STEPS`` with jitter, and past the last step the
+   delivery fails and the subscription is disabled. Disabling fails its pending deliveries
+   and announces ``webhook.disabled`` (to the feed through the outbox).
 
 A sender killed mid-batch loses nothing: its leases expire and the deliveries are sent
 again, with the same ``webhook-id`` (receivers deduplicate on it).
@@ -119,6 +119,7 @@ def lease_length(timeout: float) -> timedelta:
 
 
 _EARLIER = aliased(WebhookDelivery)
+_PLAIN = {"synchronize_session": False}  # no ORM objects of these rows in the session
 
 
 def _due(now: datetime) -> Any:
@@ -154,7 +155,8 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
         return []
     until = now + lease
     wall = datetime.now(UTC)
-    session.execute(update(d).where(d.id.in_([r.id for r, _ in rows])).values(locked_until=until))
+    leased = update(d).where(d.id.in_([r.id for r, _ in rows])).values(locked_until=until)
+    session.execute(leased, execution_options=_PLAIN)
     return [
         Claim(
             id=row.id,
@@ -238,7 +240,8 @@ def record(session: Session, outcomes: list[Outcome], now: datetime) -> SendRepo
 
 
 def _set(session: Session, where: Any, values: dict[str, Any]) -> int:
-    result = session.execute(update(WebhookDelivery).where(where).values(values))
+    statement = update(WebhookDelivery).where(where).values(values)
+    result = session.execute(statement, execution_options=_PLAIN)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -285,22 +288,20 @@ def send_due(db: Database, now: datetime | None = None) -> SendReport:
     client = httpx.Client(timeout=timeout, limits=limits, follow_redirects=False, trust_env=False)
     pool = ThreadPoolExecutor(size, thread_name_prefix="webhook-send")
     in_flight: set[Future[Outcome]] = set()
-    more = True
+    finished: list[Outcome] = []
+    allow = settings.webhooks_allow_loopback
     try:
         while True:
-            if more and len(in_flight) < size and report.claimed < MAX_CLAIMS_PER_CALL:
-                with db.unit_of_work() as session:
-                    claims = claim(session, current(), size - len(in_flight), lease)
-                report.claimed += len(claims)
-                more = len(claims) == size - len(in_flight)
-                allow = settings.webhooks_allow_loopback
-                in_flight |= {pool.submit(send, client, c, allow) for c in claims}
+            room = size - len(in_flight) if report.claimed < MAX_CLAIMS_PER_CALL else 0
+            with db.unit_of_work() as session:  # what finished, and more into the freed room
+                report.add(record(session, finished, current()))
+                claims = claim(session, current(), room, lease) if room else []
+            report.claimed += len(claims)
+            in_flight |= {pool.submit(send, client, c, allow) for c in claims}
             if not in_flight:
                 break
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            with db.unit_of_work() as session:
-                report.add(record(session, [f.result() for f in done], current()))
-            more = True  # a delivery just recorded may let the next of its order go
+            finished = [f.result() for f in done]
     finally:
         pool.shutdown(wait=True)
         client.close()
