@@ -1,0 +1,93 @@
+"""The order module of the seller API: ``POST /order/202309/orders/search``, ``GET
+/order/202309/orders`` and ``GET /order/202507/orders`` (order detail by ``ids``) and ``GET
+/order/202407/orders/{order_id}/price_detail``; scope ``seller.order.info``, one shop."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from clipshop.api.partner.envelope import envelope
+from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
+from clipshop.partner import order_schemas as api
+from clipshop.partner import orders, scopes
+from clipshop.partner.errors import invalid_parameter
+from clipshop.partner.paging import page_data, page_params
+
+router = APIRouter(tags=["partner"], include_in_schema=False)
+
+OrderCall = Annotated[PartnerCall, Depends(partner(scopes.ORDER_INFO))]
+SORT_FIELDS: dict[str, orders.SortField] = {
+    "create_time": "create_time",
+    "update_time": "update_time",
+}
+SORT_ORDERS: dict[str, orders.SortOrder] = {"ASC": "ASC", "DESC": "DESC"}
+
+
+def _answer(request: Request, data: BaseModel | dict[str, Any]) -> JSONResponse:
+    """Scalars clipshop has no value for are left out; objects and arrays are always sent."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json", exclude_none=True)
+    return envelope(request, data)
+
+
+def _choice(request: Request, name: str, allowed: dict[str, Any], default: str) -> Any:
+    given = request.query_params.get(name) or default
+    found = allowed.get(given) or allowed.get(given.upper()) or allowed.get(given.lower())
+    if found is None:
+        raise invalid_parameter(f"{name} must be one of " + ", ".join(allowed))
+    return found
+
+
+@router.post("/order/202309/orders/search")
+def search_orders(request: Request, call: OrderCall) -> JSONResponse:
+    q = request.query_params
+    page = page_params(q.get("page_size"), q.get("page_token"))
+    sort_field = _choice(request, "sort_field", SORT_FIELDS, "create_time")
+    sort_order = _choice(request, "sort_order", SORT_ORDERS, "DESC")
+    filters = parse_body(call, api.SearchFilters)
+    found, position, total = orders.search(
+        call.session, call.shop_id, filters, page, sort_field, sort_order
+    )
+    data = page_data(
+        "orders", [o.model_dump(mode="json", exclude_none=True) for o in found], position, total
+    )
+    return _answer(request, data)
+
+
+def _ids(request: Request) -> list[int]:
+    """``ids`` repeated, comma-joined, or as a JSON array (some generated clients send one)."""
+    raw: list[str] = []
+    for value in request.query_params.getlist("ids"):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except ValueError:
+                raise invalid_parameter("ids: not a valid JSON array") from None
+            raw.extend(str(x) for x in items if isinstance(x, str | int))
+        else:
+            raw.append(text)
+    return orders.parse_ids(raw)
+
+
+@router.get("/order/202309/orders")
+def order_detail_202309(request: Request, call: OrderCall) -> JSONResponse:
+    found = orders.detail(call.session, call.shop_id, _ids(request), api.Order202309)
+    return _answer(request, api.Detail202309Data(orders=found))
+
+
+@router.get("/order/202507/orders")
+def order_detail_202507(request: Request, call: OrderCall) -> JSONResponse:
+    found = orders.detail(call.session, call.shop_id, _ids(request), api.Order202507)
+    return _answer(request, api.Detail202507Data(orders=found))
+
+
+@router.get("/order/202407/orders/{order_id}/price_detail")
+def price_detail(request: Request, call: OrderCall, order_id: str) -> JSONResponse:
+    wanted = orders.parse_id(order_id.strip())
+    return _answer(request, orders.price_detail(call.session, call.shop_id, wanted))
