@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from clipshop.catalog import holds
+from clipshop.core.batch import Query
 from clipshop.core.db import Database
 from clipshop.models import InventoryMovement, Order, OrderLineItem, Payment, PaymentAttempt
 from clipshop.payments.simulated import SimulatedGateway
@@ -35,11 +36,15 @@ def test_a_take_that_finds_its_warehouse_short_is_placed_again_holding_first(
     save_card(db, buyer.principal)
     picks: list[int | None] = []
 
-    def stale_pick(_result: object) -> int | None:
+    def stale(_found: int | None) -> int | None:
         picks.append(empty)  # as if another checkout emptied it after this read
         return empty
 
-    monkeypatch.setattr(holds, "picked", stale_pick)  # what checkout makes of its read
+    def stale_pick(sku_id: int, quantity: int) -> Query[int | None]:
+        return real_pick(sku_id, quantity).then(stale)  # what checkout makes of its read
+
+    real_pick = holds.pick_query
+    monkeypatch.setattr(holds, "pick_query", stale_pick)
     [order] = buy(db, SimulatedGateway(db), buyer.principal, {shop.sku_id: 2})
 
     assert picks == [empty]  # the first try took stock last, from the stale warehouse

@@ -53,7 +53,7 @@ def _principal(request: Request, session: Session) -> Principal:
         raise Unauthenticated(
             "the Authorization header must be 'Bearer <token>'", code="invalid_token"
         )
-    return caller(session, token.strip())[0]
+    return caller(session, token.strip())
 
 
 def current_principal(request: Request, session: DB) -> Principal:

@@ -21,11 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clipshop.api.errors import CONNECTION_LOST, problem_body, routed
 from clipshop.core import idempotency
+from clipshop.core.batch import Query, Reads, first_row
 from clipshop.core.db import Database
 from clipshop.core.errors import BadRequest
 from clipshop.identity.errors import InvalidToken
 from clipshop.identity.principal import Principal
-from clipshop.identity.tokens import TOKEN_USERS, caller
+from clipshop.identity.rows import TOKEN_USERS
+from clipshop.identity.tokens import caller
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Answers that say "not now" rather than "this is the result": a retry must run again.
@@ -86,9 +88,11 @@ class IdempotencyMiddleware:
         try:
             with self.db.unit_of_work() as session:
                 # The caller and the claim in one round trip; an unknown token claims nothing.
-                principal, (claimed,) = caller(session, token, [(_CLAIM, claim)])
+                reads = Reads()
+                claimed = reads.add(Query(_CLAIM, claim, first_row))
+                principal = caller(session, token, reads)
                 user_id = principal.user_id
-                if claimed.first() is not None:
+                if reads[claimed] is not None:
                     return principal, idempotency.Claim(user_id, key, claim["claim_id"], owner)
                 # Taken (a repeat, a record that expired, or one whose request died):
                 # ``claim`` tells which.

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
+from clipshop.catalog import rows
+from clipshop.core.batch import Query
 from clipshop.core.errors import InsufficientStock
-from clipshop.models import InventoryMovement, StockLevel
+from clipshop.models import StockLevel
 
 SAVEPOINT = "stock_hold"
 
@@ -50,59 +51,18 @@ def _record(
     row |= {"delta_available": deltas[0], "delta_committed": deltas[1]}
     row |= {"available_after": after[0], "committed_after": after[1]}
     row |= {"reason": reason, "note": note, "actor_user_id": actor}
-    rawsql.insert(session, InventoryMovement.__table__, row)
-
-
-_MOVE = rawsql.Statement(  # built once: checkout runs it
-    update(StockLevel)
-    .where(
-        StockLevel.sku_id == bindparam("sku"),
-        StockLevel.warehouse_id == bindparam("warehouse"),
-        StockLevel.available >= bindparam("take"),
-        StockLevel.committed >= bindparam("give"),
-    )
-    .values(
-        available=StockLevel.available - bindparam("take"),
-        committed=StockLevel.committed + bindparam("take"),
-    )
-    .returning(StockLevel.available, StockLevel.committed)
-)
+    rows.insert_movement(session, row)
 
 
 def _move(
     session: Session, at: StockRow, take: int, reason: str, note: str, actor: int | None
 ) -> bool:
     """available -= take, committed += take (a negative take releases). False if short."""
-    params = {"sku": at.sku_id, "warehouse": at.warehouse_id, "take": take, "give": -take}
-    row = rawsql.run(session, _MOVE, params).first()
-    if row is None:
+    after = rows.move(session, at.sku_id, at.warehouse_id, take)
+    if after is None:
         return False
-    _record(session, at, (-take, take), (row[0], row[1]), reason, note, actor)
+    _record(session, at, (-take, take), after, reason, note, actor)
     return True
-
-
-# Built once (the checkout's hot path): the warehouse with the most of the SKU, if enough;
-# read alone by ``pick_query``, inside the UPDATE by ``_take_whole``.
-_PICK = (
-    select(StockLevel.warehouse_id)
-    .where(StockLevel.sku_id == bindparam("sku"), StockLevel.available >= bindparam("take"))
-    .order_by(StockLevel.available.desc(), StockLevel.warehouse_id)
-    .limit(1)
-)
-_BEST = _PICK.scalar_subquery()
-_TAKE_WHOLE = rawsql.Statement(
-    update(StockLevel)
-    .where(
-        StockLevel.sku_id == bindparam("sku"),
-        StockLevel.warehouse_id == _BEST,
-        StockLevel.available >= bindparam("take"),
-    )
-    .values(
-        available=StockLevel.available - bindparam("take"),
-        committed=StockLevel.committed + bindparam("take"),
-    )
-    .returning(StockLevel.warehouse_id, StockLevel.available, StockLevel.committed)
-)
 
 
 def _take_whole(
@@ -110,7 +70,7 @@ def _take_whole(
 ) -> int | None:
     """The common case in one round trip: the whole quantity from the warehouse that has the
     most. Returns that warehouse, or None when no single warehouse has enough right now."""
-    row = rawsql.run(session, _TAKE_WHOLE, {"sku": sku_id, "take": quantity}).first()
+    row = rows.take_whole(session, sku_id, quantity)
     if row is None:
         return None
     warehouse_id, available, committed = row
@@ -123,19 +83,11 @@ class TakeLost(Exception):
     """``take`` found its warehouse short after all: roll back and hold the usual way."""
 
 
-_PICK_ROW = rawsql.Statement(_PICK)
-
-
-def pick_query(sku_id: int, quantity: int) -> tuple[rawsql.Statement, dict[str, int]]:
+def pick_query(sku_id: int, quantity: int) -> Query[int | None]:
     """The warehouse that has the whole quantity right now, by a plain read (no lock), for
-    callers that write their rows first and ``take`` the stock last (``picked``: the
-    warehouse, or None when none has it)."""
-    return _PICK_ROW, {"sku": sku_id, "take": quantity}
-
-
-def picked(result: rawsql.Result) -> int | None:
-    row = result.first()
-    return int(row[0]) if row else None
+    callers that write their rows first and ``take`` the stock last (None: no warehouse
+    has it)."""
+    return rows.pick(sku_id, quantity)
 
 
 def take(

@@ -10,7 +10,6 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
 from clipshop.deadlines import timers
 from clipshop.deadlines.errors import ShopRestricted, ShopSuspended
 from clipshop.deadlines.policies import PerformancePolicy, current
@@ -64,15 +63,9 @@ def next_review_at(after: datetime, policy: PerformancePolicy | None = None) -> 
     return candidate if candidate > after else candidate + timedelta(days=1)
 
 
-def reviews_query(shop_ids: list[int]) -> tuple[rawsql.Statement, dict[str, object]]:
-    """Which of these shops have their review timer (a plain read, no lock): ``unscheduled``."""
-    return timers.armed_query(TimerKind.SHOP_REVIEW, shop_ids)
-
-
-def unscheduled(result: rawsql.Result, shop_ids: list[int]) -> list[int]:
-    """The shops among these that have no review timer yet, from ``reviews_query``."""
-    armed = timers.armed_of(result)
-    return [shop_id for shop_id in shop_ids if shop_id not in armed]
+def unscheduled(shop_ids: list[int], reviewed: set[int]) -> list[int]:
+    """The shops among these that have no review timer yet (``reviewed``: those that do)."""
+    return [shop_id for shop_id in shop_ids if shop_id not in reviewed]
 
 
 def schedule_review(session: Session, shop_id: int, now: datetime) -> None:

@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
 from clipshop.core.db import insert_ignore
 from clipshop.core.ids import new_id
+from clipshop.deadlines import rows
 from clipshop.models import Timer
 
 
@@ -52,50 +50,13 @@ ORDER_KINDS = frozenset(
 )
 
 
-def _moved(insert: Any, _dialect: str) -> Any:
-    moved = ("due_at", "attempts", "last_error")
-    excluded = insert.excluded
-    return insert.on_conflict_do_update(
-        index_elements=["kind", "subject_id"], set_={c: excluded[c] for c in moved}
-    )
-
-
-_ARM = rawsql.insert_into(
-    Timer.__table__,  # type: ignore[arg-type]
-    ["kind", "subject_id", "shop_id", "due_at", "attempts", "last_error"],
-    _moved,
-)
-
-
 def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
     """Make the (kind, subject) timer fall due at ``due_at`` (creating or moving it), in one
     statement (INSERT ... ON CONFLICT DO UPDATE), written with the transaction's next
     statement or its COMMIT (``core.rawsql``)."""
     row: dict[str, object] = {"kind": kind.value, "subject_id": subject_id, "shop_id": shop_id}
     row |= {"due_at": due_at, "attempts": 0, "last_error": None}
-    rawsql.defer(session, _ARM, row)
-
-
-@lru_cache(maxsize=16)
-def _found(count: int) -> rawsql.Statement:
-    subjects: list[Any] = [bindparam(f"subject_{i}") for i in range(count)]
-    return rawsql.Statement(
-        select(Timer.subject_id).where(
-            Timer.kind == bindparam("kind"), Timer.subject_id.in_(subjects)
-        )
-    )
-
-
-def armed_query(
-    kind: TimerKind, subject_ids: list[int]
-) -> tuple[rawsql.Statement, dict[str, object]]:
-    """Which of these subjects have a timer of this kind: a plain read (``armed_of``)."""
-    params: dict[str, object] = {f"subject_{i}": s for i, s in enumerate(subject_ids)}
-    return _found(len(subject_ids)), params | {"kind": kind.value}
-
-
-def armed_of(result: rawsql.Result) -> set[int]:
-    return {int(row[0]) for row in result.rows}
+    rows.arm(session, row)
 
 
 def arm_if_absent(
@@ -108,20 +69,11 @@ def arm_if_absent(
     insert_ignore(session, Timer.__table__, row, ["kind", "subject_id"])
 
 
-@lru_cache(maxsize=64)
-def _disarm(kinds: tuple[str, ...]) -> rawsql.Statement:
-    """DELETE of these kinds of a subject's timers (the kinds bound when built)."""
-    is_kind = [Timer.kind == bindparam(f"kind_{i}", k) for i, k in enumerate(kinds)]
-    return rawsql.Statement(
-        delete(Timer).where(Timer.subject_id == bindparam("subject"), or_(*is_kind))
-    )
-
-
 def disarm(session: Session, subject_id: int, kinds: Iterable[TimerKind]) -> None:
     """Delete the subject's timers of these kinds, with the transaction's next statement."""
     names = tuple(sorted(kind.value for kind in kinds))
     if names:
-        rawsql.defer(session, _disarm(names), {"subject": subject_id})
+        rows.disarm(session, subject_id, names)
 
 
 def due_at(session: Session, kind: TimerKind, subject_id: int) -> datetime | None:

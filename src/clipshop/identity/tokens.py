@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
+from clipshop.core.batch import Reads
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.identity import rows
 from clipshop.identity.errors import InvalidToken
 from clipshop.identity.principal import Permission, Principal
 from clipshop.identity.users import principal_of
-from clipshop.models import ApiToken, ShopMember, User
+from clipshop.models import ApiToken, User
 
 TOKEN_PREFIX = "cs_"
 
@@ -102,32 +101,19 @@ def _check(revoked_at: datetime | None, expires_at: datetime | None, active: boo
         raise InvalidToken("the token's user is not active")
 
 
-# The caller in one round trip (``caller``): the token with its user, and the user's shops.
-TOKEN_USERS = select(ApiToken.user_id).where(ApiToken.token_hash == bindparam("hash"))
-TOKEN_USER = TOKEN_USERS.scalar_subquery()
-_CALLER = rawsql.Statement(
-    select(ApiToken.revoked_at, ApiToken.expires_at, User.id, User.is_active, User.role)
-    .outerjoin(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("hash"))
-)
-_CALLER_SHOPS = rawsql.Statement(
-    select(ShopMember.shop_id, ShopMember.role).where(ShopMember.user_id == TOKEN_USER)
-)
-
-
-def caller(
-    session: Session, raw: str, also: Sequence[tuple[rawsql.Statement, dict[str, Any]]] = ()
-) -> tuple[Principal, list[rawsql.Result]]:
+def caller(session: Session, raw: str, reads: Reads | None = None) -> Principal:
     """The principal behind a bearer token (every authenticated request asks), in one
-    round trip with ``also``: statements that may use the token's user as ``TOKEN_USER``
-    or ``TOKEN_USERS`` (bound by the same ``hash``). Raises InvalidToken with the exact
-    reason; the caller's transaction must then be rolled back (``also`` ran)."""
-    token = {"hash": hash_token(raw)}
-    asked = [(_CALLER, token), (_CALLER_SHOPS, token), *((s, token | p) for s, p in also)]
-    found, shops, *rest = rawsql.run_many(session, asked)
-    row = found.first()
+    round trip with ``reads``: the caller's own queries, which may use the token's user as
+    ``rows.TOKEN_USER`` or ``rows.TOKEN_USERS`` (bound by the same ``hash``); their values
+    are then in ``reads``. Raises InvalidToken with the exact reason; the caller's
+    transaction must then be rolled back (``reads`` ran)."""
+    reads = reads if reads is not None else Reads()
+    found, shops = reads.add(rows.token()), reads.add(rows.token_memberships())
+    reads.run(session, {"hash": hash_token(raw)})
+    row = reads[found]
     if row is None:
         raise InvalidToken("the bearer token is not known")
     revoked_at, expires_at, user_id, active, role = row
     _check(revoked_at, expires_at, user_id is not None and bool(active))
-    return principal_of(user_id, role, [(shop, kind) for shop, kind in shops.rows]), rest
+    assert user_id is not None and role is not None
+    return principal_of(user_id, role, reads[shops])

@@ -7,15 +7,19 @@ from datetime import date
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
+from clipshop.core.batch import Query
 from clipshop.core.errors import NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.identity import rows
 from clipshop.identity.errors import BuyerNeedsBirthDate, EmailTaken
 from clipshop.identity.passwords import hash_password
 from clipshop.identity.principal import Permission, Principal, Role
 from clipshop.models import ShopMember, User
 
-BIRTH_DATE = rawsql.Statement(select(User.date_of_birth).where(User.id == bindparam("user")))
+
+def birth_date(user_id: int) -> Query[date | None]:
+    """The user's date of birth (None: not given), for a batch of reads (``core.batch``)."""
+    return rows.birth_date(user_id)
 
 
 def age_on(birth: date, day: date) -> int:

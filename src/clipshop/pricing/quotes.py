@@ -11,21 +11,18 @@ their price after the seller discount (largest remainder), so the shares sum exa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import listing
-from clipshop.core import rawsql
+from clipshop.core.batch import Reads
 from clipshop.core.clock import utcnow
 from clipshop.core.money import allocate
 from clipshop.deadlines import standing as shop_standing
-from clipshop.models import PlatformVoucher, Product, Shop, Sku, SkuDiscount
-from clipshop.pricing import shipping, tax
+from clipshop.models import PlatformVoucher, Product, Shop, Sku
+from clipshop.pricing import rows, shipping, tax
 from clipshop.pricing.errors import (
     EmptyCheckout,
     MixedCurrencies,
@@ -109,31 +106,6 @@ _SKUS = (  # the shops come with their SKUs (one query)
 )
 
 
-@lru_cache(maxsize=16)
-def _discounts(count: int) -> rawsql.Statement:
-    """The active seller discounts of ``count`` SKUs (bound sku_0 .. sku_<count-1>)."""
-    skus: list[Any] = [bindparam(f"sku_{i}") for i in range(count)]
-    return rawsql.Statement(
-        select(SkuDiscount.sku_id, SkuDiscount.discount_amount).where(
-            SkuDiscount.sku_id.in_(skus),
-            SkuDiscount.starts_at <= bindparam("now"),
-            SkuDiscount.ends_at > bindparam("now"),
-        )
-    )
-
-
-def _discounts_query(sku_ids: list[int]) -> tuple[rawsql.Statement, dict[str, Any]]:
-    params: dict[str, Any] = {f"sku_{i}": sku_id for i, sku_id in enumerate(sku_ids)}
-    return _discounts(len(sku_ids)), params | {"now": utcnow()}
-
-
-def _best_discounts(result: rawsql.Result) -> dict[int, int]:
-    best: dict[int, int] = {}
-    for sku_id, amount in result.rows:
-        best[sku_id] = max(best.get(sku_id, 0), amount)
-    return best
-
-
 def _load_skus(
     session: Session, items: dict[int, int]
 ) -> tuple[dict[int, tuple[Sku, Product]], dict[int, Shop]]:
@@ -158,7 +130,7 @@ def _load_skus(
 def _seller_discounts(session: Session, sku_ids: list[int]) -> dict[int, int]:
     if not sku_ids:
         return {}
-    return _best_discounts(rawsql.run(session, *_discounts_query(sku_ids)))
+    return rows.discounts(sku_ids).run(session)
 
 
 def _apply_voucher(session: Session, code: str, currency: str, units: list[Unit]) -> None:
@@ -184,10 +156,7 @@ def quote(
     voucher_code: str | None = None,
 ) -> Quote:
     """Price ``items`` ({sku_id: quantity}) for one destination. Reads only."""
-    return quote_and_read(session, items, destination, services, voucher_code)[0]
-
-
-Also = Callable[[list[int]], Sequence[tuple[rawsql.Statement, Mapping[str, Any]]]]
+    return quote_and_read(session, items, destination, services, voucher_code)
 
 
 def quote_and_read(
@@ -196,10 +165,11 @@ def quote_and_read(
     destination: Destination,
     services: dict[int, str] | None = None,
     voucher_code: str | None = None,
-    also: Also | None = None,
-) -> tuple[Quote, list[rawsql.Result]]:
-    """``quote``, and the results of ``also(shop ids)``: the caller's own reads, sent in
-    the round trip of the quote's second reads (discounts, tax rates, shipping profiles)."""
+    reads: Reads | None = None,
+) -> Quote:
+    """``quote``, and ``reads``: the caller's own queries, sent in the round trip of the
+    quote's second reads (discounts, tax rates, shipping profiles); their values are then
+    in ``reads``."""
     if not items:
         raise EmptyCheckout("nothing to check out: add items to the cart or send items")
     found, shops = _load_skus(session, items)
@@ -211,18 +181,13 @@ def quote_and_read(
             + ", ".join(sorted(currencies))
         )
     currency = currencies.pop()
-    asked = [
-        _discounts_query(list(items)),
-        tax.rates_query(destination.country),
-        *(shipping.profiles_query(shop_id) for shop_id in shop_ids),
-    ]
-    extra = list(also(shop_ids)) if also else []
-    discounted, rates, *rest = rawsql.run_many(session, [*asked, *extra])
-    profiles = {
-        shop_id: shipping.profiles_from(result)
-        for shop_id, result in zip(shop_ids, rest[: len(shop_ids)], strict=True)
-    }
-    discounts = _best_discounts(discounted)
+    reads = reads if reads is not None else Reads()
+    discounted = reads.add(rows.discounts(list(items)))
+    rated = reads.add(tax.rates_query(destination.country, destination.state))
+    profiled = {shop_id: reads.add(shipping.profiles_query(shop_id)) for shop_id in shop_ids}
+    reads.run(session)
+    profiles = {shop_id: reads[handle] for shop_id, handle in profiled.items()}
+    discounts = reads[discounted]
     by_shop: dict[int, list[Unit]] = defaultdict(list)
     for sku_id in sorted(items):
         sku, product = found[sku_id]
@@ -233,7 +198,7 @@ def quote_and_read(
     all_units = [u for shop_id in shop_ids for u in by_shop[shop_id]]
     if voucher_code:
         _apply_voucher(session, voucher_code, currency, all_units)
-    rate = tax.rate_from(rates, destination.state)
+    rate = reads[rated]
     for unit in all_units:
         unit.tax = tax.line_tax(unit.sale_price, currency, rate)
     result = Quote(currency, [], voucher_code)
@@ -262,7 +227,7 @@ def quote_and_read(
                 f"shop {shop_id} offers {', '.join(o.service for o in opts)}, not {wanted}"
             )
         result.shops.append(ShopQuote(shops[shop_id], units, opts, chosen))
-    return result, rest[len(shop_ids) :]
+    return result
 
 
 def sellable_skus(session: Session, sku_ids: list[int]) -> dict[int, tuple[Sku, Product]]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
-from clipshop.models import ShippingProfile, Shop
+from clipshop.core.batch import Query
+from clipshop.models import Shop
+from clipshop.pricing import rows
 
 CROSS_BORDER_EXTRA_DAYS = (5, 10)  # transit and customs added to min/max days
 
@@ -60,37 +60,14 @@ class ShippingOption:
         return self.original_fee - self.seller_discount
 
 
-_PROFILE_COLUMNS = (
-    "service",
-    "name",
-    "min_days",
-    "max_days",
-    "rates",
-    "rural_surcharge",
-    "rural_postal_prefixes",
-    "free_shipping_threshold",
-)
-_PROFILES = rawsql.Statement(
-    select(*(getattr(ShippingProfile, c) for c in _PROFILE_COLUMNS))
-    .where(ShippingProfile.shop_id == bindparam("shop"))
-    .order_by(ShippingProfile.min_days)
-)
-
-
 def profiles_for(session: Session, shop_id: int) -> list[dict[str, Any]]:
-    return profiles_from(rawsql.run(session, *profiles_query(shop_id)))
+    return profiles_query(shop_id).run(session)
 
 
-def profiles_query(shop_id: int) -> tuple[rawsql.Statement, dict[str, int]]:
-    """The shop's shipping profiles, for a caller reading several things at once."""
-    return _PROFILES, {"shop": shop_id}
-
-
-def profiles_from(result: rawsql.Result) -> list[dict[str, Any]]:
-    """The profiles ``profiles_query`` found (the built-in ones for a shop with none)."""
-    if not result.rows:
-        return DEFAULT_PROFILES
-    return [dict(zip(_PROFILE_COLUMNS, row, strict=True)) for row in result.rows]
+def profiles_query(shop_id: int) -> Query[list[dict[str, Any]]]:
+    """The shop's shipping profiles (the built-in ones for a shop with none), for a caller
+    reading several things at once (``core.batch``)."""
+    return rows.shipping_profiles(shop_id).then(lambda found: found or DEFAULT_PROFILES)
 
 
 def rate_for(rates: list[dict[str, Any]], country: str, weight_grams: int) -> int | None:

@@ -5,30 +5,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
+from clipshop.core.batch import Query
 from clipshop.core.money import Money
-from clipshop.models import TaxRate
-
-_RATES = rawsql.Statement(
-    select(TaxRate.state, TaxRate.rate_percent).where(TaxRate.country == bindparam("country"))
-)
+from clipshop.pricing import rows
 
 
 def rate_for(session: Session, country: str, state: str | None) -> Decimal:
-    return rate_from(rawsql.run(session, *rates_query(country)), state)
+    return rates_query(country, state).run(session)
 
 
-def rates_query(country: str) -> tuple[rawsql.Statement, dict[str, str]]:
-    """The destination country's rates, for a caller reading several things at once."""
-    return _RATES, {"country": country}
+def rates_query(country: str, state: str | None) -> Query[Decimal]:
+    """The destination's rate, for a caller reading several things at once (``core.batch``):
+    the state's rate, else the country's ``*`` rate, else 0."""
+    return rows.tax_rates(country).then(lambda by_state: _rate_of(by_state, state))
 
 
-def rate_from(result: rawsql.Result, state: str | None) -> Decimal:
-    """The state's rate (else the country's ``*`` rate, else 0) from ``rates_query``."""
-    by_state = dict(result.rows)
+def _rate_of(by_state: dict[str, str], state: str | None) -> Decimal:
     text = by_state.get(state or "*") or by_state.get("*")
     return Decimal(text) if text else Decimal(0)
 
