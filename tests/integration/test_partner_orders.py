@@ -21,6 +21,7 @@ from sqlalchemy import event
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
+from clipshop.models import TaxRate
 from clipshop.partner import order_schemas as api
 from clipshop.partner import scopes
 from tests.conftest import World, make_actor
@@ -399,24 +400,43 @@ def test_ids_repeated_in_the_query(client: TestClient, db: Database, world: Worl
         assert [o.id for o in data.orders] == [two["id"], one["id"]]
 
 
+def cents(amount: str) -> int:
+    whole, _, part = amount.partition(".")
+    assert len(part) == 2, amount
+    return int(whole) * 100 + int(part)
+
+
 def test_price_detail(client: TestClient, db: Database, world: World) -> None:
+    with db.unit_of_work() as session:
+        session.add(TaxRate(country="US", state="*", rate_percent="7"))
     (order,) = paid_orders(client, world.buyer, {world.shop_a.sku_id: 3})
+    pay = {k: v["minor_units"] for k, v in order["payment"].items()}
+    assert pay["shipping_fee"] > 0 and pay["tax"] > 0
     partner = connect(client, db, [world.shop_a.id], [scopes.ORDER_INFO])
     path = f"/order/202407/orders/{order['id']}/price_detail"
     data = answer(partner.get(path), api.PriceDetailData)
     assert data.currency == "USD"
     assert data.sku_list_price == "30.00" and len(data.line_items) == 3
-    for name in (
-        "sku_list_price",
-        "sku_sale_price",
-        "shipping_sale_price",
-        "tax_amount",
-        "payment",
-        "total",
-    ):
-        total = sum(int(getattr(li, name).replace(".", "")) for li in data.line_items)
-        assert total == int(getattr(data, name).replace(".", "")), name
-    assert data.payment == order["payment"]["total_amount"]["amount"]
+    assert cents(data.shipping_sale_price) == pay["shipping_fee"]
+    assert cents(data.tax_amount) == pay["tax"]
+    assert cents(data.payment) == pay["total_amount"]
+    assert cents(data.subtotal_tax_amount) == sum(
+        li["tax"]["minor_units"] for li in order["line_items"]
+    )
+    # The lines add up to the order, each amount on its own; each line adds up by itself.
+    amounts = ("sku_list_price", "sku_sale_price", "subtotal", "shipping_list_price")
+    amounts += ("shipping_sale_price", "subtotal_tax_amount", "tax_amount", "payment", "total")
+    for name in amounts:
+        total = sum(cents(getattr(li, name)) for li in data.line_items)
+        assert total == cents(getattr(data, name)), name
+    for li in [*data.line_items, data]:
+        sale, ship, tax = (
+            cents(li.sku_sale_price),
+            cents(li.shipping_sale_price),
+            cents(li.tax_amount),
+        )
+        assert cents(li.payment) == sale + ship + tax
+        assert cents(li.total) == cents(li.sku_list_price) + cents(li.shipping_list_price)
 
     refused(partner.get(f"/order/202407/orders/{10**15}/price_detail"), 404, 36009005)
     refused(partner.get("/order/202407/orders/abc/price_detail"), 400, 36009004)
