@@ -8,6 +8,7 @@ target the SSRF guard refuses now is not dialled."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from clipshop.core.clock import clock, utcnow
@@ -265,3 +267,22 @@ def test_a_target_refused_at_delivery_is_not_dialled(db: Database, world: World)
         assert (row.status, row.attempts, row.last_status_code) == ("PENDING", 1, None)
         assert row.last_error is not None and row.last_error.startswith("target refused")
         assert "loopback" in row.last_error
+
+
+def test_a_name_is_dialled_at_the_address_the_guard_checked(
+    db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender resolves once (the SSRF check) and connects to that address, keeping the
+    name in the Host header: a resolver that answers differently later is never asked."""
+    secret = new_secret()
+    with receiving([secret]) as hook, sender_db(db) as sdb:
+        url = f"http://hooks.example.invalid:{hook.port}/hooks"  # resolves nowhere by DNS
+        subscribe(db, world.shop_a.id, url, secret)
+        announce_changes(db, world.shop_a.id, [101], 1)
+        relay(db)
+        checked = [ipaddress.ip_address("127.0.0.1")]
+        monkeypatch.setattr(sender, "check_target", lambda _url, _allow: checked)
+        assert send_due(sdb).delivered == 1
+        (got,) = hook.received
+        assert got.host == f"hooks.example.invalid:{hook.port}"
+        assert hook.all_verified()

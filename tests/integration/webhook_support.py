@@ -35,6 +35,7 @@ class Received:
     message_id: str
     body: dict[str, Any]
     verified: dict[str, bool]  # secret -> did standardwebhooks verify it with that secret
+    host: str = ""  # the Host header
 
 
 @dataclass
@@ -71,7 +72,8 @@ class Receiver:
                     except WebhookVerificationError:
                         verified[secret] = False
                 body = json.loads(raw)
-                receiver.received.append(Received(headers["webhook-id"], body, verified))
+                message = Received(self.headers["webhook-id"], body, verified, self.headers["host"])
+                receiver.received.append(message)
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 self.send_response(receiver.status)
