@@ -24,6 +24,7 @@ from clipshop.identity.principal import Role
 from clipshop.models import TaxRate
 from clipshop.partner import order_schemas as api
 from clipshop.partner import scopes
+from clipshop.partner.paging import encode_token
 from tests.conftest import World, make_actor
 from tests.fulfillment_support import carrier_event, frozen_clock, paid_orders, send, ship
 from tests.integration.checkout_api import (
@@ -311,10 +312,14 @@ def test_search_refuses_bad_input(client: TestClient, db: Database, world: World
         {"shipping_type": "DRONE"},
         {"warehouse_ids": ["1"] * 101},
         {"buyer_user_id": "abc"},
+        {"buyer_user_id": str(2**63)},
+        {"warehouse_ids": ["99999999999999999999"]},
+        {"create_time_ge": 10**15},
     ]
     for body in bad_bodies:
         refused(partner.post(SEARCH, body, {"page_size": 10}), 400, 36009004)
-    for query in ({"sort_field": "total"}, {"sort_order": "UP"}):
+    forged = encode_token({"q": "x", "t": "0", "id": str(2**64)})
+    for query in ({"sort_field": "total"}, {"sort_order": "UP"}, {"page_token": forged}):
         refused(partner.post(SEARCH, {}, {"page_size": 10, **query}), 400, 36009004)
     # An empty body, {} and an empty form all mean "no filters"; the scope is required.
     assert answer(partner.call("POST", SEARCH, {"page_size": 5}), api.SearchData).total_count == 0

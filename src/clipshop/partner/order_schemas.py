@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from clipshop.core.schemas import COUNT_MAX
+LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
 
 Str = str | None
 Int = int | None
@@ -302,8 +302,19 @@ class PriceDetailData(PriceFields):
 
 # --- the search request ------------------------------------------------------------------------
 
-UnixSeconds = Annotated[int, Field(ge=0, le=COUNT_MAX)]
-IdText = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,19}$")]
+
+def _id_text(value: str) -> str:
+    if int(value) >= 2**63:
+        raise ValueError("not an id")
+    return value
+
+
+UnixSeconds = Annotated[int, Field(ge=0, le=LAST_SECOND)]
+IdText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,19}$"),
+    AfterValidator(_id_text),
+]
 
 
 class SearchFilters(BaseModel):

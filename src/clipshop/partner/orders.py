@@ -112,6 +112,8 @@ def _after(
             raise ValueError("another search")
         at = EPOCH + timedelta(microseconds=int(position["t"]))
         last = int(position["id"])
+        if not 0 < last < 2**63:
+            raise ValueError("not an id")
     except (KeyError, TypeError, ValueError, OverflowError):
         raise invalid_parameter(
             "page_token does not belong to this search; pass back next_page_token with the "
