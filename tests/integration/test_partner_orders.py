@@ -378,8 +378,23 @@ def test_detail_both_versions(
     assert cancelled.cancellation_initiator == "BUYER"
     assert cancelled.cancel_time == int(utcnow().timestamp())
     assert cancelled.line_items[0].cancel_user == "BUYER"
-    assert got["PARTIALLY_SHIPPING"].split_or_combine_tag is None
-    assert len(got["PARTIALLY_SHIPPING"].packages) == 1
+    # Open lines no package holds yet are in the order's pending package (id: the order's),
+    # as the reference shows a package before shipping; a real package has its own id.
+    waiting = got["AWAITING_SHIPMENT"]
+    assert [p.id for p in waiting.packages] == [waiting.id]
+    assert [(li.package_id, li.package_status) for li in waiting.line_items] == [
+        (waiting.id, "TO_FULFILL")
+    ]
+    assert waiting.split_or_combine_tag is None and waiting.tracking_number is None
+    split = got["PARTIALLY_SHIPPING"]
+    shipped, unshipped = split.line_items
+    assert shipped.package_id != split.id and shipped.tracking_number == "OTH-PS-001"
+    assert (unshipped.package_id, unshipped.package_status) == (split.id, "TO_FULFILL")
+    assert sorted(p.id for p in split.packages) == sorted([shipped.package_id, split.id])
+    assert split.split_or_combine_tag == "SPLIT"
+    for status in ("UNPAID", "ON_HOLD", "CANCELLED"):
+        assert got[status].packages == [], status
+        assert got[status].line_items[0].package_id is None, status
     assert got["UNPAID"].is_on_hold_order and got["UNPAID"].paid_time is None
 
     # 202507 answers the same order without the SEA-only fields.

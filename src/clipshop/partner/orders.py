@@ -31,6 +31,7 @@ from clipshop.partner.paging import PageParams
 MAX_IDS = 50
 SortField = Literal["create_time", "update_time"]
 SortOrder = Literal["ASC", "DESC"]
+SHIPPABLE = (OrderStatus.AWAITING_SHIPMENT.value, OrderStatus.PARTIALLY_SHIPPING.value)
 PENDING_CANCEL = "CANCELLATION_REQUEST_PENDING"
 CANCEL_DONE = ("CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE")
 DELIVERY_OPTION_NAMES = {
@@ -320,7 +321,10 @@ def _address(o: Order) -> api.RecipientAddress:
     )
 
 
-def _line(line: OrderLineItem, package: Package | None, cancelled_by: str | None) -> api.LineItem:
+def _line(
+    line: OrderLineItem, package: Package | None, package_id: int | None, cancelled_by: str | None
+) -> api.LineItem:
+    """``package``: the line's real package, if any; ``package_id`` also names a pending one."""
     c = line.currency
     provider = PROVIDERS.get(package.provider_code) if package else None
     cancelled = line.status == "CANCELLED"
@@ -341,7 +345,7 @@ def _line(line: OrderLineItem, package: Package | None, cancelled_by: str | None
         is_gift=False,
         display_status=display_status(line.status, package.status if package else None),
         package_status=api_package_status(package.status if package else None),
-        package_id=str(package.id) if package else None,
+        package_id=str(package_id) if package_id is not None else None,
         tracking_number=package.tracking_number if package else None,
         shipping_provider_id=package.provider_code if package else None,
         shipping_provider_name=provider.name if provider else None,
@@ -357,15 +361,32 @@ def _initiator(cancelled_by: str | None) -> str | None:
     return "SYSTEM" if cancelled_by == "OPERATOR" else cancelled_by
 
 
+def _pending(o: Order, lines: list[OrderLineItem]) -> bool:
+    """Whether the order has a *pending package*: its open lines no package holds yet, which
+    the reference shows as a package before shipping (id: the order's id; see "Orders")."""
+    return o.status in SHIPPABLE and any(
+        x.package_id is None and x.status != "CANCELLED" for x in lines
+    )
+
+
+def _package_of(o: Order, line: OrderLineItem, pending: bool) -> int | None:
+    if line.package_id is not None:
+        return line.package_id
+    return o.id if pending and line.status != "CANCELLED" else None
+
+
 def build(model: type[OrderT], o: Order, facts: Facts) -> OrderT:
     lines = facts.lines.get(o.id, [])
     package_ids = sorted({x.package_id for x in lines if x.package_id is not None})
     packages = [facts.packages[p] for p in package_ids if p in facts.packages]
+    pending = _pending(o, lines)
+    listed = sorted({*package_ids, o.id}) if pending else package_ids
     first = packages[0] if packages else None
     provider = PROVIDERS.get(first.provider_code) if first else None
-    tag = (
-        "COMBINED" if facts.combined & set(package_ids) else "SPLIT" if len(packages) > 1 else None
-    )
+    tag = "SPLIT" if len(listed) > 1 else None
+    if facts.combined & set(package_ids):
+        tag = "COMBINED"
+    platform = any(p.shipping_type == "PLATFORM" for p in packages)
     requested = facts.pending_cancel.get(o.id)
     replaced = facts.replaced.get(o.id)
     return model(
@@ -380,9 +401,7 @@ def build(model: type[OrderT], o: Order, facts: Facts) -> OrderT:
         delivery_type="HOME_DELIVERY",
         delivery_option_id=o.shipping_service,
         delivery_option_name=DELIVERY_OPTION_NAMES.get(o.shipping_service, o.shipping_service),
-        shipping_type="TIKTOK"
-        if any(p.shipping_type == "PLATFORM" for p in packages)
-        else "SELLER",
+        shipping_type="TIKTOK" if platform else "SELLER",
         is_cod=False,
         is_sample_order=False,
         is_on_hold_order=o.paid_at is not None or o.status == OrderStatus.UNPAID,
@@ -409,11 +428,12 @@ def build(model: type[OrderT], o: Order, facts: Facts) -> OrderT:
         shipping_provider_id=first.provider_code if first else None,
         shipping_provider=provider.name if provider else None,
         split_or_combine_tag=tag,
-        packages=[api.PackageRef(id=str(p)) for p in package_ids],
+        packages=[api.PackageRef(id=str(p)) for p in listed],
         line_items=[
             _line(
                 x,
                 facts.packages.get(x.package_id) if x.package_id else None,
+                _package_of(o, x, pending),
                 facts.line_cancelled_by.get(x.id, o.cancelled_by),
             )
             for x in lines
