@@ -193,6 +193,8 @@ def send(client: httpx.Client, claim: Claim, allow_loopback: bool) -> Outcome:
         addresses = check_target(claim.url, allow_loopback)
     except DomainError as exc:
         return Outcome(claim, error=f"target refused: {exc.detail}"[:500])
+    except Exception as exc:
+        return Outcome(claim, error=f"target not checked: {type(exc).__name__}: {exc}"[:500])
     try:
         url, host, extensions = _pinned(claim.url, str(addresses[0]))
         headers = signing.headers(claim.message_id, claim.body, claim.secrets, datetime.now(UTC))
@@ -204,7 +206,7 @@ def send(client: httpx.Client, claim: Claim, allow_loopback: bool) -> Outcome:
         response.close()
     except httpx.TimeoutException:
         return Outcome(claim, error="timeout")
-    except (httpx.HTTPError, OSError, ValueError) as exc:
+    except Exception as exc:  # any failure is this attempt's, never the whole round's
         return Outcome(claim, error=f"{type(exc).__name__}: {exc}"[:500])
     latency = round((time.perf_counter() - started) * 1000)
     error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
