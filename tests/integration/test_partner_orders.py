@@ -120,8 +120,15 @@ def build(client: TestClient, db: Database, world: World) -> Shop:
     (split,) = paid_orders(client, buyer, {sku: 2})
     (asked,) = paid_orders(client, buyer, {sku: 1})
     advance(client, world.admin, **release)
-    for key, tracking in (("D", "OTH-D-0001"), ("T", "OTH-T-0001"), ("AC", "OTH-AC-001")):
+    for key, tracking in (("D", "OTH-D-0001"), ("T", "OTH-T-0001")):
         ship(client, seller, [placed[key]], tracking, "OTHER")
+    label = {"shipping_type": "PLATFORM", "provider_code": "SIMPOST", "handover_method": "DROP_OFF"}
+    ok(
+        client.post(
+            f"{API}/packages", json={"order_ids": [placed["AC"]], **label}, headers=seller.headers
+        ),
+        201,
+    )
     first_line = split["line_items"][0]["id"]
     ship(client, seller, [split["id"]], "OTH-PS-001", "OTHER", line_item_ids=[first_line])
     now = utcnow()
@@ -241,8 +248,12 @@ def test_search_every_status_filters_sorting_and_paging(
     assert len(found(partner, {"is_buyer_request_cancel": False})) == 9
     assert found(partner, {"warehouse_ids": [shop.warehouse_id]}) == mine
     assert found(partner, {"warehouse_ids": [str(world.shop_b.warehouse_id)]}) == set()
-    assert found(partner, {"shipping_type": "SELLER"}) == mine
-    assert found(partner, {"shipping_type": "TIKTOK"}) == set()
+    # The platform bought AWAITING_COLLECTION's label; the others ship by seller.
+    platform = by_status["AWAITING_COLLECTION"]
+    assert found(partner, {"shipping_type": "TIKTOK"}) == {platform}
+    assert found(partner, {"shipping_type": "SELLER"}) == mine - {platform}
+    assert orders[platform].shipping_type == "TIKTOK"
+    assert orders[by_status["DELIVERED"]].shipping_type == "SELLER"
     requested = orders[shop.requested]
     assert requested.is_buyer_request_cancel and requested.request_cancel_time
 
