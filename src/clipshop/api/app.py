@@ -12,6 +12,7 @@ from clipshop.api import docs_pages, errors, openapi
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.partner import orders as partner_orders
+from clipshop.api.partner import returns as partner_returns
 from clipshop.api.partner import shops as partner_shops
 from clipshop.api.partner import tokens as partner_tokens
 from clipshop.api.routers import (
@@ -95,6 +96,7 @@ def create_app(
     app.include_router(partner_tokens.router)
     app.include_router(partner_shops.router)
     app.include_router(partner_orders.router)
+    app.include_router(partner_returns.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:

@@ -1,0 +1,144 @@
+"""The return_refund module of the seller API: returns and cancellations search, the seller's
+approve / reject (``idempotency_key``: a replay answers code 0 and acts once), reject reasons
+and return records; scope ``seller.return_refund.basic``, one shop."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.background import BackgroundTask
+
+from clipshop.api.partner.envelope import envelope
+from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
+from clipshop.core.settings import Settings
+from clipshop.partner import cancellations, returns, scopes
+from clipshop.partner import returns_schemas as api
+from clipshop.partner.errors import invalid_parameter
+from clipshop.partner.paging import page_data, page_params
+from clipshop.partner.returns_keys import once, seller
+from clipshop.payments.refunds import execute_refunds
+
+router = APIRouter(tags=["partner"], include_in_schema=False)
+ReturnCall = Annotated[PartnerCall, Depends(partner(scopes.RETURN_REFUND))]
+SORT_FIELDS = ("create_time", "update_time")
+SORT_ORDERS = ("ASC", "DESC")
+
+
+def _answer(request: Request, data: BaseModel | dict[str, Any]) -> JSONResponse:
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json", exclude_none=True)
+    return envelope(request, data)
+
+
+def _sort(request: Request) -> tuple[Any, Any]:
+    q = request.query_params
+    field = (q.get("sort_field") or "create_time").lower()
+    order = (q.get("sort_order") or "ASC").upper()
+    if field not in SORT_FIELDS:
+        raise invalid_parameter("sort_field must be one of " + ", ".join(SORT_FIELDS))
+    if order not in SORT_ORDERS:
+        raise invalid_parameter("sort_order must be one of " + ", ".join(SORT_ORDERS))
+    return field, order
+
+
+@router.post("/return_refund/202309/returns/search")
+def search_returns(request: Request, call: ReturnCall) -> JSONResponse:
+    q = request.query_params
+    page = page_params(q.get("page_size"), q.get("page_token"))
+    field, order = _sort(request)
+    filters = parse_body(call, api.ReturnFilters)
+    found, position, total = returns.search(call.session, call.shop_id, filters, page, field, order)
+    items = [r.model_dump(mode="json", exclude_none=True) for r in found]
+    return _answer(request, page_data("return_orders", items, position, total))
+
+
+@router.post("/return_refund/202309/cancellations/search")
+def search_cancellations(request: Request, call: ReturnCall) -> JSONResponse:
+    q = request.query_params
+    page = page_params(q.get("page_size"), q.get("page_token"))
+    field, order = _sort(request)
+    filters = parse_body(call, api.CancelFilters)
+    found, position, total = cancellations.search(
+        call.session, call.shop_id, filters, page, field, order
+    )
+    items = [c.model_dump(mode="json", exclude_none=True) for c in found]
+    return _answer(request, page_data("cancellations", items, position, total))
+
+
+@router.get("/return_refund/202309/returns/{return_id}/records")
+def return_records(request: Request, call: ReturnCall, return_id: str) -> JSONResponse:
+    wanted = returns.parse_id(return_id, "return_id")
+    return _answer(request, returns.records(call.session, call.shop_id, wanted))
+
+
+@router.get("/return_refund/202309/reject_reasons")
+def reject_reasons(request: Request, call: ReturnCall) -> JSONResponse:
+    text = request.query_params.get("return_or_cancel_id", "")
+    if not text:
+        raise invalid_parameter("return_or_cancel_id is required")
+    return _answer(request, returns.reject_reasons(call.session, call.shop_id, text))
+
+
+def _act(request: Request, call: ReturnCall, action: Any) -> JSONResponse:
+    """Run ``action(seller)`` once per ``idempotency_key``; a refund it queued goes to the
+    gateway after the commit (the response's background task runs after it)."""
+    settings: Settings = request.app.state.settings
+    who = seller(call.session, call.access.app_id, call.shop_id)
+    refund = once(
+        call.session,
+        who,
+        f"{call.access.app_key}:{call.shop_id}",
+        request.query_params.get("idempotency_key"),
+        (request.url.path, call.body),
+        timedelta(hours=settings.idempotency_ttl_hours),
+        timedelta(seconds=settings.idempotency_lease_seconds),
+        lambda: action(who),
+    )
+    response = envelope(request, {})
+    if refund is not None:
+        state = request.app.state
+        response.background = BackgroundTask(execute_refunds, state.db, state.gateway, [refund])
+    return response
+
+
+@router.post("/return_refund/202309/returns/{return_id}/approve")
+def approve_return(request: Request, call: ReturnCall, return_id: str) -> JSONResponse:
+    wanted = returns.parse_id(return_id, "return_id")
+    body = parse_body(call, api.ApproveReturnBody)
+    return _act(
+        request, call, lambda who: returns.approve(call.session, who, call.shop_id, wanted, body)
+    )
+
+
+@router.post("/return_refund/202309/returns/{return_id}/reject")
+def reject_return(request: Request, call: ReturnCall, return_id: str) -> JSONResponse:
+    wanted = returns.parse_id(return_id, "return_id")
+    body = parse_body(call, api.RejectBody)
+    return _act(
+        request, call, lambda who: returns.reject(call.session, who, call.shop_id, wanted, body)
+    )
+
+
+@router.post("/return_refund/202309/cancellations/{cancel_id}/approve")
+def approve_cancellation(request: Request, call: ReturnCall, cancel_id: str) -> JSONResponse:
+    wanted = returns.parse_id(cancel_id, "cancel_id")
+    return _act(
+        request,
+        call,
+        lambda who: cancellations.approve(call.session, who, call.shop_id, wanted),
+    )
+
+
+@router.post("/return_refund/202309/cancellations/{cancel_id}/reject")
+def reject_cancellation(request: Request, call: ReturnCall, cancel_id: str) -> JSONResponse:
+    wanted = returns.parse_id(cancel_id, "cancel_id")
+    body = parse_body(call, api.RejectBody)
+    return _act(
+        request,
+        call,
+        lambda who: cancellations.reject(call.session, who, call.shop_id, wanted, body),
+    )

@@ -1,0 +1,139 @@
+"""The return_refund module's cancellations: search, and the seller's approve / reject of a
+buyer's request, answered in the reference's shapes. The decisions are the after-sales
+context's own steps (lock, still pending, approve or end the request), taken in the request's
+transaction as the shop's seller; a refund they queue is sent after the commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from clipshop.aftersales import cancellations as native
+from clipshop.aftersales.cancellation_schemas import cancellation_out
+from clipshop.identity.principal import Permission, Principal
+from clipshop.models import Cancellation
+from clipshop.orders.cancellations import end_request
+from clipshop.orders.states import Actor
+from clipshop.partner import return_status as st
+from clipshop.partner import returns_paging as paging
+from clipshop.partner import returns_schemas as api
+from clipshop.partner.errors import invalid_parameter, not_found
+from clipshop.partner.paging import PageParams
+
+CANCEL_TYPES = {"CANCEL": "CANCEL", "BUYER_CANCEL": "BUYER_CANCEL"}
+
+
+def _where(shop_id: int, f: api.CancelFilters) -> list[ColumnElement[bool]]:
+    c = Cancellation
+    where: list[ColumnElement[bool]] = [c.shop_id == shop_id]
+    where += paging.time_range("create_time", c.created_at, f.create_time_ge, f.create_time_lt)
+    where += paging.time_range("update_time", c.updated_at, f.update_time_ge, f.update_time_lt)
+    if f.cancel_ids:
+        where.append(c.id.in_(paging.ids(f.cancel_ids, "cancel_ids")))
+    if f.order_ids:
+        where.append(c.order_id.in_(paging.ids(f.order_ids, "order_ids")))
+    if f.buyer_user_ids:
+        where.append(c.buyer_id.in_(paging.ids(f.buyer_user_ids, "buyer_user_ids")))
+    if f.cancel_status:
+        statuses = paging.one_of(f.cancel_status, st.CANCEL_STATUS_OF_API, "cancel_status")
+        where.append(c.status.in_(statuses))
+    if f.cancel_types:
+        where.append(c.cancel_type.in_(paging.one_of(f.cancel_types, CANCEL_TYPES, "cancel_types")))
+    return where
+
+
+def search(
+    session: Session,
+    shop_id: int,
+    filters: api.CancelFilters,
+    page: PageParams,
+    sort_field: paging.SortField,
+    sort_order: paging.SortOrder,
+) -> tuple[list[api.CancellationItem], dict[str, Any] | None, int]:
+    where = _where(shop_id, filters)
+    found, position, total = paging.page(
+        session, Cancellation, where, filters, page, sort_field, sort_order
+    )
+    lines = native.lines_by_cancellation(session, found)
+    return [_shape(c, lines[c.id]) for c in found], position, total
+
+
+def _amount(money: Any) -> str:
+    return str(money.amount)
+
+
+def _shape(c: Cancellation, lines: list[Any]) -> api.CancellationItem:
+    out = cancellation_out(c, lines)  # the native view computes the refund's parts
+    r = out.refund_amount
+    return api.CancellationItem(
+        cancel_id=str(c.id),
+        order_id=str(c.order_id),
+        cancel_type=c.cancel_type,
+        cancel_status=st.CANCEL_STATUS[c.status],
+        role=c.role,
+        cancel_reason=c.reason,
+        create_time=paging.unix(c.created_at),
+        update_time=paging.unix(c.updated_at),
+        refund_amount=api.RefundAmount(
+            currency=r.currency,
+            refund_subtotal=_amount(r.refund_subtotal),
+            refund_tax=_amount(r.refund_tax),
+            refund_shipping_fee=_amount(r.refund_shipping_fee),
+            refund_total=_amount(r.refund_total),
+        ),
+        cancel_line_items=[
+            api.CancelLineItem(
+                cancel_line_item_id=str(x.order_line_item_id),
+                order_line_item_id=str(x.order_line_item_id),
+                sku_id=str(x.sku_id),
+                seller_sku=x.seller_sku,
+                product_name=x.product_name,
+                sku_name=x.sku_name,
+                refund_amount=api.RefundAmount(
+                    currency=x.refund_amount.currency, refund_total=_amount(x.refund_amount)
+                ),
+            )
+            for x in out.cancel_line_items
+        ],
+        seller_next_action_response=[
+            api.NextAction(action=n.action, deadline=paging.unix(n.deadline))
+            for n in out.seller_next_action_response
+        ],
+    )
+
+
+def of_shop(session: Session, shop_id: int, cancel_id: int) -> Cancellation:
+    found = session.get(Cancellation, cancel_id)
+    if found is None or found.shop_id != shop_id:
+        raise not_found(f"no cancellation {cancel_id} in this shop")
+    return found
+
+
+def approve(session: Session, seller: Principal, shop_id: int, cancel_id: int) -> int | None:
+    """The seller approves a buyer's request, as ``aftersales.cancellations.approve`` does;
+    the refund transaction it queued."""
+    of_shop(session, shop_id, cancel_id)
+    seller.require(Permission.AFTERSALES_DECIDE)
+    order, request = native._lock_request(session, seller, cancel_id)
+    native._require_pending(request)
+    txn = native.approve_request(session, order, request, Actor.SELLER, seller.user_id)
+    return txn.id if txn is not None else None
+
+
+def reject(
+    session: Session, seller: Principal, shop_id: int, cancel_id: int, body: api.RejectBody
+) -> None:
+    """The seller rejects a buyer's request, as ``aftersales.cancellations.reject`` does."""
+    of_shop(session, shop_id, cancel_id)
+    if body.reject_reason not in st.CANCEL_REJECT_REASONS:
+        raise invalid_parameter(
+            "reject_reason must be one of " + ", ".join(st.CANCEL_REJECT_REASONS)
+        )
+    seller.require(Permission.AFTERSALES_DECIDE)
+    order, request = native._lock_request(session, seller, cancel_id)
+    native._require_pending(request)
+    end_request(
+        session, order, request, body.reject_reason, Actor.SELLER, seller.user_id, body.comment
+    )

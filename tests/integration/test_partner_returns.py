@@ -1,0 +1,219 @@
+"""The seller API's return_refund module over HTTP, signed as a client signs, on both
+databases: returns and cancellations search (filters, paging), return records, reject
+reasons, and the seller's approve / reject with ``idempotency_key`` (a replay answers code 0
+and acts once), each acting exactly as the native API does. Answers are validated by our
+models of the reference's shapes (unknown fields refused) and carry no null."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from clipshop.core.clock import utcnow
+from clipshop.core.db import Database
+from clipshop.models import AftersaleRecord, PaymentTransaction
+from clipshop.partner import returns_schemas as api
+from clipshop.partner import scopes
+from tests.conftest import World
+from tests.fulfillment_support import carrier_event, paid_orders, send, ship
+from tests.integration.checkout_api import API, advance, get_order, ok
+from tests.integration.returns_support import request_return
+from tests.integration.test_partner_orders import answer, refused
+from tests.partner_support import PartnerClient, connect
+
+RR = "/return_refund/202309"
+RELEASE = {"minutes": 61}
+
+
+def delivered_orders(client: TestClient, world: World, count: int) -> list[dict[str, Any]]:
+    """``count`` one-line orders of shop A, shipped and delivered now."""
+    placed = [paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})[0] for _ in range(count)]
+    advance(client, world.admin, **RELEASE)
+    for i, order in enumerate(placed):
+        tracking = f"OTH-RR-{i:04d}"
+        ship(client, world.seller_a, [order["id"]], tracking, "OTHER")
+        now = utcnow()
+        send(client, "OTHER", carrier_event(f"p{i}", tracking, "PICKED_UP", now))
+        send(client, "OTHER", carrier_event(f"d{i}", tracking, "DELIVERED", now))
+    return [get_order(client, world.buyer, o["id"]) for o in placed]
+
+
+def asked_to_cancel(client: TestClient, world: World, count: int) -> list[dict[str, Any]]:
+    """``count`` orders awaiting shipment, each with the buyer's pending cancel request."""
+    placed = [paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})[0] for _ in range(count)]
+    advance(client, world.admin, **RELEASE)
+    made = []
+    for order in placed:
+        path = f"{API}/orders/{order['id']}/cancellations"
+        body = {"reason": "changed my mind"}
+        made.append(ok(client.post(path, json=body, headers=world.buyer.headers), 201))
+    return made
+
+
+def refunds(db: Database, order_id: str) -> list[str]:
+    """The order's refunds' statuses (SUCCEEDED: sent to the gateway after the commit)."""
+    with db.unit_of_work(write=False) as session:
+        stmt = select(PaymentTransaction.status).where(
+            PaymentTransaction.order_id == int(order_id), PaymentTransaction.kind == "REFUND"
+        )
+        return list(session.scalars(stmt))
+
+
+def records_of(db: Database, kind: str, subject_id: str) -> list[str]:
+    with db.unit_of_work(write=False) as session:
+        stmt = (
+            select(AftersaleRecord.event)
+            .where(AftersaleRecord.subject_kind == kind)
+            .where(AftersaleRecord.subject_id == int(subject_id))
+            .order_by(AftersaleRecord.id)
+        )
+        return list(session.scalars(stmt))
+
+
+def empty(response: Any) -> None:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["code"] == 0 and body["request_id"] and body["data"] == {}, body
+
+
+def returns_page(partner: PartnerClient, body: dict[str, Any], **query: Any) -> Any:
+    query.setdefault("page_size", 100)
+    return answer(partner.post(f"{RR}/returns/search", body, query), api.ReturnsSearchData)
+
+
+def cancels_page(partner: PartnerClient, body: dict[str, Any], **query: Any) -> Any:
+    query.setdefault("page_size", 100)
+    path = f"{RR}/cancellations/search"
+    return answer(partner.post(path, body, query), api.CancellationsSearchData)
+
+
+def test_returns_search_records_approve_and_reject(
+    client: TestClient, db: Database, world: World
+) -> None:
+    orders = delivered_orders(client, world, 3)
+    made = [request_return(client, world.buyer, o) for o in orders]
+    ids = [r["return_id"] for r in made]
+    partner = connect(client, db, [world.shop_a.id], [scopes.RETURN_REFUND])
+
+    # search: every return, three pages of one, oldest first by default, filters
+    first = returns_page(partner, {}, page_size=1)
+    assert first.total_count == 3 and len(first.return_orders) == 1
+    seen = [first.return_orders[0].return_id]
+    token = first.next_page_token
+    while token:
+        page = returns_page(partner, {}, page_size=1, page_token=token)
+        seen += [r.return_id for r in page.return_orders]
+        token = page.next_page_token
+    assert seen == ids
+    newest = returns_page(partner, {}, sort_order="DESC")
+    assert [r.return_id for r in newest.return_orders] == ids[::-1]
+    one = returns_page(partner, {"order_ids": [orders[1]["id"]]}).return_orders
+    assert [r.return_id for r in one] == [ids[1]]
+    shaped = one[0]
+    assert shaped.return_status == "RETURN_OR_REFUND_REQUEST_PENDING"
+    assert shaped.return_type == "REFUND" and shaped.role == "BUYER"
+    assert shaped.refund_amount.refund_total == made[1]["refund_amount"]["amount"]
+    assert [x.order_line_item_id for x in shaped.return_line_items] == [
+        line["id"] for line in orders[1]["line_items"]
+    ]
+    assert shaped.seller_next_action_response[0].action == "SELLER_RESPOND_REFUND"
+    bad = partner.post(f"{RR}/returns/search", {"return_status": ["NOPE"]}, {"page_size": 10})
+    assert "return_status" in refused(bad, 400, 36009004)
+
+    # records: the request, as the native records hold it
+    recs = answer(partner.get(f"{RR}/returns/{ids[0]}/records"), api.RecordsData).records
+    assert [(r.event, r.role) for r in recs] == [("ORDER_RETURN", "BUYER")]
+
+    # approve with an idempotency key: refunded once, a replay answers 0 and does nothing
+    path = f"{RR}/returns/{ids[0]}/approve"
+    key = {"idempotency_key": "k-approve-1"}
+    empty(partner.post(path, {"decision": "APPROVE_REFUND"}, key))
+    assert refunds(db, orders[0]["id"]) == ["SUCCEEDED"]
+    empty(partner.post(path, {"decision": "APPROVE_REFUND"}, key))
+    assert refunds(db, orders[0]["id"]) == ["SUCCEEDED"]
+    again = partner.post(path, {"decision": "APPROVE_RETURN"}, key)
+    assert "idempotency_key" in refused(again, 400, 36009004)
+    refused(partner.post(path, {"decision": "APPROVE_REFUND"}), 409, 36009006)  # no key
+    done = returns_page(partner, {"return_ids": [ids[0]]}).return_orders[0]
+    assert done.return_status == "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    assert not done.seller_next_action_response
+
+    # reject: the reasons the API lists, and only those
+    reasons = answer(
+        partner.get(f"{RR}/reject_reasons", {"return_or_cancel_id": ids[1]}), api.ReasonsData
+    ).reasons
+    reject = f"{RR}/returns/{ids[1]}/reject"
+    bad = partner.post(reject, {"decision": "REJECT_REFUND", "reject_reason": "whatever"})
+    assert "reject_reason" in refused(bad, 400, 36009004)
+    body = {"decision": "REJECT_REFUND", "reject_reason": reasons[0].name, "comment": "as sold"}
+    empty(partner.post(reject, body, {"idempotency_key": "k-reject-1"}))
+    empty(partner.post(reject, body, {"idempotency_key": "k-reject-1"}))
+    status = ["REFUND_OR_RETURN_REQUEST_REJECT"]
+    rejected = returns_page(partner, {"return_status": status}).return_orders
+    assert [r.return_id for r in rejected] == [ids[1]]
+    assert records_of(db, "RETURN", ids[1]).count("REJECTED") == 1
+
+    # another shop's app sees none of them
+    other = connect(client, db, [world.shop_b.id], [scopes.RETURN_REFUND])
+    assert returns_page(other, {}).total_count == 0
+    refused(
+        other.post(f"{RR}/returns/{ids[2]}/approve", {"decision": "APPROVE_REFUND"}), 404, 36009005
+    )
+    refused(other.get(f"{RR}/returns/{ids[2]}/records"), 404, 36009005)
+    refused(other.get(f"{RR}/reject_reasons", {"return_or_cancel_id": ids[2]}), 404, 36009005)
+
+
+def test_cancellations_search_approve_and_reject(
+    client: TestClient, db: Database, world: World
+) -> None:
+    made = asked_to_cancel(client, world, 3)
+    ids = [c["cancel_id"] for c in made]
+    partner = connect(client, db, [world.shop_a.id], [scopes.RETURN_REFUND])
+
+    pending = cancels_page(partner, {"cancel_status": ["CANCELLATION_REQUEST_PENDING"]})
+    assert [c.cancel_id for c in pending.cancellations] == ids and pending.total_count == 3
+    shaped = pending.cancellations[0]
+    assert shaped.cancel_type == "BUYER_CANCEL" and shaped.role == "BUYER"
+    assert shaped.seller_next_action_response[0].action == "SELLER_RESPOND_CANCEL"
+    assert shaped.refund_amount.refund_total == made[0]["refund_amount"]["refund_total"]["amount"]
+    paged = cancels_page(partner, {}, page_size=2)
+    assert len(paged.cancellations) == 2 and paged.next_page_token
+    rest = cancels_page(partner, {}, page_size=2, page_token=paged.next_page_token)
+    assert [c.cancel_id for c in rest.cancellations] == ids[2:] and rest.next_page_token == ""
+    wrong = partner.post(f"{RR}/cancellations/search", {"cancel_types": ["X"]}, {"page_size": 5})
+    refused(wrong, 400, 36009004)
+
+    # approve, replayed: the order cancelled and refunded once, like the native approve
+    order_id = made[0]["order_id"]
+    path = f"{RR}/cancellations/{ids[0]}/approve"
+    empty(partner.post(path, None, {"idempotency_key": "c-1"}))
+    empty(partner.post(path, None, {"idempotency_key": "c-1"}))
+    assert get_order(client, world.buyer, order_id)["status"] == "CANCELLED"
+    assert refunds(db, order_id) == ["SUCCEEDED"]
+    assert records_of(db, "CANCELLATION", ids[0]) == ["REQUESTED", "APPROVED"]
+    refused(partner.post(path), 409, 36009006)
+
+    # reject with a listed reason: the request is over, the order goes on
+    reasons = answer(
+        partner.get(f"{RR}/reject_reasons", {"return_or_cancel_id": ids[1]}), api.ReasonsData
+    ).reasons
+    reject = f"{RR}/cancellations/{ids[1]}/reject"
+    body = {"reject_reason": reasons[0].name, "comment": "packed already"}
+    empty(partner.post(reject, body, {"idempotency_key": "c-2"}))
+    empty(partner.post(reject, body, {"idempotency_key": "c-2"}))
+    assert records_of(db, "CANCELLATION", ids[1]) == ["REQUESTED", "REJECTED"]
+    assert get_order(client, world.buyer, made[1]["order_id"])["status"] == "AWAITING_SHIPMENT"
+    status = cancels_page(partner, {"cancel_ids": ids[:2]}).cancellations
+    assert [c.cancel_status for c in status] == [
+        "CANCELLATION_REQUEST_COMPLETE",
+        "CANCELLATION_REQUEST_CANCEL",
+    ]
+
+    # another shop's app: not found, nothing changed
+    other = connect(client, db, [world.shop_b.id], [scopes.RETURN_REFUND])
+    assert cancels_page(other, {}).total_count == 0
+    refused(other.post(f"{RR}/cancellations/{ids[2]}/approve"), 404, 36009005)
+    refused(other.post(f"{RR}/cancellations/{ids[2]}/reject", body), 404, 36009005)
+    assert records_of(db, "CANCELLATION", ids[2]) == ["REQUESTED"]
