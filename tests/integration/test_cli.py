@@ -41,7 +41,7 @@ from clipshop.core.migrate import alembic_config, upgrade
 from clipshop.core.settings import Settings, get_settings
 from clipshop.identity.tokens import hash_token
 from clipshop.identity.users import age_on, principal_for
-from clipshop.models import ApiToken, Base, Order, User
+from clipshop.models import ApiToken, AuthCode, Base, Order, User
 from clipshop.payments.simulated import SimulatedGateway
 from clipshop.worker import shared_clock
 from tests import servers
@@ -299,7 +299,8 @@ def test_demo_json(cli: Cli) -> None:
 def test_demo_twice_reuses_the_data_with_new_tokens(cli: Cli) -> None:
     first = demo(cli)
     db = cli.database()
-    tables = [t for t in Base.metadata.sorted_tables if t.name != ApiToken.__tablename__]
+    fresh = {ApiToken.__tablename__, AuthCode.__tablename__}  # new tokens and auth codes
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in fresh]
     models = [m.class_ for m in Base.registry.mappers if m.local_table in tables]
     try:
         before = snapshot(db, *models)
@@ -313,7 +314,14 @@ def test_demo_twice_reuses_the_data_with_new_tokens(cli: Cli) -> None:
     assert token_count == 14
 
     def strip(world: dict[str, Any]) -> dict[str, Any]:
-        return {**world, "users": [{**u, "token": None} for u in world["users"]]}
+        tiktok = world["tiktok"]
+        codes = {"auth_code": None, "auth_code_expires_at": None}
+        shops = [{**s, "auth_code": None} for s in tiktok["shops"]]
+        return {
+            **world,
+            "users": [{**u, "token": None} for u in world["users"]],
+            "tiktok": {**tiktok, **codes, "shops": shops},
+        }
 
     assert strip(second) == strip(first)
     old = {u["key"]: u["token"] for u in first["users"]}

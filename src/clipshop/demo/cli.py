@@ -36,6 +36,15 @@ def _print_world(world: DemoWorld, base_url: str | None = None) -> None:
             skus.add(s.name, code, sku_id)
     shops.show()
     skus.show()
+    if world.tiktok:
+        t = world.tiktok
+        app = Listing("TikTok-compatible API app (docs/tiktok-api.md)", ("app_key", "app_secret"))
+        app.add(t.app_key, t.app_secret)
+        app.show()
+        codes = Listing("TikTok auth codes (single use, 10 minutes)", ("shop", "cipher", "code"))
+        for shop in t.shops:
+            codes.add(shop.name, shop.cipher, shop.auth_code)
+        codes.show()
     if base_url:
         seller = next(u for u in world.users if u.key == "seller_local")
         out.print(

@@ -14,6 +14,7 @@ from clipshop.catalog.schemas import ProductCreate, SkuCreate
 from clipshop.core.clock import utcnow
 from clipshop.core.pagination import PageRequest
 from clipshop.demo.commerce import seed_commerce
+from clipshop.demo.tiktok import DemoTikTok, seed_tiktok
 from clipshop.identity.principal import Principal, Role
 from clipshop.identity.tokens import issue_token
 from clipshop.identity.users import create_user, principal_for
@@ -49,6 +50,7 @@ class DemoShop:
 class DemoWorld:
     users: list[DemoUser]
     shops: list[DemoShop]
+    tiktok: DemoTikTok | None = None  # the TikTok-compatible API's demo app and auth codes
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -307,4 +309,5 @@ def seed_demo(session: Session) -> DemoWorld:
                 payment_method_id=_default_method(session, user.id),
             )
         )
-    return DemoWorld(users, demo_shops)
+    tiktok = seed_tiktok(session, [(int(s.id), s.name) for s in demo_shops])
+    return DemoWorld(users, demo_shops, tiktok)

@@ -31,7 +31,9 @@ def apps_create(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
-    """Register an app; prints its app_key and app_secret (the secret only now)."""
+    """Register an app.
+
+    Prints its app_key and its app_secret (shown only now)."""
     db = open_database()
     try:
         with db.unit_of_work() as session:
@@ -57,7 +59,9 @@ def apps_auth_code(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
-    """Authorize the app on the shop in its owner's name; prints a single-use auth code
+    """Issue an auth code.
+
+    Authorizes the app on the shop in its owner's name and prints a single-use auth code
     (valid 10 minutes) to exchange at GET /api/v2/token/get."""
     db = open_database()
     try:
