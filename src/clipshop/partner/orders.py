@@ -1,7 +1,7 @@
-"""The seller API's order module over clipshop's orders: search (filters, keyset pages), detail
-by ids and the price detail, always of one shop. A page is read in a fixed number of queries
-(the orders, their count, then their lines, packages, events, cancellations and replacements,
-each batched by ids), whatever its size.
+"""The seller API's order module over clipshop's orders: search (filters, keyset pages) and
+detail by ids, always of one shop (the price detail: ``order_prices``). A page is read in a
+fixed number of queries (the orders, their count, then their lines, packages, events,
+cancellations and replacements, each batched by ids), whatever its size.
 
 An order of another shop is never read: search filters by shop, and detail answers the ids
 it finds in the shop (none found: not found)."""
@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from clipshop.core.money import Money, allocate
+from clipshop.core.money import Money
 from clipshop.fulfillment.providers import PROVIDERS
 from clipshop.models import Cancellation, Order, OrderEvent, OrderLineItem, Package, Return
 from clipshop.orders.states import ADDRESS_HIDDEN, OrderStatus
@@ -51,7 +51,7 @@ def _at(seconds: int) -> datetime:
     return EPOCH + timedelta(seconds=seconds)
 
 
-def _money(minor: int, currency: str) -> str:
+def money(minor: int, currency: str) -> str:
     return Money(minor, currency).to_decimal_string()
 
 
@@ -286,7 +286,7 @@ def _payment(o: Order, lines: Iterable[OrderLineItem]) -> api.Payment:
         "shipping_fee_tax": o.tax - product_tax,
         "total_amount": o.total_amount,
     }
-    return api.Payment(currency=c, **{k: _money(v, c) for k, v in amounts.items()})
+    return api.Payment(currency=c, **{k: money(v, c) for k, v in amounts.items()})
 
 
 def _address(o: Order) -> api.RecipientAddress:
@@ -337,11 +337,11 @@ def _line(
         seller_sku=line.seller_sku,
         sku_type="NORMAL",
         currency=c,
-        original_price=_money(line.original_price, c),
-        seller_discount=_money(line.seller_discount, c),
-        platform_discount=_money(line.platform_discount, c),
-        sale_price=_money(line.sale_price, c),
-        item_tax=[api.ItemTax(tax_amount=_money(line.tax, c), tax_type="SALES_TAX")],
+        original_price=money(line.original_price, c),
+        seller_discount=money(line.seller_discount, c),
+        platform_discount=money(line.platform_discount, c),
+        sale_price=money(line.sale_price, c),
+        item_tax=[api.ItemTax(tax_amount=money(line.tax, c), tax_type="SALES_TAX")],
         is_gift=False,
         display_status=display_status(line.status, package.status if package else None),
         package_status=api_package_status(package.status if package else None),
@@ -441,87 +441,3 @@ def build(model: type[OrderT], o: Order, facts: Facts) -> OrderT:
         payment=_payment(o, lines),
         recipient_address=_address(o),
     )
-
-
-# --- price detail ------------------------------------------------------------------------------
-
-
-def price_detail(session: Session, shop_id: int, order_id: int) -> api.PriceDetailData:
-    """How the order's price adds up, and each line's share (shipping and its tax allocated
-    over the lines by original price, so the lines sum to the order exactly)."""
-    o = session.scalar(select(Order).where(Order.shop_id == shop_id, Order.id == order_id))
-    if o is None:
-        raise not_found("no order with this id in this shop")
-    stmt = select(OrderLineItem).where(OrderLineItem.order_id == o.id)
-    lines = list(session.scalars(stmt.order_by(OrderLineItem.id)))
-    product_tax = sum(x.tax for x in lines)
-    weights = [x.original_price for x in lines] or [1]
-    shares = {
-        k: allocate(v, weights)
-        for k, v in (
-            ("sale", o.shipping_fee),
-            ("seller", o.shipping_fee_seller_discount),
-            ("platform", o.shipping_fee_platform_discount),
-            ("tax", o.tax - product_tax),
-        )
-    }
-    order_amounts = _amounts(
-        o.original_total_product_price,
-        o.seller_discount,
-        o.platform_discount,
-        product_tax,
-        (o.shipping_fee, o.shipping_fee_seller_discount, o.shipping_fee_platform_discount),
-        o.tax - product_tax,
-    )
-    per_line = [
-        api.LinePriceDetail(
-            id=str(x.id),
-            **_fields(
-                _amounts(
-                    x.original_price,
-                    x.seller_discount,
-                    x.platform_discount,
-                    x.tax,
-                    (shares["sale"][i], shares["seller"][i], shares["platform"][i]),
-                    shares["tax"][i],
-                ),
-                o.currency,
-            ),
-        )
-        for i, x in enumerate(lines)
-    ]
-    return api.PriceDetailData(**_fields(order_amounts, o.currency), line_items=per_line)
-
-
-def _amounts(
-    list_price: int,
-    seller: int,
-    platform: int,
-    product_tax: int,
-    shipping: tuple[int, int, int],
-    shipping_tax: int,
-) -> dict[str, int]:
-    ship_sale, ship_seller, ship_platform = shipping
-    sale = list_price - seller - platform
-    tax = product_tax + shipping_tax
-    ship_list = ship_sale + ship_seller + ship_platform
-    return {
-        "sku_list_price": list_price,
-        "subtotal_deduction_seller": seller,
-        "subtotal_deduction_platform": platform,
-        "sku_sale_price": sale,
-        "subtotal_tax_amount": product_tax,
-        "subtotal": sale + product_tax,
-        "shipping_list_price": ship_list,
-        "shipping_fee_deduction_seller": ship_seller,
-        "shipping_fee_deduction_platform": ship_platform,
-        "shipping_sale_price": ship_sale,
-        "tax_amount": tax,
-        "payment": sale + ship_sale + tax,
-        "net_price_amount": sale + ship_sale + tax,
-        "total": list_price + ship_list,
-    }
-
-
-def _fields(amounts: dict[str, int], currency: str) -> dict[str, str]:
-    return {"currency": currency, **{k: _money(v, currency) for k, v in amounts.items()}}

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 from clipshop.api.partner.envelope import envelope
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
+from clipshop.partner import order_prices, orders, scopes
 from clipshop.partner import order_schemas as api
-from clipshop.partner import orders, scopes
 from clipshop.partner.errors import invalid_parameter
 from clipshop.partner.paging import page_data, page_params
 
@@ -90,4 +90,4 @@ def order_detail_202507(request: Request, call: OrderCall) -> JSONResponse:
 @router.get("/order/202407/orders/{order_id}/price_detail")
 def price_detail(request: Request, call: OrderCall, order_id: str) -> JSONResponse:
     wanted = orders.parse_id(order_id.strip())
-    return _answer(request, orders.price_detail(call.session, call.shop_id, wanted))
+    return _answer(request, order_prices.price_detail(call.session, call.shop_id, wanted))
