@@ -11,7 +11,9 @@ from clipshop import __version__
 from clipshop.api import docs_pages, errors, openapi
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
+from clipshop.api.partner import fulfillment as partner_fulfillment
 from clipshop.api.partner import orders as partner_orders
+from clipshop.api.partner import products as partner_products
 from clipshop.api.partner import returns as partner_returns
 from clipshop.api.partner import shops as partner_shops
 from clipshop.api.partner import tokens as partner_tokens
@@ -97,6 +99,8 @@ def create_app(
     app.include_router(partner_shops.router)
     app.include_router(partner_orders.router)
     app.include_router(partner_returns.router)
+    app.include_router(partner_products.router)
+    app.include_router(partner_fulfillment.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:
