@@ -42,6 +42,10 @@ def add_probes(app: FastAPI) -> FastAPI:
         filters = {} if multipart else json_filters(call)
         return envelope(request, {"shop_id": str(call.shop_id), "filters": filters, "n": n})
 
+    @app.get("/product/209901/items/{item}")
+    def item(request: Request, call: ProductCall, item: str) -> JSONResponse:
+        return envelope(request, {"item": item})
+
     @app.get("/product/209901/boom")
     def boom(call: ProductCall) -> JSONResponse:
         raise RuntimeError("a bug")
@@ -114,6 +118,24 @@ def test_the_signature(http: TestClient, db: Database, world: World) -> None:
     url = signed_url(pc, PROBE, {}) + "&page_token="  # a blank value the client left unsigned
     unsigned = http.post(url, headers={"x-tts-access-token": pc.access_token})
     assert code_of(unsigned) == 106001
+
+
+def test_the_path_is_signed_as_sent_or_decoded(
+    http: TestClient, db: Database, world: World
+) -> None:
+    pc = connect(http, db, [world.shop_a.id])
+    sent = "/product/209901/items/a%20b"
+    for signed in (sent, "/product/209901/items/a b"):
+        url = sent + signed_url(pc, signed, {})[len(signed) :]
+        answer = http.get(url, headers={"x-tts-access-token": pc.access_token})
+        assert code_of(answer) == 0 and answer.json()["data"] == {"item": "a b"}, signed
+    url = (
+        sent
+        + signed_url(pc, "/product/209901/items/other", {})[len("/product/209901/items/other") :]
+    )
+    wrong = http.get(url, headers={"x-tts-access-token": pc.access_token})
+    assert code_of(wrong) == 106001
+    assert wrong.json()["data"]["expected_string_to_sign"].startswith("{app_secret}" + sent)
 
 
 def test_the_secret_is_not_echoed_outside_the_sandbox(db: Database, world: World) -> None:

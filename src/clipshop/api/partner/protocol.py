@@ -70,6 +70,12 @@ def _pairs(request: Request) -> list[tuple[str, str]]:
     return list(request.query_params.multi_items())
 
 
+def _raw_path(request: Request) -> str:
+    """The path exactly as the client sent it (percent-escapes kept)."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1").split("?", 1)[0] if raw else request.url.path
+
+
 def _app(request: Request, session: Session) -> PartnerApp:
     app_key = request.query_params.get("app_key", "")
     if not app_key:
@@ -109,13 +115,15 @@ def _rate(request: Request, app: PartnerApp, settings: Settings) -> None:
 def _signature(request: Request, app: PartnerApp, body: bytes, settings: Settings) -> None:
     given = request.query_params.get("sign", "")
     signed_body = b"" if _multipart(request.headers.get("content-type", "")) else body
-    expected = signing.sign(app.app_secret, request.url.path, _pairs(request), signed_body)
-    if given and signing.matches(expected, given):
-        return
+    path = _raw_path(request)
+    for candidate in dict.fromkeys((path, request.url.path)):  # as sent, else percent-decoded
+        expected = signing.sign(app.app_secret, candidate, _pairs(request), signed_body)
+        if given and signing.matches(expected, given):
+            return
     message = "sign is missing from the query" if not given else "sign is not valid"
     data: dict[str, Any] = {}
     if settings.sandbox:
-        inner = signing.string_to_sign("", request.url.path, _pairs(request), signed_body)
+        inner = signing.string_to_sign("", path, _pairs(request), signed_body)
         data["expected_string_to_sign"] = (
             "{app_secret}" + inner.decode("utf-8", "replace") + "{app_secret}"
         )
