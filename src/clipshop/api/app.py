@@ -12,6 +12,7 @@ from clipshop.api import docs_pages, errors, openapi
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.partner import fulfillment as partner_fulfillment
+from clipshop.api.partner import logistics as partner_logistics
 from clipshop.api.partner import orders as partner_orders
 from clipshop.api.partner import products as partner_products
 from clipshop.api.partner import returns as partner_returns
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(partner_returns.router)
     app.include_router(partner_products.router)
     app.include_router(partner_fulfillment.router)
+    app.include_router(partner_logistics.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:
