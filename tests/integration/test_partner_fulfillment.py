@@ -6,8 +6,10 @@ our models of the reference's shapes (unknown fields refused) and carries no nul
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
@@ -388,3 +390,43 @@ def test_shipping_documents_serve_the_native_pdfs(
         url[:-4] + ("0000" if not url.endswith("0000") else "1111"),
     ):
         refused(client.get(altered), 404, 36009005)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+
+
+def upload(partner: PartnerClient, form: dict[str, str]) -> Any:
+    """A signed multipart upload: the body is not signed, as the reference says."""
+    path = f"{F}/images/upload"
+    params = partner.params(path, None, b"")
+    headers = {"x-tts-access-token": partner.access_token}
+    return partner.http.post(
+        f"{path}?{urlencode(params)}", data=form, files={"x": ("", b"")}, headers=headers
+    )
+
+
+def test_delivery_photo_upload_keeps_a_handover_photo(
+    client: TestClient, db: Database, world: World, frozen_clock: datetime
+) -> None:
+    order = ready_order(client, world.buyer, world.admin, {world.shop_a.sku_id: 1})
+    theirs = ready_order(client, world.buyer, world.admin, {world.shop_b.sku_id: 1})
+    partner = partner_for(client, db, world)
+    photo = base64.b64encode(PNG).decode()
+    refused(upload(partner, {"data": photo, "package_id": order["id"]}), 409, 36009006)
+
+    body = {"tracking_number": "OTH-5001", "shipping_provider_id": "OTHER"}
+    marked = answer(partner.post(f"{F}/orders/{order['id']}/packages", body), api.MarkedShipped)
+    refused(upload(partner, {"data": photo}), 400, 36009004)
+    refused(upload(partner, {"data": "%%%", "package_id": marked.package_id}), 400, 36009004)
+    text = base64.b64encode(b"not an image at all").decode()
+    refused(upload(partner, {"data": text, "package_id": marked.package_id}), 422, 36009004)
+    refused(upload(partner, {"data": photo, "package_id": theirs["id"]}), 404, 36009005)
+
+    image = answer(upload(partner, {"data": photo, "package_id": marked.package_id}), api.ImageData)
+    assert image.url.startswith("http://testserver/api/v1/files/")
+    got = client.get(image.url.removeprefix("http://testserver"), headers=world.seller_a.headers)
+    assert got.status_code == 200 and got.content == PNG
+    listed = ok(
+        client.get(f"{API}/packages/{marked.package_id}/photos", headers=world.seller_a.headers)
+    )
+    assert [(p["kind"], p["content_type"]) for p in listed] == [("HANDOVER_PHOTO", "image/png")]

@@ -5,13 +5,16 @@ tracking, handover time slots)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
-from clipshop.fulfillment import packages, views
+from clipshop.core.storage import Storage
+from clipshop.fulfillment import packages, photos, views
 from clipshop.fulfillment.carriers import CarrierAdapter
 from clipshop.fulfillment.providers import allowed_providers
 from clipshop.identity.principal import Principal, Role
@@ -252,3 +255,25 @@ def package_service(session: Session, shop_id: int, package_id: int) -> str:
         return view.package.shipping_service
     assert view.order is not None
     return view.order.shipping_service
+
+
+def delivery_photo(
+    session: Session,
+    storage: Storage,
+    principal: Principal,
+    shop_id: int,
+    package_id: int,
+    encoded: str,
+) -> str:
+    """Keep a base64 photo as the shipped package's handover photo (the native rules: JPEG,
+    PNG or WebP by its bytes, at most 5 MB, 20 per package); answers the file's id."""
+    if pending_order(session, shop_id, package_id) is not None:
+        raise PartnerError(CONFLICT, f"package {package_id} is not shipped yet", 409)
+    try:
+        data = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid_parameter("data must be the image as standard base64") from None
+    if not data:
+        raise invalid_parameter("data is empty")
+    row = photos.add_handover_photo(session, storage, principal, package_id, data)
+    return str(row.id)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from clipshop.api.deps import DB
 from clipshop.api.partner.envelope import envelope
@@ -182,3 +183,28 @@ def shipping_document_file(request: Request, session: DB, package_id: str) -> Re
             "Cache-Control": "no-store",  # it carries a home address
         },
     )
+
+
+@router.post(f"{BASE}/images/upload")
+async def upload_delivery_image(request: Request, call: FulfillmentCall) -> JSONResponse:
+    """Multipart ``data`` (the image as base64), and ``package_id`` (form or query): clipshop
+    keeps a photo with its package, as a handover photo."""
+    form = await request.form()
+    encoded = form.get("data")
+    if isinstance(encoded, UploadFile):
+        encoded = (await encoded.read()).decode("ascii", "replace")
+    package_id = form.get("package_id") or request.query_params.get("package_id")
+    if not isinstance(encoded, str) or not encoded:
+        raise invalid_parameter("data (the image as base64) is required in a multipart form")
+    if not isinstance(package_id, str) or not package_id:
+        raise invalid_parameter("package_id is required: clipshop keeps a photo with its package")
+    wanted = fulfillment.parse_id(package_id, "package_id")
+
+    def store() -> str:
+        return actions.delivery_photo(
+            call.session, request.app.state.storage, _seller(call), call.shop_id, wanted, encoded
+        )
+
+    file_id = await run_in_threadpool(store)
+    url = f"{str(request.base_url).rstrip('/')}/api/v1/files/{file_id}"
+    return _answer(request, api.ImageData(url=url))
