@@ -56,6 +56,7 @@ from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
 from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
 from tests.integration import matrix_fulfillment as mf
+from tests.integration import matrix_partner as mp
 from tests.integration import matrix_returns as mr
 from tests.integration import matrix_webhooks as mw
 from tests.integration.fulfillment_files_api import (
@@ -157,6 +158,9 @@ GET    /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     40
 PATCH  /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     403     200/404 200/404 403     403     403
 DELETE /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     403     200/404 200/404 403     403     403
 POST   /api/v1/shops/{shop_id}/webhooks/{webhook_id}/rotate-secret    401     403     200/404 200/404 403     403     403
+POST   /api/v1/apps                                                   401     403     403     403     403     403     201
+POST   /api/v1/shops/{shop_id}/app-authorizations                     401     403     201/404 403/404 403     403     403
+DELETE /api/v1/shops/{shop_id}/app-authorizations/{authorization_id}  401     403     204/404 403/404 403     403     204
 POST   /api/v1/shops/{shop_id}/standing                               401     403     403/404 403/404 403     403     200
 POST   /api/v1/orders/{order_id}/cancellations                        401     201/404 403     403     403     403     403
 POST   /api/v1/cancellations/{cancel_id}/approve                      401     403     200/404 200/404 403     403     200
@@ -301,6 +305,7 @@ class MatrixWorld:
     fulfillment: mf.Fulfillment | None = None  # likewise
     returns: mr.Returns | None = None  # likewise
     webhooks: dict[str, int] = field(default_factory=dict)  # scope -> a subscription
+    partner: mp.PartnerWorld | None = None  # an app authorized on both shops
 
     def buyer(self, scope: str) -> Actor:
         """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
@@ -428,6 +433,7 @@ def build_world(
             world.spare_tokens[actor.id] = issue_token(session, actor.id, "spare").token.id
     owners = {"own": seller_a, "foreign": seller_b}
     world.webhooks = mw.build_subscriptions(db, owners, {s: world.shop(s) for s in SCOPES})
+    world.partner = mp.build_partner(db, {s: world.shop(s) for s in SCOPES})
     if with_commerce or with_fulfillment or with_returns:
         world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
     if with_commerce:
@@ -532,6 +538,8 @@ def default_ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int | 
         "token_id": world.spare_tokens[user.id],
         "webhook_id": world.webhooks[scope],
     }
+    if world.partner is not None:
+        ids["authorization_id"] = world.partner.authorizations[scope]
     if world.commerce is not None:
         ids["order_id"] = world.commerce.orders[scope]
         ids["payment_id"] = world.commerce.payments[scope]
@@ -705,7 +713,14 @@ def _calculate_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, An
     }
 
 
+def _authorize_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
+    assert world.partner is not None
+    return {"app_key": world.partner.app_key}
+
+
 REQUESTS: dict[RowKey, RequestSpec] = {
+    ("POST", "/api/v1/apps", ""): RequestSpec(body=_const(mp.APP_BODY)),
+    ("POST", "/api/v1/shops/{shop_id}/app-authorizations", ""): RequestSpec(body=_authorize_body),
     ("POST", "/api/v1/shops/{shop_id}/webhooks", ""): RequestSpec(body=_const(mw.CREATE_BODY)),
     ("PATCH", "/api/v1/shops/{shop_id}/webhooks/{webhook_id}", ""): RequestSpec(
         body=_const(mw.UPDATE_BODY)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import InvalidInput, NotFound, PermissionDenied
-from clipshop.identity.principal import Principal
+from clipshop.identity.principal import Principal, Role
 from clipshop.models import AppAuthorization, AuthCode, PartnerApp, PartnerToken, Shop, ShopMember
 from clipshop.partner import scopes as known_scopes
 
@@ -131,7 +131,10 @@ def shop_owner(session: Session, shop_id: int) -> int:
 def authorize_as(
     session: Session, principal: Principal, shop_id: int, app_key: str, scopes: list[str] | None
 ) -> Grant:
-    """The shop's owner grants ``app_key``; another shop is 404, its staff 403."""
+    """The shop's owner grants ``app_key``; another shop is 404, its staff and every other
+    role 403."""
+    if principal.role is not Role.SELLER:
+        raise PermissionDenied("only the shop's owner authorizes apps")
     principal.check_shop(shop_id)
     if session.get(Shop, shop_id) is None:
         raise NotFound("shop not found")
@@ -144,6 +147,9 @@ def authorize_as(
 
 
 def revoke_as(session: Session, principal: Principal, shop_id: int, authorization_id: int) -> None:
+    """The shop's owner, or an admin, revokes; another shop's authorization is 404."""
+    if principal.role not in (Role.SELLER, Role.ADMIN):
+        raise PermissionDenied("only the shop's owner revokes apps")
     principal.check_shop(shop_id)
     found = session.get(AppAuthorization, authorization_id)
     if found is None or found.shop_id != shop_id:
