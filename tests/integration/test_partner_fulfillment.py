@@ -345,6 +345,20 @@ def test_paging_mixes_real_and_pending_packages(
     refused(partner.post(f"{F}/packages/search", window, {"page_size": 1}), 400, 36009004)
 
 
+def test_split_and_combine_say_how_clipshop_does_it(
+    client: TestClient, db: Database, world: World
+) -> None:
+    order = ready_order(client, world.buyer, world.admin, {world.shop_a.sku_id: 2})
+    partner = partner_for(client, db, world)
+    groups = [{"id": "g1", "order_line_item_ids": [order["line_items"][0]["id"]]}]
+    split = partner.post(f"{F}/orders/{order['id']}/split", {"splittable_groups": groups})
+    assert "order_line_item_ids" in refused(split, 409, 36009006)
+    combine = partner.post(f"{F}/packages/combine", {"combinable_packages": []})
+    assert "order_ids" in refused(combine, 409, 36009006)
+    assert get_order(client, world.seller_a, order["id"])["status"] == "AWAITING_SHIPMENT"
+    refused(partner.post("/fulfillment/202401/packages/search", {}), 404, 36009005)
+
+
 def test_scope_is_fulfillment(client: TestClient, db: Database, world: World) -> None:
     order = ready_order(client, world.buyer, world.admin, {world.shop_a.sku_id: 1})
     partner = connect(client, db, [world.shop_a.id], [scopes.ORDER_INFO])

@@ -21,7 +21,7 @@ from clipshop.partner import fulfillment, scopes
 from clipshop.partner import fulfillment_actions as actions
 from clipshop.partner import fulfillment_documents as documents
 from clipshop.partner import fulfillment_schemas as api
-from clipshop.partner.errors import invalid_parameter
+from clipshop.partner.errors import CONFLICT, PartnerError, invalid_parameter
 from clipshop.partner.paging import page_data, page_params
 
 router = APIRouter(tags=["partner"], include_in_schema=False)
@@ -208,3 +208,27 @@ async def upload_delivery_image(request: Request, call: FulfillmentCall) -> JSON
     file_id = await run_in_threadpool(store)
     url = f"{str(request.base_url).rstrip('/')}/api/v1/files/{file_id}"
     return _answer(request, api.ImageData(url=url))
+
+
+SHIP_TO_SPLIT = (
+    "clipshop makes a package when it ships, so a package cannot be {verb} before: {how}"
+)
+
+
+@router.post(BASE + "/orders/{order_id}/split")
+def split_order(call: FulfillmentCall, order_id: str) -> JSONResponse:
+    """Refused with the way to do it: mark each group shipped with its line item ids."""
+    fulfillment.parse_id(order_id, "order_id")
+    how = (
+        "ship each group with POST /fulfillment/202309/orders/{order_id}/packages and its "
+        "order_line_item_ids"
+    )
+    raise PartnerError(CONFLICT, SHIP_TO_SPLIT.format(verb="split", how=how), 409)
+
+
+@router.post(f"{BASE}/packages/combine")
+def combine_packages(call: FulfillmentCall) -> JSONResponse:
+    """Refused with the way to do it: the native POST /api/v1/packages ships several orders
+    of one buyer and address in one package."""
+    how = "ship the orders together with POST /api/v1/packages and their order_ids"
+    raise PartnerError(CONFLICT, SHIP_TO_SPLIT.format(verb="combined", how=how), 409)
