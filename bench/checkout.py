@@ -400,8 +400,26 @@ SAME_ROWS_SQL = {
     # since the transactional outbox (migration 0010): the order's event for its consumers
     "outbox": "INSERT INTO outbox (id, type, shop_id, order_id, payload, created_at)"
     " VALUES (%s, 'order.status_changed', %s, %s, %s, %s)",
+    # since stock events: the held unit's, in the checkout's transaction (no order id)
+    "stock_outbox": "INSERT INTO outbox (id, type, shop_id, order_id, payload, created_at)"
+    " VALUES (%s, 'stock.changed', %s, NULL, %s, %s)",
 }
 SAME_ROWS_IDS = 10  # movement, payment, order, 2 timers, 2 events, line, attempt, transaction
+
+
+def stock_changed(shop: int, sku: int, warehouse: int, available: int, at: datetime) -> str:
+    """The outbox payload of a ``stock.changed`` event of one unit held, as the app writes it."""
+    return json.dumps(
+        {
+            "shop_id": str(shop),
+            "at": at.isoformat(),
+            "sku_id": str(sku),
+            "warehouse_id": str(warehouse),
+            "available": available,
+            "delta": -1,
+            "reason": "ORDER_HOLD",
+        }
+    )
 
 
 def status_changed(order: int, shop: int, buyer: int, change: tuple[Any, ...]) -> str:
@@ -423,6 +441,13 @@ def status_changed(order: int, shop: int, buyer: int, change: tuple[Any, ...]) -
     )
 
 
+def _has_stock_events(db: Database) -> bool:
+    """Whether the app announced ``stock.changed`` in the checkouts done so far."""
+    with db.unit_of_work(write=False) as session:
+        found = session.execute(text("SELECT 1 FROM outbox WHERE type = 'stock.changed' LIMIT 1"))
+        return found.first() is not None
+
+
 class SameRowsFloor(Floor):
     """The rows one HTTP checkout writes, written directly into the app's tables (with
     their indexes, constraints and foreign keys) in one transaction per checkout, for the
@@ -438,6 +463,7 @@ class SameRowsFloor(Floor):
         self.priced: dict[int, Priced] = {}
         self.buyers: list[tuple[int, int, str]] = []  # (user id, default method id, token)
         self.response: tuple[int, Any, bytes] = (201, None, b"")
+        self.outbox = self.stock_events = False
         pg = kind == "postgresql"
         self.stock_sql = SAME_ROWS_STOCK if pg else SAME_ROWS_STOCK.replace("%s", "?")
         self.sql = {k: v if pg else v.replace("%s", "?") for k, v in SAME_ROWS_SQL.items()}
@@ -527,6 +553,8 @@ class SameRowsFloor(Floor):
         else:
             self.response = (201, headers, record.response_body)
         self.outbox = inspect(db.engine).has_table("outbox")  # a revision before 0010: none
+        # A revision before stock events writes none: the warm-up's checkouts tell.
+        self.stock_events = self.outbox and _has_stock_events(db)
         policy = for_region(next(iter(self.priced.values())).region)
         self.unpaid_cancel = timedelta(hours=policy.unpaid_cancel_hours)
         self.remorse = timedelta(minutes=policy.remorse_window_minutes)
@@ -542,8 +570,8 @@ class SameRowsFloor(Floor):
         self, sku_id: int, n: int, stock: tuple[int, int]
     ) -> list[tuple[str, tuple[Any, ...]]]:
         """The 19 writes after the stock UPDATE (``stock``: its RETURNING), 21 with the
-        outbox's two rows, with fresh ids, keys and references, for SKU ``sku_id`` and buyer
-        ``n``."""
+        outbox's two order rows, 22 with its stock row, with fresh ids, keys and references,
+        for SKU ``sku_id`` and buyer ``n``."""
         sql, p = self.sql, self.priced[sku_id]
         buyer, method, token = self.buyers[n % len(self.buyers)]
         movement, payment, order, timer1, timer2, placed, held, line, attempt, txn = (
@@ -614,11 +642,15 @@ class SameRowsFloor(Floor):
             (sql["disarm"], (order,)),
             (sql["timer"], (timer2, "RELEASE_HOLD", order, p.shop_id, hold_until, t)),
             (sql["done"], (status, headers, body, buyer, key)),
-            *self._outbox(order, p.shop_id, buyer, now),
+            *self._outbox(order, p.shop_id, buyer, now, (sku_id, p.warehouse_id, stock[0])),
         ]
 
-    def _outbox(self, order: int, shop: int, buyer: int, now: datetime) -> list[Any]:
-        """The order's two outbox rows (placed, paid), when the schema has the outbox."""
+    def _outbox(
+        self, order: int, shop: int, buyer: int, now: datetime, held: tuple[int, int, int]
+    ) -> list[Any]:
+        """The order's two outbox rows (placed, paid) and, after the placed one, the stock
+        row of the unit ``held`` (SKU, warehouse, available after), as the app writes them
+        (the placed and stock rows in one INSERT there), when the schema has the outbox."""
         if not self.outbox:
             return []
         rows = []
@@ -632,6 +664,12 @@ class SameRowsFloor(Floor):
             rows.append(
                 (self.sql["outbox"], (self.ids.next_id(), shop, order, payload, self._time(now)))
             )
+        if self.stock_events:
+            stock: Any = stock_changed(shop, *held, now)
+            if self.kind == "postgresql":
+                stock = Json(stock, dumps=str)
+            row = (self.ids.next_id(), shop, stock, self._time(now))
+            rows.insert(1, (self.sql["stock_outbox"], row))
         return rows
 
     def transaction(self, conn: Any, sku_id: int, buyer_id: int) -> bool:

@@ -25,8 +25,20 @@ def moves(*pages: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for page in pages:
         for event in page["items"]:
-            out.setdefault(event["order_id"], []).append(event["data"]["to_status"])
+            if event["type"] == "order.status_changed":
+                out.setdefault(event["order_id"], []).append(event["data"]["to_status"])
     return out
+
+
+def held(*pages: dict[str, Any]) -> list[str]:
+    """The SKUs of the ``stock.changed`` events of held units, in feed order (one per
+    checkout here)."""
+    return [
+        e["data"]["sku_id"]
+        for p in pages
+        for e in p["items"]
+        if e["type"] == "stock.changed" and e["data"]["reason"] == "ORDER_HOLD"
+    ]
 
 
 def placed_and_paid(*orders: Any) -> dict[str, list[str]]:
@@ -42,6 +54,7 @@ def test_each_caller_sees_its_shops_events(client: TestClient, db: Database, wor
 
     page = feed(client, world.seller_a)
     assert moves(page) == placed_and_paid(a1, a2)
+    assert held(page) == [str(world.shop_a.sku_id)] * 2  # each checkout's unit held
     first = page["items"][-1]
     assert (first["type"], first["shop_id"]) == ("order.status_changed", str(world.shop_a.id))
     assert (first["data"]["from_status"], first["data"]["to_status"]) == ("UNPAID", "ON_HOLD")
@@ -62,14 +75,17 @@ def test_the_cursor_resumes_after_the_last_event_seen(
     client: TestClient, db: Database, world: World
 ) -> None:
     orders = [paid_order(db, world.buyer, world.shop_a) for _ in range(3)]
-    relay(db)
+    relay(db)  # the world's stock set, then each checkout's: placed, its stock held, paid
     first = feed(client, world.seller_a, limit=4)
     assert (len(first["items"]), first["has_more"]) == (4, True)
-    page = feed(client, world.seller_a, limit=4, after=first["next_cursor"])
+    second = feed(client, world.seller_a, limit=4, after=first["next_cursor"])
+    assert (len(second["items"]), second["has_more"]) == (4, True)
+    page = feed(client, world.seller_a, limit=4, after=second["next_cursor"])
     assert (len(page["items"]), page["has_more"]) == (2, False)
-    assert moves(first, page) == placed_and_paid(*orders)
-    ids = [e["id"] for e in first["items"] + page["items"]]
-    assert len(set(ids)) == 6  # no event twice, none skipped
+    assert moves(first, second, page) == placed_and_paid(*orders)
+    assert len(held(first, second, page)) == 3
+    ids = [e["id"] for e in first["items"] + second["items"] + page["items"]]
+    assert len(set(ids)) == 10  # no event twice, none skipped
 
     idle = feed(client, world.seller_a, after=page["next_cursor"])
     assert (idle["items"], idle["next_cursor"]) == ([], page["next_cursor"])

@@ -19,6 +19,8 @@ from clipshop.orders.transitions import transition
 from tests.conftest import World
 from tests.integration.outbox_support import outbox, paid_order
 
+ORDER = OrderStatusChanged.type
+
 
 class Boom(Exception):
     pass
@@ -42,7 +44,7 @@ def seen() -> Iterator[list[tuple[OrderStatusChanged, int]]]:
 
 def test_a_status_change_writes_its_event_to_the_outbox(db: Database, world: World) -> None:
     order = paid_order(db, world.buyer, world.shop_a)
-    placed, paid = outbox(db)
+    *_world_stock, placed, held, paid = outbox(db)
     assert placed[:3] == paid[:3] == ("order.status_changed", world.shop_a.id, order.id)
     assert placed[3] == {
         "shop_id": str(world.shop_a.id),
@@ -66,6 +68,8 @@ def test_a_status_change_writes_its_event_to_the_outbox(db: Database, world: Wor
         "actor_id": str(world.buyer.id),
         "reason": "payment captured",
     }
+    assert held[:3] == ("stock.changed", world.shop_a.id, None)  # the unit the order holds
+    assert (held[3]["sku_id"], held[3]["delta"]) == (str(world.shop_a.sku_id), -1)
 
 
 def test_handlers_run_in_the_unit_of_work_of_the_change(
@@ -83,7 +87,7 @@ def test_handlers_run_in_the_unit_of_work_of_the_change(
         )
     moves = ["UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"]
     assert [e.to_status for e, _ in seen] == moves
-    assert [p["to_status"] for _, _, _, p in outbox(db)] == moves
+    assert [p["to_status"] for kind, _, _, p in outbox(db) if kind == ORDER] == moves
 
 
 def test_a_rolled_back_change_leaves_no_outbox_row(db: Database, world: World) -> None:

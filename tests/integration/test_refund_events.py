@@ -31,5 +31,6 @@ def test_a_cancelled_paid_order_announces_its_refund(
         ("order.status_changed", "UNPAID", "ON_HOLD", None),
         ("order.status_changed", "ON_HOLD", "CANCELLED", None),
         ("refund.status_changed", None, "PENDING", paid),
+        ("cancellation.status_changed", None, "CANCELLATION_REQUEST_COMPLETE", None),
         ("refund.status_changed", "PENDING", "SUCCEEDED", paid),
     ]

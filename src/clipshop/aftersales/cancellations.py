@@ -57,6 +57,7 @@ from clipshop.orders.cancellations import (
     PENDING,
     SHIPMENT_ARRANGED,
     SUBJECT,
+    announce_status,
     end_request,
     new_row,
     pending_request,
@@ -247,6 +248,7 @@ def request(
             code="cancellation_pending",
         ) from None
     timers.arm(session, TimerKind.CANCEL_AUTO_APPROVE, cancellation.id, order.shop_id, respond_by)
+    announce_status(session, cancellation, None, Actor.BUYER, principal.user_id)
     record_step(session, cancellation, "REQUESTED", Actor.BUYER, principal.user_id, reason)
     note = f"request {cancellation.id}, {len(lines)} item(s): {reason}"
     record_event(session, order, "CANCELLATION_REQUESTED", Actor.BUYER, principal.user_id, note)
@@ -341,7 +343,8 @@ def approve_request(
         else f"buyer's cancellation request auto-approved (no seller answer): {request.reason}"
     )
     txn = _apply(session, order, lines, actor, actor_id, reason, Actor.BUYER)
-    request.status = COMPLETE
+    was, request.status = request.status, COMPLETE
+    announce_status(session, request, was, actor, actor_id)
     request.refund_amount = txn.amount if txn is not None else 0
     request.decided_by = actor_id
     request.decided_at = utcnow()

@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from clipshop.catalog import rows
 from clipshop.core.batch import Query
+from clipshop.core.clock import utcnow
 from clipshop.core.errors import InsufficientStock
+from clipshop.core.events import StockChanged, announce
 from clipshop.models import StockLevel
 
 SAVEPOINT = "stock_hold"
@@ -45,13 +47,29 @@ def _record(
     note: str,
     actor: int | None,
 ) -> None:
-    """The movement row, written with the transaction's next statement or its COMMIT."""
+    """The movement row, and a change of available stock announced (``StockChanged``); both
+    written with the transaction's next statement or its COMMIT."""
     row: dict[str, object] = {"shop_id": at.shop_id, "sku_id": at.sku_id}
     row |= {"warehouse_id": at.warehouse_id}
     row |= {"delta_available": deltas[0], "delta_committed": deltas[1]}
     row |= {"available_after": after[0], "committed_after": after[1]}
     row |= {"reason": reason, "note": note, "actor_user_id": actor}
     rows.insert_movement(session, row)
+    if deltas[0]:
+        announce(session, stock_changed(at, after[0], deltas[0], reason))
+
+
+def stock_changed(at: StockRow, available: int, delta: int, reason: str) -> StockChanged:
+    """The event of a change of available stock (``delta``) that left ``available``."""
+    return StockChanged(
+        shop_id=at.shop_id,
+        sku_id=at.sku_id,
+        warehouse_id=at.warehouse_id,
+        available=available,
+        delta=delta,
+        reason=reason,
+        at=utcnow(),
+    )
 
 
 def _move(

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
+from clipshop.catalog.holds import StockRow, stock_changed
 from clipshop.catalog.listing import is_low
 from clipshop.catalog.products import get_sku
 from clipshop.catalog.shops import get_shop
 from clipshop.core.db import insert_ignore
 from clipshop.core.errors import InsufficientStock, NotFound, StockMismatch
+from clipshop.core.events import announce
 from clipshop.core.ids import new_id
 from clipshop.core.pagination import Page, PageRequest, make_page, paginate
 from clipshop.identity.principal import Permission, Principal
@@ -88,6 +90,9 @@ def _record(
     )
     session.add(movement)
     session.flush()
+    if delta:
+        at = StockRow(sku.shop_id, sku.id, warehouse_id)
+        announce(session, stock_changed(at, available, delta, reason))
     return LevelChange(movement, available, committed)
 
 

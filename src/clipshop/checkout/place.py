@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from clipshop.catalog import holds
 from clipshop.checkout import cart, payflow, rows
 from clipshop.checkout.errors import BuyersOnly, Underage
+from clipshop.core import events
 from clipshop.core.batch import Handle, Query, Reads
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
@@ -209,37 +210,48 @@ def _place(
     # SKU -> the one warehouse that has its whole quantity
     chosen = {sku_id: wh for sku_id, wh in read.picks.items() if wh is not None}
     stock_last = stock_last and len(chosen) == len(items)
-    warehouses: dict[int, list[int]] = {}
-    if stock_last:
-        # Every SKU can come from one warehouse: write every row first and lock the stock
-        # rows last, so they stay locked only for the UPDATEs, their movements and COMMIT.
-        warehouses = {sku_id: [wh] * items[sku_id] for sku_id, wh in chosen.items()}
-    else:
-        # Hold first (splits over warehouses, or sold out), then write.
-        for sku_id in sorted(items):  # one fixed lock order
-            taken = holds.hold(
-                session, shop_of[sku_id], sku_id, items[sku_id], "checkout", principal.user_id
-            )
-            warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
-    payment = ledger.open_payment(
-        session, principal.user_id, quote.total_amount, quote.currency, primary.id
-    )
-    placing.create_orders(
-        session, quote, principal.user_id, payment.id, request.shipping_address, warehouses, reason
-    )
-    attempt = ledger.new_attempt(session, payment, primary.id, quote.total_amount, request.claim_id)
-    if request.items is None:
-        cart.clear(session, principal.user_id, list(items))
-    if stock_last:  # the UPDATE's autoflush writes the rows above first
-        for sku_id, wh in sorted(chosen.items()):  # one fixed lock order
-            at = holds.StockRow(shop_of[sku_id], sku_id, wh)
-            holds.take(session, at, items[sku_id], "checkout", principal.user_id)
-    # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
-    # timer, and waiting for that row before taking stock could deadlock with a checkout that
-    # holds the stock and waits for the timer. Its read was done before the stock, so a shop
-    # that has the timer (nearly always) costs nothing here.
-    for shop_id in unreviewed:
-        standing.schedule_review(session, shop_id, utcnow())
+    # The checkout's events (its orders placed, its stock held) in one outbox INSERT, written
+    # with the COMMIT.
+    with events.held(session):
+        warehouses: dict[int, list[int]] = {}
+        if stock_last:
+            # Every SKU can come from one warehouse: write every row first and lock the stock
+            # rows last, so they stay locked only for the UPDATEs, their movements and COMMIT.
+            warehouses = {sku_id: [wh] * items[sku_id] for sku_id, wh in chosen.items()}
+        else:
+            # Hold first (splits over warehouses, or sold out), then write.
+            for sku_id in sorted(items):  # one fixed lock order
+                taken = holds.hold(
+                    session, shop_of[sku_id], sku_id, items[sku_id], "checkout", principal.user_id
+                )
+                warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
+        payment = ledger.open_payment(
+            session, principal.user_id, quote.total_amount, quote.currency, primary.id
+        )
+        placing.create_orders(
+            session,
+            quote,
+            principal.user_id,
+            payment.id,
+            request.shipping_address,
+            warehouses,
+            reason,
+        )
+        attempt = ledger.new_attempt(
+            session, payment, primary.id, quote.total_amount, request.claim_id
+        )
+        if request.items is None:
+            cart.clear(session, principal.user_id, list(items))
+        if stock_last:  # the UPDATE's autoflush writes the rows above first
+            for sku_id, wh in sorted(chosen.items()):  # one fixed lock order
+                at = holds.StockRow(shop_of[sku_id], sku_id, wh)
+                holds.take(session, at, items[sku_id], "checkout", principal.user_id)
+        # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
+        # timer, and waiting for that row before taking stock could deadlock with a checkout that
+        # holds the stock and waits for the timer. Its read was done before the stock, so a shop
+        # that has the timer (nearly always) costs nothing here.
+        for shop_id in unreviewed:
+            standing.schedule_review(session, shop_id, utcnow())
     return Placed(payflow.Charge.of(attempt, primary.token), backup.id if backup else None)
 
 

@@ -14,7 +14,8 @@ module when imported (``use_outbox``): ``core`` never imports ``models``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -152,6 +153,37 @@ class ReturnStatusChanged(Event):
     to_status: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class CancellationStatusChanged(Event):
+    """A cancellation request was opened (``from_status`` None), approved, rejected,
+    withdrawn or auto-approved, or a cancel that took effect at once (the buyer's, the
+    seller's, an operator's, a rule's) was recorded complete (``aftersales.cancellations``,
+    ``orders.cancellations``)."""
+
+    type: ClassVar[str] = "cancellation.status_changed"
+    cancellation_id: int
+    order_id: int
+    buyer_id: int
+    from_status: str | None
+    to_status: str
+    actor: str  # buyer, seller, system, operator...
+    actor_id: int | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class StockChanged(Event):
+    """The available stock of a SKU in one warehouse changed (``catalog``): held for an
+    order or released (``holds``), adjusted or set by the seller, restocked from a return
+    (``inventory``). Not tied to an order (no ordering key)."""
+
+    type: ClassVar[str] = "stock.changed"
+    sku_id: int
+    warehouse_id: int
+    available: int  # after the change
+    delta: int  # the change of available
+    reason: str  # the movement's: ORDER_HOLD, ORDER_RELEASE, ADJUST, SET, RETURN_RESTOCK...
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     event.type: event
     for event in (
@@ -161,6 +193,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RefundStatusChanged,
         PackageStatusChanged,
         ReturnStatusChanged,
+        CancellationStatusChanged,
+        StockChanged,
     )
 }
 
@@ -168,6 +202,7 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[Session, Any], None]
 _handlers: dict[type[Event], list[Handler]] = {}
 _outbox: Table | None = None
+_HELD = "clipshop_events_held"  # Session.info key: the outbox rows ``held`` keeps back
 
 
 def on(
@@ -206,10 +241,37 @@ def announce_all(session: Session, events: Sequence[Event]) -> None:
             )
         for handler in handlers:
             handler(session, event)
-    if _outbox is None:
-        raise RuntimeError("no outbox table: import clipshop.models before announcing events")
     rows = []
     for event in events:
         row = {"type": event.type, "shop_id": event.shop_id, "order_id": event.order_key}
         rows.append(row | {"payload": event.payload(), "created_at": event.at})
+    kept = session.info.get(_HELD)
+    if kept is not None:
+        kept.extend(rows)
+    else:
+        _write(session, rows)
+
+
+@contextmanager
+def held(session: Session) -> Iterator[None]:
+    """Events announced inside are written at the end, all in one multi-row outbox INSERT
+    (deferred like every outbox write; their handlers still run when announced): a unit of
+    work that announces here and there writes one statement. Nothing is written when the
+    block raises (the unit of work rolls back). Inside another ``held``, the outer writes."""
+    if _HELD in session.info:
+        yield
+        return
+    kept: list[dict[str, Any]] = []
+    session.info[_HELD] = kept
+    try:
+        yield
+    finally:
+        session.info.pop(_HELD, None)
+    if kept:
+        _write(session, kept)
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+    if _outbox is None:
+        raise RuntimeError("no outbox table: import clipshop.models before announcing events")
     rawsql.insert(session, _outbox, rows)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
+from clipshop.core.events import CancellationStatusChanged, announce
 from clipshop.core.ids import new_id
 from clipshop.deadlines import timers
 from clipshop.deadlines.timers import TimerKind
@@ -36,6 +37,28 @@ def record_step(
     note: str = "",
 ) -> None:
     aftersale_steps.add_record(session, SUBJECT, cancellation, event, actor, actor_id, note)
+
+
+def announce_status(
+    session: Session,
+    cancellation: Cancellation,
+    was: str | None,
+    actor: Actor,
+    actor_id: int | None,
+) -> None:
+    """``cancellation.status_changed``: the row moved from ``was`` (None: new) to its status."""
+    changed = CancellationStatusChanged(
+        cancellation_id=cancellation.id,
+        order_id=cancellation.order_id,
+        shop_id=cancellation.shop_id,
+        buyer_id=cancellation.buyer_id,
+        from_status=was,
+        to_status=cancellation.status,
+        actor=actor.value,
+        actor_id=actor_id,
+        at=utcnow(),
+    )
+    announce(session, changed)
 
 
 def pending_request(session: Session, order_id: int) -> Cancellation | None:
@@ -85,7 +108,8 @@ def end_request(
     """The pending request is over (CANCELLATION_REQUEST_CANCEL): rejected (by the seller,
     or the system when the items shipped or were cancelled otherwise) or, with ``event``
     WITHDRAWN and no ``reject_reason``, withdrawn by the buyer. Its timer is disarmed."""
-    request.status = CANCELLED
+    was, request.status = request.status, CANCELLED
+    announce_status(session, request, was, actor, actor_id)
     request.reject_reason = ledger.clip(reject_reason) if reject_reason is not None else None
     request.decided_by = actor_id
     request.decided_at = utcnow()
@@ -119,6 +143,7 @@ def record_completed(
     cancellation.refund_amount = txn.amount if txn is not None else 0
     session.add(cancellation)
     session.flush()
+    announce_status(session, cancellation, None, actor, actor_id)
     record_step(session, cancellation, "CANCELLED", actor, actor_id, reason)
     what = ledger.clip(f"cancellation {cancellation.id}, {len(lines)} item(s): {reason}", 500)
     record_event(session, order, "CANCELLATION_COMPLETED", actor, actor_id, what)
