@@ -13,38 +13,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
-from clipshop.models import Order, OrderLineItem, Payment, PaymentAttempt, PaymentMethod
-from clipshop.orders import lifecycle
+from clipshop.models import Order, Payment, PaymentAttempt, PaymentMethod
+from clipshop.orders import lifecycle, rows
 from clipshop.orders.states import OrderStatus
 from clipshop.payments import ledger
 from clipshop.payments.gateway import GatewayResult, GatewayTimeout, PaymentGateway
 from clipshop.payments.refunds import execute_refunds
+from clipshop.payments.rows import PaymentRow
 
 UNKNOWN_MESSAGE = "The payment is being confirmed with the bank; you will not be charged twice."
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Loaded:
-    """A payment's orders and their lines, as the outcome's transaction loaded them."""
+class Outcome:
+    """A payment and its orders with their lines, as plain values, as the transaction that
+    read them (the outcome's own, when it recorded one) left them."""
 
-    orders: list[Order]
-    lines: dict[int, list[OrderLineItem]]
+    payment: PaymentRow
+    orders: list[rows.Row]
+    lines: dict[int, list[rows.Row]]  # order id -> its lines, in id order
+
+    @property
+    def payment_id(self) -> int:
+        return self.payment.id
+
+    @property
+    def status(self) -> str:
+        return self.payment.status
 
 
-# (session, payment id, its orders and lines if already loaded) -> what the caller answers
-View = Callable[[Session, int, Loaded | None], T]
+# Called in the outcome's transaction, before its COMMIT (the router stores its answer).
+Keep = Callable[[Session, Outcome], None]
 
 
-def payment_id_of(_session: Session, payment_id: int, _loaded: Loaded | None) -> int:
-    return payment_id
+def outcome_of(session: Session, payment_id: int) -> Outcome | None:
+    """The payment as it stands (None: there is no such payment)."""
+    found = rows.of_payment(session, payment_id)
+    return None if found is None else Outcome(*found)
 
 
 @dataclass(frozen=True)
@@ -87,63 +98,55 @@ def _gateway_call(gateway: PaymentGateway, charge: Charge) -> GatewayResult | No
         return None
 
 
-_ATTEMPT = (
-    select(PaymentAttempt, Payment)
-    .join(Payment, Payment.id == PaymentAttempt.payment_id)
-    .where(PaymentAttempt.id == bindparam("attempt"))
-)
-
-
 def _finish(
     db: Database,
     gateway: PaymentGateway,
     attempt_id: int,
     result: GatewayResult | None,
-    view: View[T],
-) -> T:
-    """Record the outcome, and build the caller's answer in the same transaction."""
+    keep: Keep | None = None,
+) -> Outcome:
+    """Record the outcome on rows (``orders.rows``, ``payments.rows``: no ORM object in this
+    unit of work); ``keep`` is called with it before the COMMIT."""
     refunds: list[int] = []
     with db.unit_of_work() as session:
-        # The payment comes with its attempt (one query): the answer finds it in the session.
-        attempt, _payment = session.execute(_ATTEMPT, {"attempt": attempt_id}).one()
-        orders, lines = lifecycle.orders_with_lines(session, attempt.payment_id)
-        loaded: Loaded | None = Loaded(orders, lines)
+        # The attempt, its payment, its orders and their lines: one round trip.
+        attempt, payment, orders, lines = rows.of_attempt(session, attempt_id)
         if result is None:
             ledger.record_unknown(session, attempt)
-            lifecycle.mark_payment_failed(session, orders, UNKNOWN_MESSAGE)
+            orders = lifecycle.mark_payment_failed(session, orders, UNKNOWN_MESSAGE)
+            outcome = Outcome(payment, orders, lines)
         elif not result.ok:
-            ledger.record_failure(session, attempt, result)
-            lifecycle.mark_payment_failed(
-                session, orders, result.message or result.failure_code or "payment failed"
-            )
+            payment = ledger.record_failure(session, attempt, payment, result)
+            message = result.message or result.failure_code or "payment failed"
+            orders = lifecycle.mark_payment_failed(session, orders, message)
+            outcome = Outcome(payment, orders, lines)
         else:
             unpaid = [o for o in orders if o.status == OrderStatus.UNPAID]
             shares = [(o.id, o.shop_id, o.total_amount) for o in unpaid]
             assert result.reference is not None
-            if ledger.record_capture(session, attempt, result.reference, shares):
-                lifecycle.mark_paid(session, unpaid)
+            captured = ledger.record_capture(session, attempt, payment, result.reference, shares)
+            if captured is not None:
+                orders, lines = lifecycle.mark_paid(session, orders, lines)
                 # Safety net: orders cannot be cancelled while an attempt is in flight, but if
                 # the money taken exceeds what the unpaid orders owe, give the rest back.
                 surplus = attempt.amount - sum(amount for _, _, amount in shares)
-                txn = ledger.queue_refund(
-                    session,
-                    attempt.payment_id,
-                    None,
-                    None,
-                    surplus,
-                    "paid more than the unpaid orders owed",
+                captured, txn_id = ledger.queue_surplus_refund(
+                    session, captured, surplus, "paid more than the unpaid orders owed"
                 )
-                if txn is not None:
-                    refunds.append(txn.id)
+                if txn_id is not None:
+                    refunds.append(txn_id)
+                outcome = Outcome(captured, orders, lines)
             else:
                 # Recorded meanwhile by another run on the same attempt (the reconciler, or
                 # the retry of a request that outlived its lease): answer from its rows.
-                session.expire_all()
-                loaded = None
-        answer = view(session, attempt.payment_id, loaded)
+                found = outcome_of(session, attempt.payment_id)
+                assert found is not None
+                outcome = found
+        if keep is not None:
+            keep(session, outcome)
     if refunds:
         execute_refunds(db, gateway, refunds)
-    return answer
+    return outcome
 
 
 def pay(
@@ -151,9 +154,9 @@ def pay(
     gateway: PaymentGateway,
     charge: Charge,
     backup_method_id: int | None,
-    view: View[T],
-) -> T:
-    """Run one attempt, and the backup method after a decline; ``view`` of the outcome."""
+    keep: Keep | None = None,
+) -> Outcome:
+    """Run one attempt, and the backup method after a decline; the outcome."""
     result = _gateway_call(gateway, charge)
     if (
         backup_method_id is None
@@ -161,14 +164,14 @@ def pay(
         or result.ok
         or result.failure_code not in ledger.DECLINES_WORTH_A_BACKUP
     ):
-        return _finish(db, gateway, charge.attempt_id, result, view)
-    _finish(db, gateway, charge.attempt_id, result, payment_id_of)
+        return _finish(db, gateway, charge.attempt_id, result, keep)
+    _finish(db, gateway, charge.attempt_id, result)
     with db.unit_of_work() as session:
         payment = session.get_one(Payment, charge.payment_id)
         backup = session.get_one(PaymentMethod, backup_method_id)
         payment.status = "PENDING"
         attempt = ledger.new_attempt(session, payment, backup.id, charge.amount)
-    return pay(db, gateway, Charge.of(attempt, backup.token), None, view)
+    return pay(db, gateway, Charge.of(attempt, backup.token), None, keep)
 
 
 _CLAIMED = select(PaymentAttempt.payment_id).where(
@@ -184,20 +187,25 @@ _LATEST = (
 
 
 def recover(
-    db: Database, gateway: PaymentGateway, buyer_id: int, claim_id: int, view: View[T]
-) -> T | None:
+    db: Database, gateway: PaymentGateway, buyer_id: int, claim_id: int, keep: Keep | None = None
+) -> Outcome | None:
     """For the retry that took over the Idempotency-Key of a request that died: what that
     request did. None when it opened no payment attempt (it placed and charged nothing: run
     it again). Its payment's latest attempt still PENDING (it died before the outcome) is
     paid on with the same gateway keys, so the gateway books it at most once; otherwise the
-    answer is ``view`` of the payment as it stands (the reconciler may have settled it)."""
+    outcome is the payment as it stands (the reconciler may have settled it), given to
+    ``keep`` in the transaction that read it."""
     with db.unit_of_work() as session:
         payment_id = session.scalar(_CLAIMED, {"claim": claim_id, "buyer": buyer_id})
         if payment_id is None:
             return None
         attempt, method = session.execute(_LATEST, {"payment": payment_id}).one()
         if attempt.status != "PENDING" or method.removed_at is not None:
-            return view(session, payment_id, None)
+            outcome = outcome_of(session, payment_id)
+            assert outcome is not None  # its attempt names it
+            if keep is not None:
+                keep(session, outcome)
+            return outcome
         charge = Charge(
             attempt.id,
             payment_id,
@@ -206,7 +214,7 @@ def recover(
             attempt.idempotency_key,
             method.token,
         )
-    return pay(db, gateway, charge, None, view)
+    return pay(db, gateway, charge, None, keep)
 
 
 def reconcile(db: Database, gateway: PaymentGateway, older_than: timedelta) -> int:
@@ -235,7 +243,7 @@ def reconcile(db: Database, gateway: PaymentGateway, older_than: timedelta) -> i
             )
         else:
             result = found
-        _finish(db, gateway, attempt.id, result, payment_id_of)
+        _finish(db, gateway, attempt.id, result)
     return len(attempts)
 
 

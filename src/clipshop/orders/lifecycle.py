@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from clipshop.catalog import holds
 from clipshop.core.clock import utcnow
 from clipshop.models import Order, OrderLineItem, PaymentTransaction
-from clipshop.orders import changes, refunds, sla
+from clipshop.orders import changes, refunds, rows, sla
 from clipshop.orders.errors import NotCancellable
 from clipshop.orders.states import Actor, OrderStatus
-from clipshop.orders.transitions import record_event, transition
+from clipshop.orders.transitions import move, record_event, transition
 from clipshop.payments import ledger
 
 BUYER_CANCELLABLE = frozenset({OrderStatus.UNPAID, OrderStatus.ON_HOLD})
@@ -26,36 +26,20 @@ def orders_of_payment(session: Session, payment_id: int) -> list[Order]:
     return list(session.scalars(_OF_PAYMENT, {"payment": payment_id}))
 
 
-_WITH_LINES = (
-    select(Order, OrderLineItem)
-    .outerjoin(OrderLineItem, OrderLineItem.order_id == Order.id)
-    .where(Order.payment_id == bindparam("payment"))
-    .order_by(Order.id, OrderLineItem.id)
-)
-
-
-def orders_with_lines(
-    session: Session, payment_id: int
-) -> tuple[list[Order], dict[int, list[OrderLineItem]]]:
-    """The payment's orders and their line items, in one query."""
-    orders: dict[int, Order] = {}
-    lines: dict[int, list[OrderLineItem]] = {}
-    for order, line in session.execute(_WITH_LINES, {"payment": payment_id}):
-        orders.setdefault(order.id, order)
-        found = lines.setdefault(order.id, [])
-        if line is not None:
-            found.append(line)
-    return list(orders.values()), lines
-
-
-def mark_paid(session: Session, orders: list[Order]) -> None:
+def mark_paid(
+    session: Session, orders: list[rows.Row], lines: dict[int, list[rows.Row]]
+) -> tuple[list[rows.Row], dict[int, list[rows.Row]]]:
+    """The payment of these orders (read as rows, with their lines) was captured: the UNPAID
+    ones go ON_HOLD for the remorse window. The orders and lines as they are now."""
     now = utcnow()
+    done, lines = [], dict(lines)
     for order in orders:
         if order.status != OrderStatus.UNPAID:
+            done.append(order)
             continue
         paid: dict[str, object] = {"paid_at": now, "hold_until": sla.remorse_until(order, now)}
         paid["payment_failure"] = None
-        transition(
+        order = move(
             session,
             order,
             OrderStatus.ON_HOLD,
@@ -68,13 +52,24 @@ def mark_paid(session: Session, orders: list[Order]) -> None:
             record_event(
                 session, order, "REVIEW_HOLD", Actor.SYSTEM, reason=order.review_reason or ""
             )
+        done.append(order)
+        lines[order.id] = [  # the move's UPDATE of the live lines
+            x if x.status == "CANCELLED" else x.but(status=order.status)
+            for x in lines.get(order.id, [])
+        ]
+    return done, lines
 
 
-def mark_payment_failed(session: Session, orders: list[Order], message: str) -> None:
+def mark_payment_failed(session: Session, orders: list[rows.Row], message: str) -> list[rows.Row]:
+    """The payment failed: its UNPAID orders (read as rows) say why. The orders as they are
+    now."""
+    now = utcnow()
+    unpaid = {o.id for o in orders if o.status == OrderStatus.UNPAID}
+    rows.set_payment_failure(session, sorted(unpaid), message, now)
     for order in orders:
-        if order.status == OrderStatus.UNPAID:
-            order.payment_failure = message
+        if order.id in unpaid:
             record_event(session, order, "PAYMENT_FAILED", Actor.SYSTEM, reason=message)
+    return [o.but(payment_failure=message, updated_at=now) if o.id in unpaid else o for o in orders]
 
 
 def _release_stock(session: Session, order: Order, actor_id: int | None) -> None:

@@ -7,12 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.events import OrderStatusChanged, announce_all
 from clipshop.core.ids import new_id
-from clipshop.models import Order, OrderLineItem
-from clipshop.orders import sla, timeline
+from clipshop.orders import rows, sla, timeline
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.pricing.quotes import Quote, ShopQuote
 
@@ -75,7 +73,7 @@ def create_orders(
 ) -> list[int]:
     """``warehouses`` maps a SKU to the warehouse of each held unit, in order. Returns the
     order ids; the rows (orders, their timers, lines and events) are written with the
-    transaction's next statement or its COMMIT (``core.rawsql``)."""
+    transaction's next statement or its COMMIT (``orders.rows``)."""
     orders, lines = [], []
     for shop_quote in quote.shops:
         order = _order(
@@ -103,8 +101,7 @@ def create_orders(
             }
             for unit in shop_quote.units
         ]
-    rawsql.insert(session, Order.__table__, orders)
-    rawsql.insert(session, OrderLineItem.__table__, lines)
+    rows.insert_orders(session, orders, lines)
     unpaid = OrderStatus.UNPAID.value
     for order in orders:
         placed = _Placed(order["id"], order["shop_id"])

@@ -6,7 +6,8 @@ it stays within the line's price plus tax, the same for the shipping fee and the
 total, then the ledger reserves it on the payment (never more than captured) and queues the
 gateway call. The CHECK constraints on those columns hold the same caps, so even a code path
 that forgot the conditions could not over-refund. Lines are updated in id order (one lock
-order), after the order row."""
+order), after the order row. The UPDATEs are ORM-enabled and return their rows with
+``populate_existing``: SQLAlchemy refreshes the order and lines the caller holds from them."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from collections.abc import Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from clipshop.core.ids import new_id
 from clipshop.models import Order, OrderLineItem, PaymentTransaction, RefundAllocation
 from clipshop.payments import ledger
 from clipshop.payments.errors import OverRefund
+
+# The UPDATE returns the row, and SQLAlchemy puts it into the object the session holds.
+_REFRESH = {"populate_existing": True, "synchronize_session": False}
 
 
 def line_cap(line: OrderLineItem) -> int:
@@ -88,14 +90,13 @@ def _add_to_order(session: Session, order: Order, total: int, shipping: int) -> 
             refunded_amount=Order.refunded_amount + total,
             shipping_refunded=Order.shipping_refunded + shipping,
         )
-        .returning(Order.refunded_amount, Order.shipping_refunded)
+        .returning(Order),
+        execution_options=_REFRESH,
     ).one_or_none()
     if result is None:
         raise OverRefund(
             f"refunding {total} (shipping {shipping}) would exceed what order {order.id} costs"
         )
-    order_values = {"refunded_amount": result[0], "shipping_refunded": result[1]}
-    _set_committed(order, order_values)
 
 
 def _add_to_line(session: Session, order_id: int, line_id: int, amount: int) -> None:
@@ -107,15 +108,8 @@ def _add_to_line(session: Session, order_id: int, line_id: int, amount: int) -> 
             OrderLineItem.refunded_amount + amount <= OrderLineItem.sale_price + OrderLineItem.tax,
         )
         .values(refunded_amount=OrderLineItem.refunded_amount + amount)
-        .returning(OrderLineItem.refunded_amount)
+        .returning(OrderLineItem),
+        execution_options=_REFRESH,
     ).scalar_one_or_none()
     if refunded is None:
         raise OverRefund(f"refunding {amount} would exceed what line {line_id} cost")
-    line = session.identity_map.get(identity_key(OrderLineItem, line_id))
-    if line is not None:  # keep a loaded line in step with the row
-        _set_committed(line, {"refunded_amount": refunded})
-
-
-def _set_committed(obj: object, values: Mapping[str, int]) -> None:
-    for key, value in values.items():
-        set_committed_value(obj, key, value)

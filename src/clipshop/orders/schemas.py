@@ -17,7 +17,9 @@ from clipshop.core.schemas import (
     Text,
 )
 from clipshop.models import Order, OrderEvent, OrderLineItem, Payment
+from clipshop.orders.rows import Row
 from clipshop.orders.states import ADDRESS_HIDDEN, OrderStatus
+from clipshop.payments.rows import PaymentRow
 
 
 class LineItemOut(ResponseModel):
@@ -141,7 +143,7 @@ def money(amount: int, currency: str) -> MoneyOut:
     return MoneyOut.of(amount, currency)
 
 
-def line_out(line: OrderLineItem) -> LineItemOut:
+def line_out(line: OrderLineItem | Row) -> LineItemOut:
     c = line.currency
     return LineItemOut(
         id=line.id,
@@ -162,8 +164,8 @@ def line_out(line: OrderLineItem) -> LineItemOut:
 
 
 def order_out(
-    order: Order,
-    lines: list[OrderLineItem],
+    order: Order | Row,
+    lines: list[OrderLineItem] | list[Row],
     hide_address: bool,
     events: list[OrderEvent] | None = None,
 ) -> OrderOut:
@@ -205,7 +207,7 @@ class PaymentOut(ResponseModel):
     order_ids: list[IdStr]
 
     @classmethod
-    def of(cls, payment: Payment, order_ids: list[int]) -> PaymentOut:
+    def of(cls, payment: Payment | PaymentRow, order_ids: list[int]) -> PaymentOut:
         c = payment.currency
         return cls(
             id=payment.id,

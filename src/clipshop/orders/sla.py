@@ -29,6 +29,7 @@ from clipshop.deadlines import timers
 from clipshop.deadlines.policies import RegionPolicy, for_region
 from clipshop.deadlines.timers import ORDER_KINDS, TimerKind
 from clipshop.models import Order, OrderLineItem, Package
+from clipshop.orders.rows import Row
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.orders.timeline import record_event
 
@@ -36,7 +37,7 @@ S = OrderStatus
 K = TimerKind
 
 
-def policy_of(order: Order) -> RegionPolicy:
+def policy_of(order: Order | Row) -> RegionPolicy:
     return for_region(order.region)
 
 
@@ -52,7 +53,7 @@ def on_placed(
     # by checkout after it has taken the stock: ``checkout.place``.
 
 
-def remorse_until(order: Order, paid_at: datetime) -> datetime:
+def remorse_until(order: Order | Row, paid_at: datetime) -> datetime:
     return paid_at + timedelta(minutes=policy_of(order).remorse_window_minutes)
 
 
@@ -108,13 +109,18 @@ def _delivered_at(session: Session, order: Order, now: datetime) -> datetime:
     return min(latest, now) if latest is not None else now
 
 
-def on_enter(session: Session, order: Order, to: OrderStatus, now: datetime) -> None:
-    policy = policy_of(order)
+def on_enter(session: Session, order: Order | Row, to: OrderStatus, now: datetime) -> None:
+    """Entering ON_HOLD only arms timers, so an order read as a row (the checkout's payment
+    outcome) may enter it; the other states stamp the order's columns: a loaded order."""
     if to is S.ON_HOLD:
         timers.disarm(session, order.id, (K.UNPAID_CANCEL,))
         if order.hold_until is not None:
             timers.arm(session, K.RELEASE_HOLD, order.id, order.shop_id, order.hold_until)
-    elif to is S.AWAITING_SHIPMENT:
+        return
+    if not isinstance(order, Order):
+        raise TypeError(f"entering {to} sets the order's columns: move a loaded order")
+    policy = policy_of(order)
+    if to is S.AWAITING_SHIPMENT:
         _awaiting_shipment(session, order, now)
     elif to is S.AWAITING_COLLECTION:
         _ready_to_ship(session, order, now)

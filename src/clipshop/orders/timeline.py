@@ -1,6 +1,6 @@
 """The order timeline: append-only events (who, when, from, to, why).
 
-An event is written with the transaction's next statement or its COMMIT (``core.rawsql``);
+An event is written with the transaction's next statement or its COMMIT (``orders.rows``);
 its id (time-ordered) is taken when it is recorded, so the timeline keeps the order of
 the calls."""
 
@@ -10,8 +10,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
-from clipshop.models import OrderEvent
+from clipshop.orders import rows
 from clipshop.orders.states import Actor
 
 
@@ -37,4 +36,4 @@ def record_event(
     row = {"order_id": order.id, "shop_id": order.shop_id, "kind": kind}
     row |= {"actor_type": actor.value, "actor_id": actor_id, "reason": reason}
     row |= {"from_status": from_status, "to_status": to_status}
-    rawsql.insert(session, OrderEvent.__table__, row)
+    rows.insert_event(session, row)

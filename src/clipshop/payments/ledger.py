@@ -1,20 +1,24 @@
 """Payment rows: attempts, outcomes, captures and refunds. Database only: gateway calls are
-made between units of work by ``checkout.payflow`` and ``payments.refunds``."""
+made between units of work by ``checkout.payflow`` and ``payments.refunds``.
+
+A payment's outcome (``record_*``, ``queue_surplus_refund``) is written on plain rows with
+driver statements (``payments.rows``); refunds after the sale (``queue_refund``) through the
+ORM, as their callers' units of work are."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.events import RefundStatusChanged, announce
 from clipshop.core.ids import new_id
 from clipshop.models import Payment, PaymentAttempt, PaymentTransaction
+from clipshop.payments import rows
 from clipshop.payments.errors import OverRefund
 from clipshop.payments.gateway import GatewayResult
 
@@ -64,7 +68,7 @@ def open_payment(
     payment = Opened(new_id(), buyer_id, currency)
     row: dict[str, object] = {"id": payment.id, "buyer_id": buyer_id, "amount": amount}
     row |= {"currency": currency, "status": "PENDING", "method_id": method_id}
-    rawsql.insert(session, Payment.__table__, row)
+    rows.insert_payment(session, row)
     return payment
 
 
@@ -92,80 +96,69 @@ def new_attempt(
     }
     row |= {"status": "PENDING", "idempotency_key": attempt.idempotency_key}
     row["claim_id"] = claim_id
-    rawsql.insert(session, PaymentAttempt.__table__, row)
+    rows.insert_attempt(session, row)
     return attempt
 
 
-def record_failure(session: Session, attempt: PaymentAttempt, result: GatewayResult) -> None:
-    attempt.status = "FAILED"
-    attempt.failure_code = result.failure_code
-    attempt.failure_message = result.message
-    attempt.completed_at = utcnow()
-    session.execute(
-        update(Payment)
-        .where(Payment.id == attempt.payment_id, Payment.status == "PENDING")
-        .values(status="FAILED", failure_code=result.failure_code, updated_at=utcnow())
-    )
+def record_failure(
+    session: Session, attempt: rows.AttemptRow, payment: rows.PaymentRow, result: GatewayResult
+) -> rows.PaymentRow:
+    """The attempt FAILED, and its payment if it was PENDING: the payment as it is now."""
+    now = utcnow()
+    rows.attempt_failed(session, attempt.id, result.failure_code, result.message, now)
+    failed = {"status": "FAILED", "failure_code": result.failure_code, "updated_at": now}
+    rows.fail(session, payment.id, failed)
+    return payment.but(**failed) if payment.status == "PENDING" else payment
 
 
-def record_unknown(session: Session, attempt: PaymentAttempt) -> None:
-    attempt.status = "UNKNOWN"
-    attempt.failure_message = "no answer from the payment gateway; checking"
-
-
-_CAPTURED_COLUMNS = (
-    "status",
-    "amount",
-    "captured_amount",
-    "gateway_ref",
-    "method_id",
-    "failure_code",
-    "updated_at",
-)
-_CAPTURED = rawsql.Statement(
-    update(Payment)
-    .where(
-        Payment.id == bindparam("payment"),
-        or_(Payment.status == "PENDING", Payment.status == "FAILED"),
-    )
-    .values({column: bindparam(f"set_{column}") for column in _CAPTURED_COLUMNS})
-)
-_SUCCEEDED_COLUMNS = ("status", "gateway_ref", "completed_at", "failure_code", "failure_message")
-_SUCCEEDED = rawsql.Statement(
-    update(PaymentAttempt)
-    .where(PaymentAttempt.id == bindparam("attempt"))
-    .values({column: bindparam(f"set_{column}") for column in _SUCCEEDED_COLUMNS})
-)
+def record_unknown(session: Session, attempt: rows.AttemptRow) -> None:
+    rows.attempt_unknown(session, attempt.id, "no answer from the payment gateway; checking")
 
 
 def record_capture(
-    session: Session, attempt: PaymentAttempt, reference: str, shares: list[tuple[int, int, int]]
-) -> bool:
+    session: Session,
+    attempt: rows.AttemptRow,
+    payment: rows.PaymentRow,
+    reference: str,
+    shares: list[tuple[int, int, int]],
+) -> rows.PaymentRow | None:
     """The attempt took the money. ``shares`` are (order_id, shop_id, amount) per order.
-    Returns False if the payment was already captured (a duplicate answer)."""
+    Returns the payment captured, or None if it was already (a duplicate answer)."""
     now = utcnow()
-    captured: dict[str, object] = {"status": "CAPTURED", "amount": attempt.amount}
+    captured: dict[str, Any] = {"status": "CAPTURED", "amount": attempt.amount}
     captured |= {"captured_amount": attempt.amount, "gateway_ref": reference}
     captured |= {"method_id": attempt.method_id, "failure_code": None, "updated_at": now}
-    params = {f"set_{column}": value for column, value in captured.items()}
-    won = rawsql.run(session, _CAPTURED, params | {"payment": attempt.payment_id}).rowcount == 1
-    held = session.identity_map.get(Session.identity_key(Payment, attempt.payment_id))
-    if held is not None and won:
-        for column, value in captured.items():  # the row this session holds sees it too
-            set_committed_value(held, column, value)
+    won = rows.capture(session, attempt.payment_id, captured)
     succeeded: dict[str, object] = {"status": "SUCCEEDED", "gateway_ref": reference}
     succeeded |= {"completed_at": now, "failure_code": None, "failure_message": None}
-    values = {f"set_{column}": value for column, value in succeeded.items()}
-    rawsql.defer(session, _SUCCEEDED, values | {"attempt": attempt.id})
-    for column, value in succeeded.items():
-        set_committed_value(attempt, column, value)
+    rows.attempt_succeeded(session, attempt.id, succeeded)
     if not won:
-        return False
+        return None
     txn = {"payment_id": attempt.payment_id, "kind": "CAPTURE", "currency": attempt.currency}
     txn["gateway_ref"] = reference
-    rows = [txn | {"order_id": o, "shop_id": shop, "amount": amount} for o, shop, amount in shares]
-    rawsql.insert(session, PaymentTransaction.__table__, rows)
-    return True
+    done = [txn | {"order_id": o, "shop_id": shop, "amount": amount} for o, shop, amount in shares]
+    rows.insert_transactions(session, done)
+    return payment.but(**captured)
+
+
+def queue_surplus_refund(
+    session: Session, payment: rows.PaymentRow, amount: int, reason: str
+) -> tuple[rows.PaymentRow, int | None]:
+    """``queue_refund`` of a payment just captured, of no order, on rows (the payment's
+    outcome writes payments with driver statements only). The payment as it is now, and the
+    queued refund's id (None when ``amount`` is 0)."""
+    if amount <= 0:
+        return payment, None
+    reserved = rows.reserve(session, payment.id, amount, utcnow())
+    if reserved is None:
+        raise OverRefund(f"refunding {amount} would exceed what was captured")
+    txn_id = new_id()
+    txn: dict[str, object] = {"id": txn_id, "payment_id": payment.id, "order_id": None}
+    txn |= {"shop_id": None, "kind": "REFUND", "status": "PENDING", "amount": amount}
+    txn |= {"currency": payment.currency, "gateway_ref": payment.gateway_ref}
+    rows.insert_transactions(session, [txn | {"reason": clip(reason)}])
+    refunded, updated_at = reserved
+    return payment.but(refunded_amount=refunded, updated_at=updated_at), txn_id
 
 
 def queue_refund(
@@ -237,22 +230,11 @@ def has_attempt_in_flight(session: Session, payment_id: int) -> bool:
     return session.scalar(stmt.limit(1)) is not None
 
 
-def failed_query(buyer_id: int) -> tuple[rawsql.Statement, dict[str, object]]:
+def failed_query(buyer_id: int) -> rows.Query:
     """The count of the buyer's failed attempts in the last hour (``failed_count``)."""
-    return _FAILED_SINCE, {"buyer": buyer_id, "since": utcnow() - timedelta(hours=1)}
+    return rows.FAILED_SINCE, {"buyer": buyer_id, "since": utcnow() - timedelta(hours=1)}
 
 
-def failed_count(result: rawsql.Result) -> int:
+def failed_count(result: rows.Result) -> int:
     row = result.first()
     return int(row[0] or 0) if row else 0
-
-
-_FAILED_SINCE = rawsql.Statement(
-    select(func.count())
-    .select_from(PaymentAttempt)
-    .where(
-        PaymentAttempt.buyer_id == bindparam("buyer"),
-        PaymentAttempt.status == "FAILED",
-        PaymentAttempt.created_at >= bindparam("since"),
-    )
-)

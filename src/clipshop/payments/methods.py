@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from clipshop.core import rawsql
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound, PermissionDenied
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import PaymentMethod
+from clipshop.payments import rows
 from clipshop.payments.gateway import TokenizedMethod
 
 
@@ -98,36 +98,21 @@ def _no_method() -> NotFound:
 
 
 # The same two lookups as plain rows, for a caller that reads several things in one round
-# trip (``core.rawsql.run_many``): ``method_query`` then ``method_ref`` of its result.
+# trip (``payments.rows``): ``method_query`` then ``method_ref`` of its result.
 @dataclass(frozen=True)
 class MethodRef:
     id: int
     token: str
 
 
-_REF = select(
-    PaymentMethod.id, PaymentMethod.buyer_id, PaymentMethod.removed_at, PaymentMethod.token
-)
-_REF_BY_ID = rawsql.Statement(_REF.where(PaymentMethod.id == bindparam("method")))
-_REF_DEFAULT = rawsql.Statement(
-    _REF.where(
-        PaymentMethod.buyer_id == bindparam("buyer"),
-        PaymentMethod.removed_at.is_(None),
-        PaymentMethod.is_default,
-    )
-)
-
-
-def method_query(
-    principal: Principal, method_id: int | None
-) -> tuple[rawsql.Statement, dict[str, int]]:
+def method_query(principal: Principal, method_id: int | None) -> rows.Query:
     """The read of the buyer's method ``method_id`` (their default when None)."""
     if method_id is None:
-        return _REF_DEFAULT, {"buyer": principal.user_id}
-    return _REF_BY_ID, {"method": method_id}
+        return rows.DEFAULT_METHOD, {"buyer": principal.user_id}
+    return rows.METHOD_BY_ID, {"method": method_id}
 
 
-def method_ref(result: rawsql.Result, principal: Principal, method_id: int | None) -> MethodRef:
+def method_ref(result: rows.Result, principal: Principal, method_id: int | None) -> MethodRef:
     """What ``method_query`` found, checked as ``get_method`` / ``default_method`` check."""
     require_buyer(principal)
     row = result.first()

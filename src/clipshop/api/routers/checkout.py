@@ -22,7 +22,6 @@ from clipshop.api.deps import (
 )
 from clipshop.api.idempotency import answered, claim_of, require_idempotency_key, stored_answer
 from clipshop.checkout import cart, payflow, place
-from clipshop.checkout.payflow import Loaded, View
 from clipshop.checkout.schemas import (
     CartLine,
     CartOut,
@@ -39,9 +38,6 @@ from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import InvalidInput, NotFound
 from clipshop.identity.principal import Principal
-from clipshop.models import Payment
-from clipshop.orders import queries
-from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.orders.schemas import CheckoutOut, PaymentOut, RetryBody, money, order_out
 from clipshop.payments import methods
 from clipshop.payments.gateway import PaymentGateway, TokenizedMethod
@@ -143,37 +139,34 @@ def quote(body: QuoteBody, session: DB, caller: Caller) -> QuoteOut:
     return _quote_out(q)
 
 
-def _view(principal: Principal) -> View[CheckoutOut]:
-    """The answer about a checkout, built in whichever transaction the caller has open (with
-    the payment's orders and lines, when that transaction has them loaded already)."""
-
-    def view(session: Session, payment_id: int, loaded: Loaded | None) -> CheckoutOut:
-        payment = session.get(Payment, payment_id)
-        if payment is None or payment.buyer_id != principal.user_id:
-            raise NotFound("payment not found")
-        if loaded is None:
-            orders = orders_of_payment(session, payment_id)
-            lines = queries.lines_of(session, [o.id for o in orders])
-        else:
-            orders, lines = loaded.orders, loaded.lines
-        return CheckoutOut(
-            payment=PaymentOut.of(payment, [o.id for o in orders]),
-            orders=[order_out(o, lines[o.id], False) for o in orders],
-        )
-
-    return view
+def _checkout_out(outcome: payflow.Outcome) -> CheckoutOut:
+    """The answer about a checkout, from its outcome (plain values)."""
+    orders = outcome.orders
+    return CheckoutOut(
+        payment=PaymentOut.of(outcome.payment, [o.id for o in orders]),
+        orders=[order_out(o, outcome.lines[o.id], False) for o in orders],
+    )
 
 
-def _stored(request: Request, principal: Principal, status: int) -> View[Response]:
-    """The answer about a checkout, stored as the request's idempotent response in the
-    outcome's transaction (``api.idempotency.stored_answer``)."""
-    view = _view(principal)
+class _Answer:
+    """The answer of a paying request, built from its outcome and stored as the request's
+    idempotent response in the outcome's own transaction (``keep``, then
+    ``api.idempotency.stored_answer``): the answer a client gets is the one kept."""
 
-    def stored(session: Session, payment_id: int, loaded: Loaded | None) -> Response:
-        payload = view(session, payment_id, loaded).model_dump_json(by_alias=True).encode()
-        return stored_answer(session, request, status, payload)
+    def __init__(self, request: Request, status: int) -> None:
+        self.request = request
+        self.status = status
+        self.response: Response | None = None
 
-    return stored
+    def keep(self, session: Session, outcome: payflow.Outcome) -> None:
+        payload = _checkout_out(outcome).model_dump_json(by_alias=True).encode()
+        self.response = stored_answer(session, self.request, self.status, payload)
+
+    def of(self, outcome: payflow.Outcome) -> Response:
+        if self.response is None:  # not kept (no claim): built now
+            payload = _checkout_out(outcome).model_dump_json(by_alias=True).encode()
+            return Response(payload, status_code=self.status, media_type="application/json")
+        return self.response
 
 
 def _once(
@@ -181,8 +174,8 @@ def _once(
     db: Database,
     gateway: PaymentGateway,
     caller: Principal,
-    view: View[Response],
-    pay: Callable[[int | None], Response],
+    answer: _Answer,
+    pay: Callable[[int | None], payflow.Outcome],
 ) -> Response:
     """``pay(claim id)`` once per Idempotency-Key. A retry that took over the key of a
     request that died gets that request's payment, finished or as it stands, if it opened
@@ -191,24 +184,19 @@ def _once(
     refuses this one, which then answers from that attempt."""
     claim = claim_of(request)
     if claim is None:
-        return pay(None)
+        return answer.of(pay(None))
     found = None
     if claim.recovered:
-        found = payflow.recover(db, gateway, caller.user_id, claim.claim_id, view)
+        found = payflow.recover(db, gateway, caller.user_id, claim.claim_id, answer.keep)
     if found is None:
         try:
             found = pay(claim.claim_id)
         except IntegrityError:
-            found = payflow.recover(db, gateway, caller.user_id, claim.claim_id, view)
+            found = payflow.recover(db, gateway, caller.user_id, claim.claim_id, answer.keep)
             if found is None:
                 raise
     answered(request)
-    return found
-
-
-def _checkout_out(db: Database, principal: Principal, payment_id: int) -> CheckoutOut:
-    with db.unit_of_work(write=False) as session:
-        return _view(principal)(session, payment_id, None)
+    return answer.of(found)
 
 
 @router.post(
@@ -225,9 +213,9 @@ def checkout(
     caller: StandaloneCaller,
     _key: str = Depends(require_idempotency_key),
 ) -> Response:
-    view = _stored(request, caller, 201)
+    answer = _Answer(request, 201)
 
-    def pay(claim_id: int | None) -> Response:
+    def pay(claim_id: int | None) -> payflow.Outcome:
         checkout = place.CheckoutRequest(
             shipping_address=body.shipping_address.model_dump(),
             items=body.item_map(),
@@ -238,9 +226,9 @@ def checkout(
             backup_payment_method_id=body.backup_payment_method_id,
             claim_id=claim_id,
         )
-        return place.place_and_view(db, gateway, caller, checkout, view)
+        return place.place_and_view(db, gateway, caller, checkout, answer.keep)
 
-    return _once(request, db, gateway, caller, view, pay)
+    return _once(request, db, gateway, caller, answer, pay)
 
 
 @router.get(
@@ -249,7 +237,11 @@ def checkout(
     summary="A checkout's payment and its orders (buyer)",
 )
 def get_payment(payment_id: PaymentId, db: DatabaseDep, caller: StandaloneCaller) -> CheckoutOut:
-    return _checkout_out(db, caller, payment_id)
+    with db.unit_of_work(write=False) as session:
+        outcome = payflow.outcome_of(session, payment_id)
+    if outcome is None or outcome.payment.buyer_id != caller.user_id:
+        raise NotFound("payment not found")
+    return _checkout_out(outcome)
 
 
 @router.post(
@@ -266,13 +258,15 @@ def retry_payment(
     caller: StandaloneCaller,
     _key: str = Depends(require_idempotency_key),
 ) -> Response:
-    view = _stored(request, caller, 200)
+    answer = _Answer(request, 200)
 
-    def pay(claim_id: int | None) -> Response:
+    def pay(claim_id: int | None) -> payflow.Outcome:
         method_id = body.payment_method_id
-        return place.retry_payment(db, gateway, caller, payment_id, method_id, view, claim_id)
+        return place.retry_payment(
+            db, gateway, caller, payment_id, method_id, answer.keep, claim_id
+        )
 
-    return _once(request, db, gateway, caller, view, pay)
+    return _once(request, db, gateway, caller, answer, pay)
 
 
 def _tokenize(gateway: PaymentGateway, body: MethodCreate) -> TokenizedMethod:
