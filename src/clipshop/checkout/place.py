@@ -13,17 +13,18 @@ rows are locked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import holds
-from clipshop.checkout import cart, payflow
+from clipshop.checkout import cart, payflow, rows
 from clipshop.checkout.errors import BuyersOnly, Underage
-from clipshop.core import rawsql
+from clipshop.core import events
+from clipshop.core.batch import Handle, Query, Reads
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import InvalidInput, NotFound
@@ -61,8 +62,7 @@ def destination(address: dict[str, Any]) -> quotes.Destination:
 def check_buyer(session: Session, principal: Principal) -> None:
     """Only adult buyers check out (BuyersOnly, Underage)."""
     _check_role(principal)
-    born = rawsql.run(session, users.BIRTH_DATE, {"user": principal.user_id}).first()
-    _check_age(born[0] if born else None)
+    _check_age(users.birth_date(principal.user_id).run(session))
 
 
 def _check_role(principal: Principal) -> None:
@@ -104,7 +104,7 @@ def _review_reason(request: CheckoutRequest, failed_last_hour: int, threshold: i
 
 @dataclass(frozen=True)
 class _Read:
-    """What a checkout reads besides its prices, in one round trip (``core.rawsql``)."""
+    """What a checkout reads besides its prices, in the quote's round trip (``core.batch``)."""
 
     date_of_birth: date | None
     primary: methods.MethodRef
@@ -114,45 +114,55 @@ class _Read:
     unreviewed: list[int]  # shops without their review timer yet
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The checkout's handles in the quote's batch of reads."""
+
+    born: Handle[date | None]
+    primary: Handle[methods.MethodRef]
+    backup: Handle[methods.MethodRef] | None
+    failed: Handle[int]
+    reviewed: Handle[set[int]]  # the shops of the items that have their review timer
+    picks: dict[int, Handle[int | None]]
+
+
 def _asked(
-    principal: Principal, request: CheckoutRequest, skus: list[int], items: dict[int, int]
-) -> Callable[[list[int]], list[tuple[rawsql.Statement, Mapping[str, object]]]]:
-    """The reads ``_read`` makes sense of, for the quote to send with its own
-    (``quotes.quote_and_read``): ``skus`` are picked a warehouse (stock last)."""
-
-    def asked(shop_ids: list[int]) -> list[tuple[rawsql.Statement, Mapping[str, object]]]:
-        found: list[tuple[rawsql.Statement, Mapping[str, object]]] = [
-            (users.BIRTH_DATE, {"user": principal.user_id}),
-            methods.method_query(principal, request.payment_method_id),
-            ledger.failed_query(principal.user_id),
-            standing.reviews_query(shop_ids),
-            *(holds.pick_query(sku_id, items[sku_id]) for sku_id in skus),
-        ]
-        if request.backup_payment_method_id:
-            found.append(methods.method_query(principal, request.backup_payment_method_id))
-        return found
-
-    return asked
-
-
-def _read(
-    results: list[rawsql.Result],
+    reads: Reads,
     principal: Principal,
     request: CheckoutRequest,
     skus: list[int],
-    shop_ids: list[int],
-) -> _Read:
-    born, primary, failed, reviews, *rest = results
-    picks = {sku_id: holds.picked(result) for sku_id, result in zip(skus, rest, strict=False)}
+    items: dict[int, int],
+) -> _Asked:
+    """Add the checkout's own reads to the quote's batch (``quotes.quote_and_read``):
+    ``skus`` are picked a warehouse (stock last)."""
+
+    def method(method_id: int | None) -> Handle[methods.MethodRef]:
+        statement, params = methods.method_query(principal, method_id)
+        return reads.add(Query(statement, params, partial(_method, principal, method_id)))
+
+    born = reads.add(users.birth_date(principal.user_id))
+    primary = method(request.payment_method_id)
+    failed = reads.add(Query(*ledger.failed_query(principal.user_id), ledger.failed_count))
+    reviewed = reads.add(rows.reviewed_shops(sorted(items)))
+    picks = {sku_id: reads.add(holds.pick_query(sku_id, items[sku_id])) for sku_id in skus}
     backup_id = request.backup_payment_method_id
-    birth = born.first()
+    backup = method(backup_id) if backup_id else None
+    return _Asked(born, primary, backup, failed, reviewed, picks)
+
+
+def _method(principal: Principal, method_id: int | None, result: Any) -> methods.MethodRef:
+    return methods.method_ref(result, principal, method_id)
+
+
+def _read(reads: Reads, asked: _Asked, shop_ids: list[int]) -> _Read:
+    """The values of ``_asked``'s handles, once the batch ran."""
     return _Read(
-        date_of_birth=birth[0] if birth else None,
-        primary=methods.method_ref(primary, principal, request.payment_method_id),
-        backup=methods.method_ref(rest[-1], principal, backup_id) if backup_id else None,
-        failed_last_hour=ledger.failed_count(failed),
-        picks=picks,
-        unreviewed=standing.unscheduled(reviews, shop_ids),
+        date_of_birth=reads[asked.born],
+        primary=reads[asked.primary],
+        backup=reads[asked.backup] if asked.backup is not None else None,
+        failed_last_hour=reads[asked.failed],
+        picks={sku_id: reads[handle] for sku_id, handle in asked.picks.items()},
+        unreviewed=standing.unscheduled(shop_ids, reads[asked.reviewed]),
     )
 
 
@@ -173,16 +183,18 @@ def _place(
     items = resolve_items(session, principal, request.items)
     skus = sorted(items) if stock_last else []
     # One round trip after the SKUs: the quote's reads and the checkout's own.
-    quote, results = quotes.quote_and_read(
+    reads = Reads()
+    asked = _asked(reads, principal, request, skus, items)
+    quote = quotes.quote_and_read(
         session,
         items,
         destination(request.shipping_address),
         request.services,
         request.voucher_code,
-        _asked(principal, request, skus, items),
+        reads,
     )
     shop_of = {u.sku.id: u.sku.shop_id for s in quote.shops for u in s.units}
-    read = _read(results, principal, request, skus, sorted(set(shop_of.values())))
+    read = _read(reads, asked, sorted(set(shop_of.values())))
     _check_age(read.date_of_birth)
     primary, backup = read.primary, read.backup
     if backup is not None and backup.id == primary.id:
@@ -197,37 +209,48 @@ def _place(
     # SKU -> the one warehouse that has its whole quantity
     chosen = {sku_id: wh for sku_id, wh in read.picks.items() if wh is not None}
     stock_last = stock_last and len(chosen) == len(items)
-    warehouses: dict[int, list[int]] = {}
-    if stock_last:
-        # Every SKU can come from one warehouse: write every row first and lock the stock
-        # rows last, so they stay locked only for the UPDATEs, their movements and COMMIT.
-        warehouses = {sku_id: [wh] * items[sku_id] for sku_id, wh in chosen.items()}
-    else:
-        # Hold first (splits over warehouses, or sold out), then write.
-        for sku_id in sorted(items):  # one fixed lock order
-            taken = holds.hold(
-                session, shop_of[sku_id], sku_id, items[sku_id], "checkout", principal.user_id
-            )
-            warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
-    payment = ledger.open_payment(
-        session, principal.user_id, quote.total_amount, quote.currency, primary.id
-    )
-    placing.create_orders(
-        session, quote, principal.user_id, payment.id, request.shipping_address, warehouses, reason
-    )
-    attempt = ledger.new_attempt(session, payment, primary.id, quote.total_amount, request.claim_id)
-    if request.items is None:
-        cart.clear(session, principal.user_id, list(items))
-    if stock_last:  # the UPDATE's autoflush writes the rows above first
-        for sku_id, wh in sorted(chosen.items()):  # one fixed lock order
-            at = holds.StockRow(shop_of[sku_id], sku_id, wh)
-            holds.take(session, at, items[sku_id], "checkout", principal.user_id)
-    # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
-    # timer, and waiting for that row before taking stock could deadlock with a checkout that
-    # holds the stock and waits for the timer. Its read was done before the stock, so a shop
-    # that has the timer (nearly always) costs nothing here.
-    for shop_id in unreviewed:
-        standing.schedule_review(session, shop_id, utcnow())
+    # The checkout's events (its orders placed, its stock held) in one outbox INSERT, written
+    # with the COMMIT.
+    with events.held(session):
+        warehouses: dict[int, list[int]] = {}
+        if stock_last:
+            # Every SKU can come from one warehouse: write every row first and lock the stock
+            # rows last, so they stay locked only for the UPDATEs, their movements and COMMIT.
+            warehouses = {sku_id: [wh] * items[sku_id] for sku_id, wh in chosen.items()}
+        else:
+            # Hold first (splits over warehouses, or sold out), then write.
+            for sku_id in sorted(items):  # one fixed lock order
+                taken = holds.hold(
+                    session, shop_of[sku_id], sku_id, items[sku_id], "checkout", principal.user_id
+                )
+                warehouses[sku_id] = [wh for wh, n in taken for _ in range(n)]
+        payment = ledger.open_payment(
+            session, principal.user_id, quote.total_amount, quote.currency, primary.id
+        )
+        placing.create_orders(
+            session,
+            quote,
+            principal.user_id,
+            payment.id,
+            request.shipping_address,
+            warehouses,
+            reason,
+        )
+        attempt = ledger.new_attempt(
+            session, payment, primary.id, quote.total_amount, request.claim_id
+        )
+        if request.items is None:
+            cart.clear(session, principal.user_id, list(items))
+        if stock_last:  # the UPDATE's autoflush writes the rows above first
+            for sku_id, wh in sorted(chosen.items()):  # one fixed lock order
+                at = holds.StockRow(shop_of[sku_id], sku_id, wh)
+                holds.take(session, at, items[sku_id], "checkout", principal.user_id)
+        # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
+        # timer, and waiting for that row before taking stock could deadlock with a checkout that
+        # holds the stock and waits for the timer. Its read was done before the stock, so a shop
+        # that has the timer (nearly always) costs nothing here.
+        for shop_id in unreviewed:
+            standing.schedule_review(session, shop_id, utcnow())
     return Placed(payflow.Charge.of(attempt, primary.token), backup.id if backup else None)
 
 
