@@ -144,6 +144,11 @@ def test_inventory_and_price_updates(client: TestClient, db: Database, world: Wo
     shown = answer(partner.get(f"{P}/products/{pid}"), api.ProductDetail).skus[0].price
     assert shown.sale_price == "12.50"
 
-    # another shop's app cannot touch it
+    # another shop's app cannot touch it; a read-only grant cannot write
     other = connect(client, db, [world.shop_b.id], BOTH)
     refused(other.post(f"{P}/products/{pid}/prices/update", price), 404, 36009005)
+    reader = connect(client, db, [world.shop_a.id], [scopes.PRODUCT_BASIC])
+    refused(reader.post(f"{P}/products/{pid}/prices/update", price), 403, 105005)
+    refused(reader.post(f"{P}/products/{pid}/inventory/update", body), 403, 105005)
+    with db.unit_of_work(write=False) as session:
+        assert session.get_one(Sku, sku_id).price == 1250

@@ -217,3 +217,34 @@ def test_cancellations_search_approve_and_reject(
     refused(other.post(f"{RR}/cancellations/{ids[2]}/approve"), 404, 36009005)
     refused(other.post(f"{RR}/cancellations/{ids[2]}/reject", body), 404, 36009005)
     assert records_of(db, "CANCELLATION", ids[2]) == ["REQUESTED"]
+
+    # a grant without the return_refund scope: refused before anything is read or done
+    orders_only = connect(client, db, [world.shop_a.id], [scopes.ORDER_INFO])
+    refused(orders_only.post(f"{RR}/cancellations/{ids[2]}/approve"), 403, 105005)
+    refused(orders_only.post(f"{RR}/returns/search", {}, {"page_size": 10}), 403, 105005)
+    assert records_of(db, "CANCELLATION", ids[2]) == ["REQUESTED"]
+
+
+def test_seller_cancels_an_order(client: TestClient, db: Database, world: World) -> None:
+    placed = [paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})[0] for _ in range(2)]
+    (theirs,) = paid_orders(client, world.buyer, {world.shop_b.sku_id: 1})
+    advance(client, world.admin, **RELEASE)
+    partner = connect(client, db, [world.shop_a.id], [scopes.RETURN_REFUND])
+    path = f"{RR}/cancellations"
+
+    bad = partner.post(path, {"order_id": placed[0]["id"], "cancel_reason": "BORED"})
+    assert "cancel_reason" in refused(bad, 400, 36009004)
+    foreign = {"order_id": theirs["id"], "cancel_reason": "PRICING_ERROR"}
+    refused(partner.post(path, foreign), 404, 36009005)
+
+    body = {"order_id": placed[0]["id"], "cancel_reason": "BUYER_REQUESTED"}
+    made = answer(partner.post(path, body), api.CancelOrderData)
+    assert made.cancel_status == "CANCELLATION_REQUEST_COMPLETE"
+    order = get_order(client, world.buyer, placed[0]["id"])
+    assert order["status"] == "CANCELLED"
+    assert refunds(db, placed[0]["id"]) == ["SUCCEEDED"]
+    assert records_of(db, "CANCELLATION", made.cancel_id) == ["CANCELLED"]
+    refused(partner.post(path, body), 409, 36009006)  # as the native seller cancel answers
+    listed = cancels_page(partner, {"cancel_ids": [made.cancel_id]}).cancellations
+    assert [(c.cancel_type, c.role) for c in listed] == [("CANCEL", "SELLER")]
+    assert get_order(client, world.buyer, theirs["id"])["status"] == "AWAITING_SHIPMENT"

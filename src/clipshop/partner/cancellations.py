@@ -11,9 +11,10 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from clipshop.aftersales import cancellations as native
+from clipshop.aftersales.cancel_reasons import SELLER_REASONS
 from clipshop.aftersales.cancellation_schemas import cancellation_out
 from clipshop.identity.principal import Permission, Principal
-from clipshop.models import Cancellation
+from clipshop.models import Cancellation, Order
 from clipshop.orders.cancellations import end_request
 from clipshop.orders.states import Actor
 from clipshop.partner import return_status as st
@@ -137,3 +138,20 @@ def reject(
     end_request(
         session, order, request, body.reject_reason, Actor.SELLER, seller.user_id, body.comment
     )
+
+
+def cancel_order(
+    session: Session, seller: Principal, shop_id: int, body: api.CancelOrderBody
+) -> tuple[api.CancelOrderData, int | None]:
+    """The seller cancels some or all unshipped items with a reason code, as
+    ``aftersales.cancellations.seller_cancel`` does; the answer and the refund it queued."""
+    order_id = paging.ids([body.order_id], "order_id")[0]
+    found = session.get(Order, order_id)
+    if found is None or found.shop_id != shop_id:
+        raise not_found(f"no order {order_id} in this shop")
+    if body.cancel_reason not in SELLER_REASONS:
+        raise invalid_parameter("cancel_reason must be one of " + ", ".join(SELLER_REASONS))
+    lines = paging.ids(body.order_line_item_ids, "order_line_item_ids") or None
+    made, txn = native.cancel_as_seller(session, seller, order_id, body.cancel_reason, lines, "")
+    data = api.CancelOrderData(cancel_id=str(made.id), cancel_status=st.CANCEL_STATUS[made.status])
+    return data, txn.id if txn is not None else None

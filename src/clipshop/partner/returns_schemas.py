@@ -208,3 +208,14 @@ class RejectBody(Body):
     decision: Annotated[str, StringConstraints(max_length=40)] | None = None
     reject_reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     comment: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class CancelOrderBody(Body):
+    order_id: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    cancel_reason: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    order_line_item_ids: Ids = Field(default_factory=list)
+
+
+class CancelOrderData(Shape):
+    cancel_id: str
+    cancel_status: str

@@ -142,3 +142,17 @@ def reject_cancellation(request: Request, call: ReturnCall, cancel_id: str) -> J
         call,
         lambda who: cancellations.reject(call.session, who, call.shop_id, wanted, body),
     )
+
+
+@router.post("/return_refund/202309/cancellations")
+def cancel_order(request: Request, call: ReturnCall) -> JSONResponse:
+    """The seller cancels an order's unshipped items (``cancel_reason``: OUT_OF_STOCK,
+    PRICING_ERROR, UNABLE_TO_DELIVER or BUYER_REQUESTED)."""
+    body = parse_body(call, api.CancelOrderBody)
+    who = seller(call.session, call.access.app_id, call.shop_id)
+    data, refund = cancellations.cancel_order(call.session, who, call.shop_id, body)
+    response = _answer(request, data)
+    if refund is not None:
+        state = request.app.state
+        response.background = BackgroundTask(execute_refunds, state.db, state.gateway, [refund])
+    return response
