@@ -261,6 +261,7 @@ def test_errors_are_enveloped(http: TestClient, db: Database, world: World) -> N
     for path in ("/order/209901/orders", "/seller/202309/nothing", "/api/v2/token/nope"):
         unknown = pc.get(path)
         assert unknown.status_code == 404 and code_of(unknown) == 36009005, path
+        assert f"GET {path}" in unknown.json()["message"]
     assert http.get("/nothing/here").headers["content-type"] == "application/problem+json"
     wrong_method = pc.post("/seller/202309/shops", {})
     assert wrong_method.status_code == 405 and code_of(wrong_method) == 36009005

@@ -68,6 +68,11 @@ def problem(
     request: Request, status: int, code: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
     if is_partner_path(request.url.path):
+        if code in ("not_found", "method_not_allowed") and detail in (title, "Not Found"):
+            detail = (
+                f"no partner API route serves {request.method} {request.url.path} "
+                "(unknown path, version or method)"
+            )
         return partner_answer(request, status, detail)
     body = problem_body(status, code, title, detail, request.url.path, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
