@@ -142,3 +142,25 @@ def test_registering_and_authorizing_over_the_native_api(
     assert grant["scopes"] == [scopes.ORDER_INFO] and grant["shop_cipher"].startswith("ROW_")
     got = token_get(client, app["app_key"], app["app_secret"], grant["auth_code"])
     assert envelope_code(got) == 0 and got.json()["data"]["granted_scopes"] == [scopes.ORDER_INFO]
+
+
+def test_authorizing_again_does_not_revive_revoked_tokens(
+    client: TestClient, db: Database, world: World
+) -> None:
+    pc = connect(client, db, [world.shop_a.id])
+    with db.unit_of_work(write=False) as session:
+        grant = session.scalars(select(AppAuthorization)).one()
+        auth_id, cipher = grant.id, grant.cipher
+    path = f"/api/v1/shops/{world.shop_a.id}/app-authorizations/{auth_id}"
+    assert client.delete(path, headers=world.admin.headers).status_code == 204
+    fresh = auth_code(db, pc.app_key, world.shop_a.id)
+    assert code_of_get(pc) == 105001  # the old token stays dead
+    got = token_get(client, pc.app_key, pc.app_secret, fresh)
+    assert envelope_code(got) == 0
+    pc.access_token = got.json()["data"]["access_token"]
+    shops = pc.get("/authorization/202309/shops").json()["data"]["shops"]
+    assert [s["cipher"] for s in shops] == [cipher]  # the shop keeps its cipher
+
+
+def code_of_get(pc: Any) -> int:
+    return envelope_code(pc.get("/seller/202309/shops"))
