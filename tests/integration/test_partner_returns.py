@@ -248,3 +248,21 @@ def test_seller_cancels_an_order(client: TestClient, db: Database, world: World)
     listed = cancels_page(partner, {"cancel_ids": [made.cancel_id]}).cancellations
     assert [(c.cancel_type, c.role) for c in listed] == [("CANCEL", "SELLER")]
     assert get_order(client, world.buyer, theirs["id"])["status"] == "AWAITING_SHIPMENT"
+
+    # eligibility: the after-sales context's verdicts, for the seller (default) or the buyer
+    def verdicts(order_id: str, **query: str) -> dict[str, tuple[bool, int | None]]:
+        where = f"{RR}/orders/{order_id}/aftersale_eligibility"
+        data = answer(partner.get(where, query), api.EligibilityData)
+        (sku,) = data.sku_eligibility
+        assert sku.sku_id == str(world.shop_a.sku_id)
+        return {e.request_type: (e.eligible, e.ineligible_code) for e in sku.line_item_eligibility}
+
+    waiting = placed[1]["id"]
+    seller_view = verdicts(waiting)
+    assert seller_view["CANCEL"] == (True, None)
+    assert seller_view["REFUND"] == (False, 36012001)  # only buyers ask for refunds
+    buyer_view = verdicts(waiting, initiate_aftersale_user="BUYER")
+    assert buyer_view["CANCEL"] == (True, None)  # a request the seller answers
+    assert buyer_view["REFUND"] == (False, 36012009)  # not delivered
+    assert verdicts(placed[0]["id"])["CANCEL"] == (False, 36012002)  # cancelled above
+    refused(partner.get(f"{RR}/orders/{theirs['id']}/aftersale_eligibility"), 404, 36009005)

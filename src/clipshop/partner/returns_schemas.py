@@ -219,3 +219,20 @@ class CancelOrderBody(Body):
 class CancelOrderData(Shape):
     cancel_id: str
     cancel_status: str
+
+
+class LineEligibility(Shape):
+    request_type: str
+    eligible: bool
+    order_line_items_ids: list[str]
+    ineligible_code: Int = None
+    ineligible_reason: Str = None
+
+
+class SkuEligibility(Shape):
+    sku_id: str
+    line_item_eligibility: list[LineEligibility]
+
+
+class EligibilityData(Shape):
+    sku_eligibility: list[SkuEligibility]

@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 from clipshop.api.partner.envelope import envelope
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.core.settings import Settings
-from clipshop.partner import cancellations, returns, scopes
+from clipshop.partner import cancellations, returns, returns_eligibility, scopes
 from clipshop.partner import returns_schemas as api
 from clipshop.partner.errors import invalid_parameter
 from clipshop.partner.paging import page_data, page_params
@@ -156,3 +156,12 @@ def cancel_order(request: Request, call: ReturnCall) -> JSONResponse:
         state = request.app.state
         response.background = BackgroundTask(execute_refunds, state.db, state.gateway, [refund])
     return response
+
+
+@router.get("/return_refund/202309/orders/{order_id}/aftersale_eligibility")
+def aftersale_eligibility(request: Request, call: ReturnCall, order_id: str) -> JSONResponse:
+    wanted = returns.parse_id(order_id, "order_id")
+    who = (request.query_params.get("initiate_aftersale_user") or "SELLER").upper()
+    seller_of_shop = seller(call.session, call.access.app_id, call.shop_id)
+    data = returns_eligibility.check(call.session, seller_of_shop, call.shop_id, wanted, who)
+    return _answer(request, data)
