@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import event
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
@@ -333,6 +334,22 @@ def test_paging_mixes_real_and_pending_packages(
         assert token == "" and set(seen) == expected and len(seen) == 3
         times = [by_id(search(partner))[x].create_time or 0 for x in seen]
         assert times == sorted(times, reverse=sort_order == "DESC")
+
+    # A page costs the same statements whatever its size (the sources and their lines once).
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        search(partner, page_size=1)
+        one = len(seen)
+        seen.clear()
+        search(partner, page_size=3)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == one
 
     first = search(partner, page_size=1)
     mismatched = partner.post(
