@@ -26,6 +26,7 @@ from tests.fulfillment_support import (
     package,
     ready_order,
     send,
+    ship,
     tracking_number,
 )
 from tests.integration.checkout_api import API, get_order, ok
@@ -360,6 +361,23 @@ def test_paging_mixes_real_and_pending_packages(
     refused(mismatched, 400, 36009004)
     window = {"create_time_ge": 10, "create_time_lt": 10}
     refused(partner.post(f"{F}/packages/search", window, {"page_size": 1}), 400, 36009004)
+
+
+def test_a_natively_combined_package_reads_combine(
+    client: TestClient, db: Database, world: World, frozen_clock: datetime
+) -> None:
+    sku = world.shop_a.sku_id
+    first = ready_order(client, world.buyer, world.admin, {sku: 1})
+    second = ready_order(client, world.buyer, world.admin, {sku: 2})
+    partner = partner_for(client, db, world)
+    made = ship(client, world.seller_a, [first["id"], second["id"]], "OTH-6001", "OTHER")
+    (found,) = search(partner).packages
+    assert found.id == made["id"] and [o.id for o in found.orders] == sorted(
+        [first["id"], second["id"]]
+    )
+    assert len(found.order_line_item_ids) == 3
+    detail = answer(partner.get(f"{F}/packages/{made['id']}"), api.PackageDetail)
+    assert detail.split_and_combine_tag == "COMBINE" and detail.tracking_number == "OTH-6001"
 
 
 def test_split_and_combine_say_how_clipshop_does_it(
