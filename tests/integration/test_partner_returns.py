@@ -19,7 +19,7 @@ from clipshop.partner import scopes
 from tests.conftest import World
 from tests.fulfillment_support import carrier_event, paid_orders, send, ship
 from tests.integration.checkout_api import API, advance, get_order, ok
-from tests.integration.returns_support import request_return
+from tests.integration.returns_support import calculate, request_return
 from tests.integration.test_partner_orders import answer, refused
 from tests.partner_support import PartnerClient, connect
 
@@ -93,9 +93,23 @@ def test_returns_search_records_approve_and_reject(
     client: TestClient, db: Database, world: World
 ) -> None:
     orders = delivered_orders(client, world, 3)
+    partner = connect(client, db, [world.shop_a.id], [scopes.RETURN_REFUND])
+
+    # calculate: what the native quote gives; nothing is created
+    lines = [line["id"] for line in orders[0]["line_items"]]
+    native = ok(calculate(client, world.buyer, orders[0]["id"], lines, "REFUND", "DAMAGED"))
+    body = {"order_id": orders[0]["id"], "order_line_item_ids": lines}
+    body |= {"request_type": "REFUND", "reason_name": "DAMAGED"}
+    quoted = answer(partner.post(f"{RR}/refunds/calculate", body), api.CalculateData)
+    expected = native["order_refund_amount"]
+    assert quoted.order_refund_amount.refund_total == expected["refund_total"]["amount"]
+    assert quoted.order_refund_amount.refund_tax == expected["refund_tax"]["amount"]
+    assert returns_page(partner, {}).total_count == 0
+
     made = [request_return(client, world.buyer, o) for o in orders]
     ids = [r["return_id"] for r in made]
-    partner = connect(client, db, [world.shop_a.id], [scopes.RETURN_REFUND])
+    again = partner.post(f"{RR}/refunds/calculate", body)  # the line is in an open request
+    assert "open request" in refused(again, 409, 36009006)
 
     # search: every return, three pages of one, oldest first by default, filters
     first = returns_page(partner, {}, page_size=1)
@@ -237,6 +251,12 @@ def test_seller_cancels_an_order(client: TestClient, db: Database, world: World)
     foreign = {"order_id": theirs["id"], "cancel_reason": "PRICING_ERROR"}
     refused(partner.post(path, foreign), 404, 36009005)
 
+    lines = [line["id"] for line in placed[0]["line_items"]]
+    whole = {"order_id": placed[0]["id"], "order_line_item_ids": lines, "request_type": "CANCEL"}
+    quoted = answer(partner.post(f"{RR}/refunds/calculate", whole), api.CalculateData)
+    total = get_order(client, world.buyer, placed[0]["id"])["payment"]["total_amount"]["amount"]
+    assert quoted.order_refund_amount.refund_total == total
+
     body = {"order_id": placed[0]["id"], "cancel_reason": "BUYER_REQUESTED"}
     made = answer(partner.post(path, body), api.CancelOrderData)
     assert made.cancel_status == "CANCELLATION_REQUEST_COMPLETE"
@@ -247,6 +267,9 @@ def test_seller_cancels_an_order(client: TestClient, db: Database, world: World)
     refused(partner.post(path, body), 409, 36009006)  # as the native seller cancel answers
     listed = cancels_page(partner, {"cancel_ids": [made.cancel_id]}).cancellations
     assert [(c.cancel_type, c.role) for c in listed] == [("CANCEL", "SELLER")]
+    assert listed[0].refund_amount.refund_total == quoted.order_refund_amount.refund_total
+    late = partner.post(f"{RR}/refunds/calculate", whole)
+    assert "already cancelled" in refused(late, 409, 36009006)
     assert get_order(client, world.buyer, theirs["id"])["status"] == "AWAITING_SHIPMENT"
 
     # eligibility: the after-sales context's verdicts, for the seller (default) or the buyer

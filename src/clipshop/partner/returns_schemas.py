@@ -236,3 +236,14 @@ class SkuEligibility(Shape):
 
 class EligibilityData(Shape):
     sku_eligibility: list[SkuEligibility]
+
+
+class CalculateBody(Body):
+    order_id: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    request_type: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    order_line_item_ids: Ids = Field(default_factory=list)
+    reason_name: Str = None
+
+
+class CalculateData(Shape):
+    order_refund_amount: RefundAmount

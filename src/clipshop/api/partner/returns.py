@@ -15,7 +15,13 @@ from starlette.background import BackgroundTask
 from clipshop.api.partner.envelope import envelope
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.core.settings import Settings
-from clipshop.partner import cancellations, returns, returns_eligibility, scopes
+from clipshop.partner import (
+    cancellations,
+    returns,
+    returns_calculate,
+    returns_eligibility,
+    scopes,
+)
 from clipshop.partner import returns_schemas as api
 from clipshop.partner.errors import invalid_parameter
 from clipshop.partner.paging import page_data, page_params
@@ -164,4 +170,12 @@ def aftersale_eligibility(request: Request, call: ReturnCall, order_id: str) -> 
     who = (request.query_params.get("initiate_aftersale_user") or "SELLER").upper()
     seller_of_shop = seller(call.session, call.access.app_id, call.shop_id)
     data = returns_eligibility.check(call.session, seller_of_shop, call.shop_id, wanted, who)
+    return _answer(request, data)
+
+
+@router.post("/return_refund/202309/refunds/calculate")
+def calculate_refund(request: Request, call: ReturnCall) -> JSONResponse:
+    body = parse_body(call, api.CalculateBody)
+    seller_of_shop = seller(call.session, call.access.app_id, call.shop_id)
+    data = returns_calculate.calculate(call.session, seller_of_shop, call.shop_id, body)
     return _answer(request, data)
