@@ -158,6 +158,10 @@ GET    /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     40
 PATCH  /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     403     200/404 200/404 403     403     403
 DELETE /api/v1/shops/{shop_id}/webhooks/{webhook_id}                  401     403     200/404 200/404 403     403     403
 POST   /api/v1/shops/{shop_id}/webhooks/{webhook_id}/rotate-secret    401     403     200/404 200/404 403     403     403
+GET    /api/v1/shops/{shop_id}/webhooks/{webhook_id}/deliveries       401     403     200/404 200/404 403     403     200
+POST   /api/v1/shops/{shop_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry 401 403 202/404 202/404 403 403 403
+POST   /api/v1/shops/{shop_id}/webhooks/{webhook_id}/test             401     403     202/404 202/404 403     403     403
+POST   /api/v1/shops/{shop_id}/webhooks/{webhook_id}/replay           401     403     202/404 202/404 403     403     403
 POST   /api/v1/apps                                                   401     403     403     403     403     403     201
 POST   /api/v1/shops/{shop_id}/app-authorizations                     401     403     201/404 403/404 403     403     403
 DELETE /api/v1/shops/{shop_id}/app-authorizations/{authorization_id}  401     403     204/404 403/404 403     403     204
@@ -305,6 +309,7 @@ class MatrixWorld:
     fulfillment: mf.Fulfillment | None = None  # likewise
     returns: mr.Returns | None = None  # likewise
     webhooks: dict[str, int] = field(default_factory=dict)  # scope -> a subscription
+    deliveries: dict[str, int] = field(default_factory=dict)  # scope -> one of its deliveries
     partner: mp.PartnerWorld | None = None  # an app authorized on both shops
 
     def buyer(self, scope: str) -> Actor:
@@ -432,7 +437,9 @@ def build_world(
         for actor in [*callers.values(), seller_b]:
             world.spare_tokens[actor.id] = issue_token(session, actor.id, "spare").token.id
     owners = {"own": seller_a, "foreign": seller_b}
-    world.webhooks = mw.build_subscriptions(db, owners, {s: world.shop(s) for s in SCOPES})
+    world.webhooks, world.deliveries = mw.build_subscriptions(
+        db, owners, {s: world.shop(s) for s in SCOPES}
+    )
     world.partner = mp.build_partner(db, {s: world.shop(s) for s in SCOPES})
     if with_commerce or with_fulfillment or with_returns:
         world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
@@ -537,6 +544,7 @@ def default_ids(world: MatrixWorld, caller: str, scope: str) -> dict[str, int | 
         "user_id": user.id,
         "token_id": world.spare_tokens[user.id],
         "webhook_id": world.webhooks[scope],
+        "delivery_id": world.deliveries[scope],
     }
     if world.partner is not None:
         ids["authorization_id"] = world.partner.authorizations[scope]
@@ -727,6 +735,15 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ),
     ("POST", "/api/v1/shops/{shop_id}/webhooks/{webhook_id}/rotate-secret", ""): RequestSpec(
         body=_const(mw.ROTATE_BODY)
+    ),
+    ("POST", "/api/v1/shops/{shop_id}/webhooks/{webhook_id}/replay", ""): RequestSpec(
+        body=_const(mw.REPLAY_BODY)
+    ),
+    ("POST", "/api/v1/shops/{shop_id}/webhooks/{webhook_id}/test", ""): RequestSpec(
+        body=_const({})
+    ),
+    ("POST", "/api/v1/shops/{shop_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", ""): (
+        RequestSpec(body=_const({}))
     ),
     ("POST", "/api/v1/users", ""): RequestSpec(
         body=_const({"email": "new.user@matrix.dev", "name": "New User", "role": "seller"})
