@@ -29,15 +29,9 @@ from tests.integration.checkout_api import (
 from tests.integration.deadline_support import Week, awaiting_shipment
 from tests.integration.returns_support import decide, delivered, request_return
 
-# Known, outside the orders and payments contexts: the sweeper (worker/sweeper.py) deletes
-# or postpones the timer it ran through SQLAlchemy, in the unit of work where the rule it ran
-# armed and disarmed timers with driver statements (deadlines.timers). Left out of the checks
-# below until the sweeper writes timers one way (``test_the_sweeper_writes_timers_one_way``).
-KNOWN = ("timers:",)
 
-
-def mixed(seam: rawsql.Seam, known: tuple[str, ...] = KNOWN) -> list[str]:
-    return [found for found in seam.mixed if not found.startswith(known)]
+def mixed(seam: rawsql.Seam) -> list[str]:
+    return list(seam.mixed)
 
 
 @pytest.fixture
@@ -91,7 +85,6 @@ def test_shipping_delivery_return_and_refund_keep_the_seam(
     assert mixed(seam) == [], "\n".join(mixed(seam))
 
 
-@pytest.mark.xfail(strict=True, reason="the sweeper writes timers both ways (KNOWN)")
 def test_the_sweeper_writes_timers_one_way(
     client: TestClient, world: World, week: Week, seam: rawsql.Seam
 ) -> None:

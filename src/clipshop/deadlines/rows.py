@@ -1,5 +1,7 @@
 """The timers' prebuilt statements (``core.rawsql``): arm and disarm, written with the
-transaction's next statement or its COMMIT."""
+transaction's next statement or its COMMIT; and what the sweeper does with a timer it ran
+(done, postponed, failed), at once. Timers are written by these statements only, never by
+the ORM (one way per table in a unit of work: ``core.rawsql.watch``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_
+from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy.orm import Session
 
 from clipshop.core import rawsql
@@ -46,3 +48,29 @@ def _disarm(kinds: tuple[str, ...]) -> rawsql.Statement:
 def disarm(session: Session, subject_id: int, kinds: tuple[str, ...]) -> None:
     """DELETE of the subject's timers of these kinds (sorted), deferred."""
     rawsql.defer(session, _disarm(kinds), {"subject": subject_id})
+
+
+_THIS = (Timer.id == bindparam("timer"), Timer.due_at == bindparam("was_due"))
+_DONE = rawsql.Statement(delete(Timer).where(*_THIS))
+_POSTPONE = rawsql.Statement(update(Timer).where(*_THIS).values(due_at=bindparam("due")))
+_FAILED = rawsql.Statement(
+    update(Timer)
+    .where(Timer.id == bindparam("timer"))
+    .values(attempts=Timer.attempts + 1, last_error=bindparam("error"), due_at=bindparam("due"))
+)
+
+
+def done(session: Session, timer_id: int, was_due: object) -> None:
+    """DELETE the timer the sweeper ran, if still due then (the rule may have re-armed it
+    for later: then it stays)."""
+    rawsql.run(session, _DONE, {"timer": timer_id, "was_due": was_due})
+
+
+def postpone(session: Session, timer_id: int, was_due: object, due: object) -> None:
+    """Move the timer the sweeper ran to ``due``, if still due when it ran."""
+    rawsql.run(session, _POSTPONE, {"timer": timer_id, "was_due": was_due, "due": due})
+
+
+def failed(session: Session, timer_id: int, error: str, due: object) -> None:
+    """Count a failed run of the timer and try it again at ``due``."""
+    rawsql.run(session, _FAILED, {"timer": timer_id, "error": error, "due": due})

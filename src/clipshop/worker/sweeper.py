@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
+from clipshop.deadlines import rows as timer_rows
 from clipshop.deadlines.timers import TimerKind, take_due
 from clipshop.models import Timer
 from clipshop.payments.gateway import PaymentGateway
@@ -63,18 +63,15 @@ def _run_one(session: Session, timer: Timer, now: datetime, report: SweepReport)
             outcome: Outcome = HANDLERS[TimerKind(timer.kind)](session, timer, now)
             # By id and due time: the rule may already have disarmed this timer, or re-armed
             # it for later (then it stays).
-            this = (Timer.id == timer.id, Timer.due_at == timer.due_at)
             if outcome.retry_at is not None:
                 retry_at = max(outcome.retry_at, now + timedelta(seconds=1))
-                session.execute(update(Timer).where(*this).values(due_at=retry_at))
+                timer_rows.postpone(session, timer.id, timer.due_at, retry_at)
             else:
-                session.execute(delete(Timer).where(*this))
+                timer_rows.done(session, timer.id, timer.due_at)
     except Exception as exc:  # one bad row must not stop the batch
         log.exception("timer %s (%s of %s) failed", timer.id, timer.kind, timer.subject_id)
-        timer.attempts += 1
-        timer.last_error = clip(f"{type(exc).__name__}: {exc}", 500)
-        timer.due_at = now + retry_delay(timer.attempts)
-        session.flush()
+        error = clip(f"{type(exc).__name__}: {exc}", 500)
+        timer_rows.failed(session, timer.id, error, now + retry_delay(timer.attempts + 1))
         report.failed += 1
         return []
     if outcome.retry_at is not None:
