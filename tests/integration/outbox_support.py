@@ -32,9 +32,13 @@ def outbox(db: Database) -> list[tuple[str, int, int | None, dict[str, Any]]]:
         return [(r.type, r.shop_id, r.order_id, r.payload) for r in rows]
 
 
-def outbox_ids(db: Database) -> list[int]:
+def outbox_ids(db: Database, type: str | None = None) -> list[int]:
+    """The outbox's event ids in order; ``type``: of that type only."""
+    query = select(OutboxEvent.id).order_by(OutboxEvent.id)
+    if type is not None:
+        query = query.where(OutboxEvent.type == type)
     with db.unit_of_work(write=False) as session:
-        return list(session.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id)))
+        return list(session.scalars(query))
 
 
 def deliveries(db: Database) -> list[tuple[str, int, int]]:

@@ -15,7 +15,8 @@ What a schema cannot describe is given as a client would give it:
   (``next_cursor``): they are left out, as a client does on the first page; no string a
   generator draws is one.
 - Rules between fields, which JSON Schema cannot state (docs/api.md, docs/checkout.md), are kept
-  when each field is valid on its own: a window ends after it starts, a shipping profile's
+  when each field is valid on its own: a window ends after it starts (so does a list's
+  ``create_time`` / ``update_time`` range), a shipping profile's
   ``min_days`` is at most its ``max_days``, a cart or checkout names each SKU once (with a
   quantity), an admin creating a shop names its owner, an amount stays within its currency's
   platform maximum (docs/api.md#bounds; the schema states only the ceiling of every currency),
@@ -77,6 +78,9 @@ def as_a_client_would(case: schemathesis.Case, world: World) -> None:
         if isinstance(query.get(opaque), str):
             del query[opaque]
     positive = case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE
+    if positive:
+        for field in ("create_time", "update_time"):  # a list's time range holds something
+            _window(query, f"{field}_ge", f"{field}_lt")
     if positive and isinstance(case.body, dict):
         body = case.body
         _window(body)
@@ -103,17 +107,19 @@ def _instant(value: object) -> datetime | None:
     return moment if isinstance(value, str) and moment.tzinfo is not None else None
 
 
-def _window(body: dict[str, object]) -> None:
-    """``ends_at`` after ``starts_at`` (vouchers, SKU discounts), both kept within 2000..2100."""
-    starts, ends = _instant(body.get("starts_at")), _instant(body.get("ends_at"))
+def _window(body: dict[str, object], start: str = "starts_at", end: str = "ends_at") -> None:
+    """``end`` after ``start`` (a voucher's or SKU discount's ``ends_at`` after its
+    ``starts_at``; a list's ``*_time_lt`` after its ``*_time_ge``), both kept within
+    2000..2100."""
+    starts, ends = _instant(body.get(start)), _instant(body.get(end))
     if starts is None or ends is None or starts < ends:
         return
     if starts > ends:
-        body["starts_at"], body["ends_at"] = body["ends_at"], body["starts_at"]
+        body[start], body[end] = body[end], body[start]
     elif starts.year < 2100:
-        body["ends_at"] = (ends + timedelta(days=1)).isoformat()
+        body[end] = (ends + timedelta(days=1)).isoformat()
     else:
-        body["starts_at"] = (starts - timedelta(days=1)).isoformat()
+        body[start] = (starts - timedelta(days=1)).isoformat()
 
 
 MONEY_FIELDS = ("max_discount", "min_spend", "rural_surcharge", "free_shipping_threshold", "fee")
@@ -145,7 +151,8 @@ def _by_shipping_type(body: dict[str, object]) -> None:
 def _days(body: dict[str, object]) -> None:
     """A shipping profile's ``min_days`` at most its ``max_days`` (both within 0..90)."""
     low, high = body.get("min_days"), body.get("max_days")
-    if type(low) is int and type(high) is int and 0 <= high < low <= 90:
+    whole = (int, float)  # JSON has one number type: 24.0 is the integer 24
+    if type(low) in whole and type(high) in whole and 0 <= high < low <= 90:  # type: ignore[operator]
         body["min_days"], body["max_days"] = high, low
 
 

@@ -11,8 +11,8 @@ from pydantic import Field, StringConstraints
 
 from clipshop.aftersales.cancel_reasons import SELLER_REASONS
 from clipshop.core.schemas import (
+    FilledLine,
     IdStr,
-    Line,
     MoneyOut,
     PageOut,
     RequestModel,
@@ -22,7 +22,7 @@ from clipshop.core.schemas import (
 from clipshop.models import AftersaleRecord, Cancellation, OrderLineItem
 from clipshop.orders.schemas import money
 
-Reason = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+Reason = Annotated[FilledLine, StringConstraints(min_length=1, max_length=200)]
 Note = Annotated[Text, StringConstraints(max_length=500)]
 LineIds = Annotated[list[IdStr], Field(min_length=1, max_length=100)]
 SellerReason = Literal["OUT_OF_STOCK", "PRICING_ERROR", "UNABLE_TO_DELIVER", "BUYER_REQUESTED"]

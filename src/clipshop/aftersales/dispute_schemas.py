@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from clipshop.core.schemas import (
+    FilledText,
     IdStr,
     MinorUnits,
     MoneyOut,
@@ -20,7 +21,7 @@ from clipshop.models import AftersaleRecord, Dispute, StoredFile
 
 Kind = Literal["ESCALATION", "DAMAGE_CLAIM", "BUYER_PROTECTION"]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Z_]+$")]
-Note = Annotated[Text, StringConstraints(min_length=1, max_length=1000)]
+Note = Annotated[FilledText, StringConstraints(min_length=1, max_length=1000)]
 
 
 class DisputeCreate(RequestModel):

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from clipshop.aftersales.calculate import REASONS, RefundPlan
 from clipshop.core.schemas import (
+    FilledLine,
     IdStr,
     Line,
     MinorUnits,
@@ -32,7 +33,7 @@ Decision = Literal[
     "APPROVE_RECEIVED_PACKAGE",
 ]
 Free = Annotated[Text, StringConstraints(max_length=1000)]
-Required = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+Required = Annotated[FilledLine, StringConstraints(min_length=1, max_length=200)]
 
 
 class ReturnRequest(RequestModel):

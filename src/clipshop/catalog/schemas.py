@@ -12,6 +12,7 @@ from clipshop.core.schemas import (
     LINE_PATTERN,
     Count,
     Currency,
+    FilledLine,
     IdStr,
     Line,
     MoneyOut,
@@ -26,11 +27,11 @@ from clipshop.models import Sku
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 ShopType = Literal["LOCAL", "CROSS_BORDER"]
-PostalCode = Annotated[Line, StringConstraints(min_length=1, max_length=20)]
-Title = Annotated[Line, StringConstraints(min_length=1, max_length=255)]
+PostalCode = Annotated[FilledLine, StringConstraints(min_length=1, max_length=20)]
+Title = Annotated[FilledLine, StringConstraints(min_length=1, max_length=255)]
 Attributes = Annotated[
     dict[
-        Annotated[Line, StringConstraints(min_length=1, max_length=50)],
+        Annotated[FilledLine, StringConstraints(min_length=1, max_length=50)],
         Annotated[Line, StringConstraints(max_length=100)],
     ],
     # pydantic would put the key's pattern under patternProperties, which leaves other keys free
@@ -126,7 +127,7 @@ class WarehousePage(PageOut):
 
 
 class SkuCreate(RequestModel):
-    seller_sku: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
+    seller_sku: Annotated[FilledLine, StringConstraints(min_length=1, max_length=100)]
     name: Title
     attributes: Attributes = Field(default_factory=dict, description='e.g. {"size": "M"}')
     price: MoneyString

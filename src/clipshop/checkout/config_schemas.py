@@ -10,8 +10,8 @@ from pydantic import Field, StringConstraints, model_validator
 from clipshop.core.schemas import (
     COUNT_MAX,
     Currency,
+    FilledLine,
     IdStr,
-    Line,
     MinorUnits,
     RequestModel,
     ResponseModel,
@@ -30,14 +30,14 @@ class RateBand(RequestModel):
 
 
 class ShippingProfileIn(RequestModel):
-    name: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[FilledLine, StringConstraints(min_length=1, max_length=100)]
     min_days: int = Field(ge=0, le=90)
     max_days: int = Field(ge=0, le=120)
     rates: list[RateBand] = Field(min_length=1, max_length=200)
     rural_surcharge: MinorUnits = 0
-    rural_postal_prefixes: list[Annotated[Line, StringConstraints(min_length=1, max_length=10)]] = (
-        Field(default_factory=list, max_length=1000)
-    )
+    rural_postal_prefixes: list[
+        Annotated[FilledLine, StringConstraints(min_length=1, max_length=10)]
+    ] = Field(default_factory=list, max_length=1000)
     free_shipping_threshold: MinorUnits | None = None
 
     @model_validator(mode="after")

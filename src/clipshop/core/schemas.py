@@ -96,11 +96,23 @@ class PageOut(BaseModel):
 LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
+# Required text is stripped of surrounding whitespace (``RequestModel``), so it must hold
+# something else: these patterns say so in the OpenAPI document (a field of spaces only would
+# be schema-valid and then refused as empty).
+_LINE_CHAR = r"[^\x00-\x1f\x7f-\x9f]"
+_TEXT_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+FILLED_LINE_PATTERN = rf"^{_LINE_CHAR}*[^\x00-\x1f\x7f-\x9f\s]{_LINE_CHAR}*$"
+FILLED_TEXT_PATTERN = rf"^{_TEXT_CHAR}*[^\x00-\x1f\x7f-\x9f\s]{_TEXT_CHAR}*$"
+
 Line = Annotated[str, StringConstraints(pattern=LINE_PATTERN)]
 """One line of text: no control characters at all."""
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 """Free text: tabs and line breaks allowed, no other control characters."""
-Name = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+FilledLine = Annotated[str, StringConstraints(pattern=FILLED_LINE_PATTERN)]
+"""A required line: as ``Line``, with at least one character that is not whitespace."""
+FilledText = Annotated[str, StringConstraints(pattern=FILLED_TEXT_PATTERN)]
+"""Required free text: as ``Text``, with at least one character that is not whitespace."""
+Name = Annotated[FilledLine, StringConstraints(min_length=1, max_length=200)]
 
 
 # --- integers ------------------------------------------------------------------------------

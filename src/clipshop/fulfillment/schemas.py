@@ -7,11 +7,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from clipshop.core.schemas import IdStr, Line, PageOut, RequestModel, ResponseModel, Text, When
+from clipshop.core.schemas import (
+    FilledLine,
+    IdStr,
+    Line,
+    PageOut,
+    RequestModel,
+    ResponseModel,
+    Text,
+    When,
+)
 from clipshop.fulfillment.carriers import SCENARIOS
 from clipshop.fulfillment.tracking import EVENT_KINDS
 
-Tracking = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
+Tracking = Annotated[FilledLine, StringConstraints(min_length=1, max_length=64)]
 Provider = Annotated[Line, StringConstraints(max_length=20)]
 
 
@@ -97,7 +106,7 @@ class SlotOut(ResponseModel):
 
 
 class CarrierEventIn(RequestModel):
-    event_id: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
+    event_id: Annotated[FilledLine, StringConstraints(min_length=1, max_length=100)]
     tracking_number: Tracking
     kind: Literal[EVENT_KINDS]  # type: ignore[valid-type]
     occurred_at: When

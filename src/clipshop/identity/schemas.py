@@ -7,7 +7,16 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from clipshop.core.schemas import IdStr, Line, Name, PageOut, RequestModel, ResponseModel, When
+from clipshop.core.schemas import (
+    FilledLine,
+    IdStr,
+    Line,
+    Name,
+    PageOut,
+    RequestModel,
+    ResponseModel,
+    When,
+)
 from clipshop.identity.principal import Role
 
 _PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no "@", no white space, no control characters
@@ -27,7 +36,8 @@ Birthday = Annotated[
     Field(
         ge=date(1900, 1, 1),
         le=date(2100, 12, 31),
-        description="YYYY-MM-DD, 1900-01-01 or later",
+        description="YYYY-MM-DD, 1900-01-01 to 2100-12-31",
+        json_schema_extra={"pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-"},  # the years, stated
     ),
 ]
 
@@ -61,7 +71,7 @@ class MeOut(UserOut):
 
 
 class TokenCreate(RequestModel):
-    name: Annotated[Line, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[FilledLine, StringConstraints(min_length=1, max_length=100)]
     user_id: IdStr | None = Field(None, description="Admins only: issue for another user")
     expires_at: When | None = Field(
         None, description="With a time zone, e.g. ...Z; year 2000 to 2100"

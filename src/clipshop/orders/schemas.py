@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from clipshop.core.schemas import (
+    FilledLine,
+    FilledText,
     IdStr,
-    Line,
     MoneyOut,
     PageOut,
     RequestModel,
     ResponseModel,
-    Text,
 )
 from clipshop.models import Order, OrderEvent, OrderLineItem, Payment
 from clipshop.orders.rows import Row
@@ -226,12 +226,14 @@ class CheckoutOut(ResponseModel):
 
 
 class CancelBody(RequestModel):
-    reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)] = "changed my mind"
+    reason: Annotated[FilledLine, StringConstraints(min_length=1, max_length=200)] = (
+        "changed my mind"
+    )
 
 
 class ReviewBody(RequestModel):
     decision: Literal["CLEAR", "CANCEL"]
-    note: Annotated[Text, StringConstraints(min_length=1, max_length=500)]
+    note: Annotated[FilledText, StringConstraints(min_length=1, max_length=500)]
 
 
 class RetryBody(RequestModel):

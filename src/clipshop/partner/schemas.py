@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from clipshop.core.schemas import IdStr, Line, Name, RequestModel, ResponseModel
+from clipshop.core.schemas import FilledLine, IdStr, Name, RequestModel, ResponseModel
 
-Scope = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
+Scope = Annotated[FilledLine, StringConstraints(min_length=1, max_length=64)]
 
 
 class PartnerData(BaseModel):
@@ -75,7 +75,7 @@ class AppCreated(ResponseModel):
 
 
 class AuthorizationCreate(RequestModel):
-    app_key: Annotated[Line, StringConstraints(min_length=1, max_length=32)]
+    app_key: Annotated[FilledLine, StringConstraints(min_length=1, max_length=32)]
     scopes: list[Scope] | None = Field(
         default=None, max_length=50, description="Scopes granted (default: every scope)"
     )

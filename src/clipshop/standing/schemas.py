@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from clipshop.core.schemas import IdStr, RequestModel, ResponseModel, Text
+from clipshop.core.schemas import FilledText, IdStr, RequestModel, ResponseModel
 from clipshop.deadlines.standing import Standing
 from clipshop.models import ShopStandingEvent
 from clipshop.standing.performance import Metric, WindowMetrics
@@ -106,7 +106,7 @@ class PerformanceOut(BaseModel):
 
 class StandingIn(RequestModel):
     standing: Standing
-    note: Text = Field(min_length=1, max_length=500)
+    note: FilledText = Field(min_length=1, max_length=500)
     breach_count: int | None = Field(
         None, ge=0, le=1_000_000, description="Set the breach count (0: a clean slate)"
     )

@@ -8,13 +8,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from clipshop.core.schemas import IdStr, Line, RequestModel, ResponseModel, Text
+from clipshop.core.schemas import FilledLine, IdStr, RequestModel, ResponseModel, Text
 
 MAX_URL_LENGTH = 2048
 MAX_OVERLAP_HOURS = 168
 
-Url = Annotated[Line, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH)]
-EventType = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
+Url = Annotated[FilledLine, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH)]
+EventType = Annotated[FilledLine, StringConstraints(min_length=1, max_length=64)]
 EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=100)]
 Description = Annotated[Text, StringConstraints(max_length=500)]
 
