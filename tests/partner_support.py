@@ -8,11 +8,12 @@ import hmac
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from pydantic import BaseModel, ConfigDict
 
 from clipshop.core.db import Database
 from clipshop.partner import apps
@@ -104,3 +105,52 @@ def connect(
     assert got.status_code == 200 and got.json()["code"] == 0, got.text
     data = got.json()["data"]
     return PartnerClient(http, key, secret, data["access_token"], data["refresh_token"], None, data)
+
+
+# --- answers: the envelope, validated against our models of the reference's shapes ---
+
+D = TypeVar("D", bound=BaseModel)
+
+
+class Envelope(BaseModel, Generic[D]):
+    model_config = ConfigDict(extra="forbid")
+
+    code: int
+    message: str
+    request_id: str
+    data: D
+
+
+class Failure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: int
+    message: str
+    request_id: str
+    data: dict[str, Any]
+
+
+def no_nulls(value: Any, where: str = "") -> None:
+    assert value is not None, f"null at {where or 'the top'}"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            no_nulls(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            no_nulls(item, f"{where}[{i}]")
+
+
+def answer(response: Any, model: type[D]) -> D:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    no_nulls(body)
+    parsed = Envelope[model].model_validate(body)  # type: ignore[valid-type]
+    assert parsed.code == 0 and parsed.request_id
+    return parsed.data
+
+
+def refused(response: Any, status: int, code: int) -> str:
+    assert response.status_code == status, response.text
+    parsed = Failure.model_validate(response.json())
+    assert parsed.code == code and parsed.request_id, parsed
+    return parsed.message

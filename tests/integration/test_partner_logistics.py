@@ -12,8 +12,7 @@ from clipshop.models import Shop
 from clipshop.partner import logistics_schemas as api
 from clipshop.partner import scopes
 from tests.conftest import World
-from tests.integration.test_partner_fulfillment import answer, refused
-from tests.partner_support import connect
+from tests.partner_support import answer, connect, refused
 
 L = "/logistics/202309"
 

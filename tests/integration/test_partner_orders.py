@@ -11,11 +11,10 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import event
 
 from clipshop.core.clock import utcnow
@@ -36,57 +35,17 @@ from tests.integration.checkout_api import (
     checkout,
     ok,
 )
-from tests.partner_support import PartnerClient, connect
+from tests.partner_support import (
+    PartnerClient,
+    answer,
+    connect,
+    refused,
+)
 
 __all__ = ["frozen_clock"]
 
 SEARCH = "/order/202309/orders/search"
 DETAIL = {"202309": "/order/202309/orders", "202507": "/order/202507/orders"}
-D = TypeVar("D", bound=BaseModel)
-
-
-class Envelope(BaseModel, Generic[D]):
-    model_config = ConfigDict(extra="forbid")
-
-    code: int
-    message: str
-    request_id: str
-    data: D
-
-
-class Failure(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: int
-    message: str
-    request_id: str
-    data: dict[str, Any]
-
-
-def no_nulls(value: Any, where: str = "") -> None:
-    assert value is not None, f"null at {where or 'the top'}"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            no_nulls(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            no_nulls(item, f"{where}[{i}]")
-
-
-def answer(response: Any, model: type[D]) -> D:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    no_nulls(body)
-    parsed = Envelope[model].model_validate(body)  # type: ignore[valid-type]
-    assert parsed.code == 0 and parsed.request_id
-    return parsed.data
-
-
-def refused(response: Any, status: int, code: int) -> str:
-    assert response.status_code == status, response.text
-    parsed = Failure.model_validate(response.json())
-    assert parsed.code == code and parsed.request_id, parsed
-    return parsed.message
 
 
 @dataclass

@@ -17,8 +17,7 @@ from clipshop.models import InventoryMovement, Sku
 from clipshop.partner import products_schemas as api
 from clipshop.partner import scopes
 from tests.conftest import World
-from tests.integration.test_partner_orders import answer, refused
-from tests.partner_support import connect
+from tests.partner_support import answer, connect, refused
 
 P = "/product/202309"
 BOTH = [scopes.PRODUCT_BASIC, scopes.PRODUCT_WRITE]

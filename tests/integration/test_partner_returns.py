@@ -20,8 +20,7 @@ from tests.conftest import World
 from tests.fulfillment_support import carrier_event, paid_orders, send, ship
 from tests.integration.checkout_api import API, advance, get_order, ok
 from tests.integration.returns_support import calculate, request_return
-from tests.integration.test_partner_orders import answer, refused
-from tests.partner_support import PartnerClient, connect
+from tests.partner_support import PartnerClient, answer, connect, refused
 
 RR = "/return_refund/202309"
 RELEASE = {"minutes": 61}
