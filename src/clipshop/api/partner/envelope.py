@@ -9,6 +9,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from clipshop.partner.errors import invalid_parameter
 
 REQUEST_ID = "partner_request_id"
 
@@ -41,3 +44,20 @@ def envelope(
         "data": jsonable_encoder(data) if data is not None else {},
     }
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def answer(request: Request, data: BaseModel | dict[str, Any]) -> JSONResponse:
+    """A module route's success: scalars clipshop has no value for are left out; objects and
+    arrays are always sent."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json", exclude_none=True)
+    return envelope(request, data)
+
+
+def choice(request: Request, name: str, allowed: dict[str, Any], default: str) -> Any:
+    """The query parameter ``name``, one of ``allowed`` in any letter case (36009004 else)."""
+    given = request.query_params.get(name) or default
+    found = allowed.get(given) or allowed.get(given.upper()) or allowed.get(given.lower())
+    if found is None:
+        raise invalid_parameter(f"{name} must be one of " + ", ".join(allowed))
+    return found

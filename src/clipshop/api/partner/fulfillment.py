@@ -10,11 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from clipshop.api.deps import DB
-from clipshop.api.partner.envelope import envelope
+from clipshop.api.partner.envelope import answer, choice
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.fulfillment.carriers import CarrierAdapter
 from clipshop.partner import fulfillment, scopes
@@ -35,20 +34,6 @@ SORT_FIELDS: dict[str, fulfillment.SortField] = {
 SORT_ORDERS: dict[str, fulfillment.SortOrder] = {"ASC": "ASC", "DESC": "DESC"}
 
 
-def _answer(request: Request, data: BaseModel | dict[str, Any]) -> JSONResponse:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json", exclude_none=True)
-    return envelope(request, data)
-
-
-def _choice(request: Request, name: str, allowed: dict[str, Any], default: str) -> Any:
-    given = request.query_params.get(name) or default
-    found = allowed.get(given) or allowed.get(given.upper()) or allowed.get(given.lower())
-    if found is None:
-        raise invalid_parameter(f"{name} must be one of " + ", ".join(allowed))
-    return found
-
-
 def _carrier(request: Request) -> CarrierAdapter:
     carrier: CarrierAdapter = request.app.state.carrier
     return carrier
@@ -62,21 +47,21 @@ def _seller(call: PartnerCall) -> Any:
 def search_packages(request: Request, call: FulfillmentCall) -> JSONResponse:
     q = request.query_params
     page = page_params(q.get("page_size"), q.get("page_token"))
-    sort_field = _choice(request, "sort_field", SORT_FIELDS, "create_time")
-    sort_order = _choice(request, "sort_order", SORT_ORDERS, "DESC")
+    sort_field = choice(request, "sort_field", SORT_FIELDS, "create_time")
+    sort_order = choice(request, "sort_order", SORT_ORDERS, "DESC")
     filters = parse_body(call, api.PackageSearchFilters)
     found, position, total = fulfillment.search(
         call.session, call.shop_id, filters, page, sort_field, sort_order
     )
     items = [p.model_dump(mode="json", exclude_none=True) for p in found]
-    return _answer(request, page_data("packages", items, position, total))
+    return answer(request, page_data("packages", items, position, total))
 
 
 @router.get(BASE + "/packages/{package_id}")
 def package_detail(request: Request, call: FulfillmentCall, package_id: str) -> JSONResponse:
     wanted = fulfillment.parse_id(package_id, "package_id")
     assert call.shop is not None
-    return _answer(request, fulfillment.detail(call.session, call.shop_id, call.shop.name, wanted))
+    return answer(request, fulfillment.detail(call.session, call.shop_id, call.shop.name, wanted))
 
 
 @router.post(BASE + "/packages/{package_id}/ship")
@@ -84,7 +69,7 @@ def ship_package(request: Request, call: FulfillmentCall, package_id: str) -> JS
     wanted = fulfillment.parse_id(package_id, "package_id")
     body = parse_body(call, api.ShipBody)
     actions.ship(call.session, _seller(call), _carrier(request), call.shop_id, wanted, body)
-    return _answer(request, api.Empty())
+    return answer(request, api.Empty())
 
 
 @router.post(BASE + "/orders/{order_id}/packages")
@@ -94,7 +79,7 @@ def mark_package_as_shipped(request: Request, call: FulfillmentCall, order_id: s
     done = actions.mark_shipped(
         call.session, _seller(call), _carrier(request), call.shop_id, wanted, body
     )
-    return _answer(request, done)
+    return answer(request, done)
 
 
 @router.post(BASE + "/packages/{package_id}/shipping_info/update")
@@ -104,7 +89,7 @@ def update_package_shipping_info(
     wanted = fulfillment.parse_id(package_id, "package_id")
     body = parse_body(call, api.ShippingInfo)
     actions.update_package_info(call.session, _seller(call), call.shop_id, wanted, body)
-    return _answer(request, api.Empty())
+    return answer(request, api.Empty())
 
 
 @router.post(BASE + "/orders/{order_id}/shipping_info/update")
@@ -112,7 +97,7 @@ def update_shipping_info(request: Request, call: FulfillmentCall, order_id: str)
     wanted = fulfillment.parse_id(order_id, "order_id")
     body = parse_body(call, api.ShippingInfo)
     actions.update_order_info(call.session, _seller(call), call.shop_id, wanted, body)
-    return _answer(request, api.Empty())
+    return answer(request, api.Empty())
 
 
 @router.post("/fulfillment/202610/orders/{order_id}/shipping_info/update")
@@ -122,20 +107,20 @@ def update_shipping_info_list(
     wanted = fulfillment.parse_id(order_id, "order_id")
     body = parse_body(call, api.ShippingInfoList)
     actions.update_order_info_list(call.session, _seller(call), call.shop_id, wanted, body)
-    return _answer(request, api.Empty())
+    return answer(request, api.Empty())
 
 
 @router.get(BASE + "/orders/{order_id}/tracking")
 def order_tracking(request: Request, call: FulfillmentCall, order_id: str) -> JSONResponse:
     wanted = fulfillment.parse_id(order_id, "order_id")
-    return _answer(request, actions.tracking(call.session, call.shop_id, wanted))
+    return answer(request, actions.tracking(call.session, call.shop_id, wanted))
 
 
 @router.get(BASE + "/orders/{order_id}/handover_time_slots")
 def order_handover_slots(request: Request, call: FulfillmentCall, order_id: str) -> JSONResponse:
     wanted = fulfillment.parse_id(order_id, "order_id")
     service = actions.order_service(call.session, call.shop_id, wanted)
-    return _answer(request, actions.handover_slots(_carrier(request), service))
+    return answer(request, actions.handover_slots(_carrier(request), service))
 
 
 @router.get(BASE + "/packages/{package_id}/handover_time_slots")
@@ -144,7 +129,7 @@ def package_handover_slots(
 ) -> JSONResponse:
     wanted = fulfillment.parse_id(package_id, "package_id")
     service = actions.package_service(call.session, call.shop_id, wanted)
-    return _answer(request, actions.handover_slots(_carrier(request), service))
+    return answer(request, actions.handover_slots(_carrier(request), service))
 
 
 @router.get(BASE + "/packages/{package_id}/shipping_documents")
@@ -160,7 +145,7 @@ def shipping_documents(request: Request, call: FulfillmentCall, package_id: str)
         document_type,
         str(request.base_url),
     )
-    return _answer(request, api.ShippingDocument(doc_url=url, tracking_number=tracking))
+    return answer(request, api.ShippingDocument(doc_url=url, tracking_number=tracking))
 
 
 @router.get(documents.FILE_PATH)
@@ -207,7 +192,7 @@ async def upload_delivery_image(request: Request, call: FulfillmentCall) -> JSON
 
     file_id = await run_in_threadpool(store)
     url = f"{str(request.base_url).rstrip('/')}/api/v1/files/{file_id}"
-    return _answer(request, api.ImageData(url=url))
+    return answer(request, api.ImageData(url=url))
 
 
 SHIP_TO_SPLIT = (

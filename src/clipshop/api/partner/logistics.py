@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
-from clipshop.api.partner.envelope import envelope
+from clipshop.api.partner.envelope import answer
 from clipshop.api.partner.protocol import PartnerCall, partner
 from clipshop.partner import logistics, scopes
 from clipshop.partner.errors import invalid_parameter
@@ -23,13 +22,9 @@ SellerCall = Annotated[PartnerCall, Depends(partner(scopes.LOGISTICS, shop_scope
 BASE = "/logistics/202309"
 
 
-def _answer(request: Request, data: BaseModel) -> JSONResponse:
-    return envelope(request, data.model_dump(mode="json", exclude_none=True))
-
-
 @router.get(f"{BASE}/warehouses")
 def warehouses(request: Request, call: ShopCall) -> JSONResponse:
-    return _answer(request, logistics.warehouses(call.session, call.shop_id))
+    return answer(request, logistics.warehouses(call.session, call.shop_id))
 
 
 @router.get(BASE + "/warehouses/{warehouse_id}/delivery_options")
@@ -38,15 +33,15 @@ def delivery_options(request: Request, call: ShopCall, warehouse_id: str) -> JSO
     if scope not in ("WAREHOUSE", "PRODUCT"):
         raise invalid_parameter("scope must be WAREHOUSE or PRODUCT")
     wanted = parse_id(warehouse_id, "warehouse_id")
-    return _answer(request, logistics.delivery_options(call.session, call.shop_id, wanted, scope))
+    return answer(request, logistics.delivery_options(call.session, call.shop_id, wanted, scope))
 
 
 @router.get(BASE + "/delivery_options/{delivery_option_id}/shipping_providers")
 def shipping_providers(request: Request, call: ShopCall, delivery_option_id: str) -> JSONResponse:
     option = delivery_option_id.strip().upper()
-    return _answer(request, logistics.shipping_providers(call.session, call.shop_id, option))
+    return answer(request, logistics.shipping_providers(call.session, call.shop_id, option))
 
 
 @router.get(f"{BASE}/global_warehouses")
 def global_warehouses(request: Request, call: SellerCall) -> JSONResponse:
-    return _answer(request, logistics.global_warehouses(call.session, call.shop_ids))
+    return answer(request, logistics.global_warehouses(call.session, call.shop_ids))

@@ -5,13 +5,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
-from clipshop.api.partner.envelope import envelope
+from clipshop.api.partner.envelope import answer, choice
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.partner import order_prices, orders, scopes
 from clipshop.partner import order_schemas as api
@@ -28,27 +27,12 @@ SORT_FIELDS: dict[str, orders.SortField] = {
 SORT_ORDERS: dict[str, orders.SortOrder] = {"ASC": "ASC", "DESC": "DESC"}
 
 
-def _answer(request: Request, data: BaseModel | dict[str, Any]) -> JSONResponse:
-    """Scalars clipshop has no value for are left out; objects and arrays are always sent."""
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json", exclude_none=True)
-    return envelope(request, data)
-
-
-def _choice(request: Request, name: str, allowed: dict[str, Any], default: str) -> Any:
-    given = request.query_params.get(name) or default
-    found = allowed.get(given) or allowed.get(given.upper()) or allowed.get(given.lower())
-    if found is None:
-        raise invalid_parameter(f"{name} must be one of " + ", ".join(allowed))
-    return found
-
-
 @router.post("/order/202309/orders/search")
 def search_orders(request: Request, call: OrderCall) -> JSONResponse:
     q = request.query_params
     page = page_params(q.get("page_size"), q.get("page_token"))
-    sort_field = _choice(request, "sort_field", SORT_FIELDS, "create_time")
-    sort_order = _choice(request, "sort_order", SORT_ORDERS, "DESC")
+    sort_field = choice(request, "sort_field", SORT_FIELDS, "create_time")
+    sort_order = choice(request, "sort_order", SORT_ORDERS, "DESC")
     filters = parse_body(call, api.SearchFilters)
     found, position, total = orders.search(
         call.session, call.shop_id, filters, page, sort_field, sort_order
@@ -56,7 +40,7 @@ def search_orders(request: Request, call: OrderCall) -> JSONResponse:
     data = page_data(
         "orders", [o.model_dump(mode="json", exclude_none=True) for o in found], position, total
     )
-    return _answer(request, data)
+    return answer(request, data)
 
 
 def _ids(request: Request) -> list[int]:
@@ -78,16 +62,16 @@ def _ids(request: Request) -> list[int]:
 @router.get("/order/202309/orders")
 def order_detail_202309(request: Request, call: OrderCall) -> JSONResponse:
     found = orders.detail(call.session, call.shop_id, _ids(request), api.Order202309)
-    return _answer(request, api.Detail202309Data(orders=found))
+    return answer(request, api.Detail202309Data(orders=found))
 
 
 @router.get("/order/202507/orders")
 def order_detail_202507(request: Request, call: OrderCall) -> JSONResponse:
     found = orders.detail(call.session, call.shop_id, _ids(request), api.Order202507)
-    return _answer(request, api.Detail202507Data(orders=found))
+    return answer(request, api.Detail202507Data(orders=found))
 
 
 @router.get("/order/202407/orders/{order_id}/price_detail")
 def price_detail(request: Request, call: OrderCall, order_id: str) -> JSONResponse:
     wanted = orders.parse_id(order_id.strip())
-    return _answer(request, order_prices.price_detail(call.session, call.shop_id, wanted))
+    return answer(request, order_prices.price_detail(call.session, call.shop_id, wanted))

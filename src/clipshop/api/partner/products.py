@@ -4,13 +4,12 @@ updates (``seller.product.write``); one shop."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
-from clipshop.api.partner.envelope import envelope
+from clipshop.api.partner.envelope import answer
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.models import Shop
 from clipshop.partner import products, scopes
@@ -24,12 +23,6 @@ ReadCall = Annotated[PartnerCall, Depends(partner(scopes.PRODUCT_BASIC))]
 WriteCall = Annotated[PartnerCall, Depends(partner(scopes.PRODUCT_WRITE))]
 
 
-def _answer(request: Request, data: BaseModel | dict[str, Any]) -> JSONResponse:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json", exclude_none=True)
-    return envelope(request, data)
-
-
 def _search(request: Request, call: PartnerCall) -> JSONResponse:
     q = request.query_params
     page = page_params(q.get("page_size"), q.get("page_token"))
@@ -37,7 +30,7 @@ def _search(request: Request, call: PartnerCall) -> JSONResponse:
     shop = call.session.get_one(Shop, call.shop_id)
     found, position, total = products.search(call.session, shop, filters, page)
     items = [p.model_dump(mode="json", exclude_none=True) for p in found]
-    return _answer(request, page_data("products", items, position, total))
+    return answer(request, page_data("products", items, position, total))
 
 
 @router.post("/product/202309/products/search")
@@ -53,13 +46,13 @@ def search_202502(request: Request, call: ReadCall) -> JSONResponse:
 @router.get("/product/202309/products/{product_id}")
 def product_detail(request: Request, call: ReadCall, product_id: str) -> JSONResponse:
     wanted = ids([product_id.strip()], "product_id")[0]
-    return _answer(request, products.detail(call.session, call.shop_id, wanted))
+    return answer(request, products.detail(call.session, call.shop_id, wanted))
 
 
 @router.post("/product/202309/inventory/search")
 def inventory_search(request: Request, call: ReadCall) -> JSONResponse:
     body = parse_body(call, api.InventorySearch)
-    return _answer(request, products.inventory_search(call.session, call.shop_id, body))
+    return answer(request, products.inventory_search(call.session, call.shop_id, body))
 
 
 @router.post("/product/202309/products/{product_id}/inventory/update")
@@ -68,7 +61,7 @@ def update_inventory(request: Request, call: WriteCall, product_id: str) -> JSON
     body = parse_body(call, api.InventoryUpdate)
     who = seller(call.session, call.access.app_id, call.shop_id)
     products.update_inventory(call.session, who, call.shop_id, wanted, body)
-    return _answer(request, api.UpdateData())
+    return answer(request, api.UpdateData())
 
 
 @router.post("/product/202309/products/{product_id}/prices/update")
@@ -78,4 +71,4 @@ def update_prices(request: Request, call: WriteCall, product_id: str) -> JSONRes
     who = seller(call.session, call.access.app_id, call.shop_id)
     shop = call.session.get_one(Shop, call.shop_id)
     products.update_prices(call.session, who, shop, wanted, body)
-    return _answer(request, {})
+    return answer(request, {})

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from clipshop.api.partner.envelope import envelope
+from clipshop.api.partner.envelope import answer, envelope
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.core.settings import Settings
 from clipshop.partner import (
@@ -34,12 +33,6 @@ SORT_FIELDS = ("create_time", "update_time")
 SORT_ORDERS = ("ASC", "DESC")
 
 
-def _answer(request: Request, data: BaseModel | dict[str, Any]) -> JSONResponse:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json", exclude_none=True)
-    return envelope(request, data)
-
-
 def _sort(request: Request) -> tuple[Any, Any]:
     q = request.query_params
     field = (q.get("sort_field") or "create_time").lower()
@@ -59,7 +52,7 @@ def search_returns(request: Request, call: ReturnCall) -> JSONResponse:
     filters = parse_body(call, api.ReturnFilters)
     found, position, total = returns.search(call.session, call.shop_id, filters, page, field, order)
     items = [r.model_dump(mode="json", exclude_none=True) for r in found]
-    return _answer(request, page_data("return_orders", items, position, total))
+    return answer(request, page_data("return_orders", items, position, total))
 
 
 @router.post("/return_refund/202309/cancellations/search")
@@ -72,13 +65,13 @@ def search_cancellations(request: Request, call: ReturnCall) -> JSONResponse:
         call.session, call.shop_id, filters, page, field, order
     )
     items = [c.model_dump(mode="json", exclude_none=True) for c in found]
-    return _answer(request, page_data("cancellations", items, position, total))
+    return answer(request, page_data("cancellations", items, position, total))
 
 
 @router.get("/return_refund/202309/returns/{return_id}/records")
 def return_records(request: Request, call: ReturnCall, return_id: str) -> JSONResponse:
     wanted = returns.parse_id(return_id, "return_id")
-    return _answer(request, returns.records(call.session, call.shop_id, wanted))
+    return answer(request, returns.records(call.session, call.shop_id, wanted))
 
 
 @router.get("/return_refund/202309/reject_reasons")
@@ -86,7 +79,7 @@ def reject_reasons(request: Request, call: ReturnCall) -> JSONResponse:
     text = request.query_params.get("return_or_cancel_id", "")
     if not text:
         raise invalid_parameter("return_or_cancel_id is required")
-    return _answer(request, returns.reject_reasons(call.session, call.shop_id, text))
+    return answer(request, returns.reject_reasons(call.session, call.shop_id, text))
 
 
 def _act(request: Request, call: ReturnCall, action: Any) -> JSONResponse:
@@ -157,7 +150,7 @@ def cancel_order(request: Request, call: ReturnCall) -> JSONResponse:
     body = parse_body(call, api.CancelOrderBody)
     who = seller(call.session, call.access.app_id, call.shop_id)
     data, refund = cancellations.cancel_order(call.session, who, call.shop_id, body)
-    response = _answer(request, data)
+    response = answer(request, data)
     if refund is not None:
         state = request.app.state
         response.background = BackgroundTask(execute_refunds, state.db, state.gateway, [refund])
@@ -170,7 +163,7 @@ def aftersale_eligibility(request: Request, call: ReturnCall, order_id: str) -> 
     who = (request.query_params.get("initiate_aftersale_user") or "SELLER").upper()
     seller_of_shop = seller(call.session, call.access.app_id, call.shop_id)
     data = returns_eligibility.check(call.session, seller_of_shop, call.shop_id, wanted, who)
-    return _answer(request, data)
+    return answer(request, data)
 
 
 @router.post("/return_refund/202309/refunds/calculate")
@@ -178,4 +171,4 @@ def calculate_refund(request: Request, call: ReturnCall) -> JSONResponse:
     body = parse_body(call, api.CalculateBody)
     seller_of_shop = seller(call.session, call.access.app_id, call.shop_id)
     data = returns_calculate.calculate(call.session, seller_of_shop, call.shop_id, body)
-    return _answer(request, data)
+    return answer(request, data)
