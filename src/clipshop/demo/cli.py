@@ -11,16 +11,29 @@ from clipshop.core.cli import Listing, fail, open_database, out
 from clipshop.core.db import Database
 from clipshop.core.money import Money
 from clipshop.core.settings import get_settings
-from clipshop.demo.seed import DemoWorld, seed_demo
+from clipshop.demo.seed import SHOPS, DemoWorld, seed_demo
 from clipshop.demo.sim import simulate, total_steps
 from clipshop.demo.sim_script import plan
 from clipshop.demo.sim_summary import Summary, summarize
+from clipshop.demo.tiktok_world import seed_world
 from clipshop.payments.simulated import SimulatedGateway
 
+TIKTOK_HELP = (
+    "Also seed (or top up) the TikTok sandbox world in the first demo shop: orders in every "
+    "status, pending return and cancellation requests (docs/tiktok-api.md, Sandbox); moves the "
+    "sandbox clock about 44 days the first time"
+)
 
-def _seed(db: Database) -> DemoWorld:
+
+def _seed(db: Database, tiktok_world: bool = False) -> DemoWorld:
+    if tiktok_world and not db.settings.sandbox:
+        fail("--tiktok moves the platform clock: sandbox mode only")
     with db.unit_of_work() as session:
-        return seed_demo(session)
+        world = seed_demo(session)
+    if tiktok_world:
+        owner = next(u for u in world.users if u.key == SHOPS[0]["owner"])
+        seed_world(db, SimulatedGateway(db), int(world.shops[0].id), int(owner.id))
+    return world
 
 
 def _print_world(world: DemoWorld, base_url: str | None = None) -> None:
@@ -57,6 +70,7 @@ def _print_world(world: DemoWorld, base_url: str | None = None) -> None:
 
 def demo(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables"),
+    tiktok_world: bool = typer.Option(False, "--tiktok", help=TIKTOK_HELP),
 ) -> None:
     """Seed the demo data and print its ids and fresh API tokens.
 
@@ -64,7 +78,7 @@ def demo(
     first, on SQLite and PostgreSQL."""
     db = open_database(migrate=True)
     try:
-        world = _seed(db)
+        world = _seed(db, tiktok_world)
     finally:
         db.dispose()
     if as_json:
@@ -77,6 +91,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
     demo_data: bool = typer.Option(False, "--demo", help="Seed demo data and print tokens"),
+    tiktok_world: bool = typer.Option(False, "--tiktok", help=TIKTOK_HELP + " (with --demo)"),
     jobs_interval: float = typer.Option(
         5.0,
         help="Seconds between runs of the embedded worker (deadline sweeper, payment "
@@ -105,7 +120,7 @@ def serve(
     db = open_database()
     try:
         if demo_data:
-            _print_world(_seed(db), f"http://{host}:{port}")
+            _print_world(_seed(db, tiktok_world), f"http://{host}:{port}")
         out.print(
             f"clipshop on http://{host}:{port}  (API docs: /docs, database: "
             f"{db.engine.url.render_as_string()}, workers: {workers})",
