@@ -21,7 +21,7 @@ from clipshop.payments.simulated import SimulatedGateway
 TIKTOK_HELP = (
     "Also seed (or top up) the TikTok sandbox world in the first demo shop: orders in every "
     "status, pending return and cancellation requests (docs/tiktok-api.md, Sandbox); moves the "
-    "sandbox clock about 44 days the first time"
+    "sandbox clock about 45 days the first time"
 )
 
 

@@ -7,10 +7,11 @@ a pending return and a pending cancellation request, all bought by one buyer of 
 (``tiktok.buyer@demo.clipshop.dev``) with the real services: checkout and payment, the
 fulfillment services with the simulated carrier, the after-sales requests, and the sandbox
 clock moved forward (``worker.sandbox.advance``) so that the deadlines on the way fire at
-their own times. The clock moves about 44 days in all on the first run.
+their own times. The clock moves about 45 days in all on the first run, a week
+and two hours on a later one that must deliver orders again.
 
 Seeded once: a later run only tops up what an integration consumes (pending return and
-cancellation requests, orders awaiting shipment), moving the clock one hour when it must."""
+cancellation requests, orders awaiting shipment)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from clipshop.orders.lifecycle import orders_of_payment
 from clipshop.payments import methods
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.simulated import tokenize_card
+from clipshop.worker import shared_clock
 from clipshop.worker.sandbox import advance
 
 BUYER_EMAIL = f"tiktok.buyer@{DOMAIN}"
@@ -178,32 +180,39 @@ def _orders(a: _Actors, status: str) -> list[int]:
 
 
 def _first_run(a: _Actors) -> None:
-    # Completed: delivered, then its 30-day return window closes.
+    """A completed order: delivered, then its 30-day return window closes."""
     done = _order(a, 1)
     _wait(a, HOUR)
     _ship(a, done, "on_time")
     _wait(a, timedelta(days=37))
-    # Delivered (one to stay so, one for the pending return), in transit, awaiting collection.
-    delivered = [_order(a, 2), _order(a, 3)]
-    in_transit = _order(a, 4)
-    waiting = _order(a, 5)
-    _wait(a, HOUR)
-    for order_id in delivered:
-        _ship(a, order_id, "on_time")
-    _ship(a, in_transit, "lost_in_transit")  # collected, never delivered
-    _ship(a, waiting, "never_collected")
-    _wait(a, timedelta(days=7))
-    _request_return(a, delivered[1])
+
+
+def _shipped(a: _Actors) -> None:
+    """Two delivered orders, the later one with a pending return request, one in transit
+    (collected, never delivered) and one awaiting collection (never collected): up to a
+    week of the clock, for the carrier."""
+    scenarios = []
+    if not _count(a, Return):
+        scenarios += ["on_time"] * max(2 - len(_orders(a, "DELIVERED")), 0)
+    if not _orders(a, "IN_TRANSIT"):
+        scenarios.append("lost_in_transit")
+    if not _orders(a, "AWAITING_COLLECTION"):
+        scenarios.append("never_collected")
+    fresh = [(_order(a, 2 + i), scenario) for i, scenario in enumerate(scenarios)]
+    if fresh:
+        _wait(a, HOUR)
+        for order_id, scenario in fresh:
+            _ship(a, order_id, scenario)
+        _wait(a, timedelta(days=7 if "on_time" in scenarios else 1))
+    if not _count(a, Return):
+        _request_return(a, _orders(a, "DELIVERED")[-1])
 
 
 def _top_up(a: _Actors) -> None:
-    """Orders awaiting shipment and a pending cancellation request (one hour for the remorse
-    window), a pending return if a delivered order is left, then an order on hold, one unpaid
-    and one cancelled by its buyer."""
-    if not _count(a, Return):
-        delivered = _orders(a, "DELIVERED")
-        if delivered:
-            _request_return(a, delivered[-1])
+    """Shipped orders and a pending return, orders awaiting shipment and a pending
+    cancellation request (one hour for the remorse window), then an order on hold, one
+    unpaid and one cancelled by its buyer."""
+    _shipped(a)
     missing = AWAITING - len(_orders(a, "AWAITING_SHIPMENT"))
     cancel = None if _count(a, Cancellation) else _order(a, 6)
     fresh = [_order(a, 7 + i) for i in range(max(missing, 0))]
@@ -220,7 +229,9 @@ def _top_up(a: _Actors) -> None:
 
 
 def seed_world(db: Database, gateway: PaymentGateway, shop_id: int, owner_id: int) -> None:
-    """Seed the world in the shop ``shop_id`` (owned by ``owner_id``), or top it up."""
+    """Seed the world in the shop ``shop_id`` (owned by ``owner_id``), or top it up, at the
+    platform's time (another process may have moved the clock)."""
+    shared_clock.sync(db)
     a = _actors(db, gateway, shop_id, owner_id)
     if not _orders(a, "COMPLETED"):
         _first_run(a)
