@@ -396,14 +396,30 @@ def buyer_request(
     return _run(db, gateway, lambda s: request(s, principal, order_id, reason, line_ids))
 
 
-def approve(db: Database, gateway: PaymentGateway, principal: Principal, cancel_id: int) -> int:
-    def work(session: Session) -> tuple[Cancellation, PaymentTransaction | None]:
-        principal.require(Permission.AFTERSALES_DECIDE)
-        order, request_ = _lock_request(session, principal, cancel_id)
-        _require_pending(request_)
-        return request_, approve_request(session, order, request_, Actor.SELLER, principal.user_id)
+def approve_in(
+    session: Session, principal: Principal, cancel_id: int
+) -> tuple[Cancellation, PaymentTransaction | None]:
+    """The seller approves a pending request in the caller's transaction: the request and
+    the refund it queued (sent to the gateway after the commit)."""
+    principal.require(Permission.AFTERSALES_DECIDE)
+    order, request_ = _lock_request(session, principal, cancel_id)
+    _require_pending(request_)
+    return request_, approve_request(session, order, request_, Actor.SELLER, principal.user_id)
 
-    return _run(db, gateway, work)
+
+def reject_in(
+    session: Session, principal: Principal, cancel_id: int, why: str, comment: str
+) -> tuple[Cancellation, PaymentTransaction | None]:
+    """The seller rejects a pending request in the caller's transaction (nothing refunded)."""
+    principal.require(Permission.AFTERSALES_DECIDE)
+    order, request_ = _lock_request(session, principal, cancel_id)
+    _require_pending(request_)
+    end_request(session, order, request_, why, Actor.SELLER, principal.user_id, comment)
+    return request_, None
+
+
+def approve(db: Database, gateway: PaymentGateway, principal: Principal, cancel_id: int) -> int:
+    return _run(db, gateway, lambda session: approve_in(session, principal, cancel_id))
 
 
 def reject(
@@ -414,14 +430,7 @@ def reject(
     why: str,
     comment: str,
 ) -> int:
-    def work(session: Session) -> tuple[Cancellation, PaymentTransaction | None]:
-        principal.require(Permission.AFTERSALES_DECIDE)
-        order, request_ = _lock_request(session, principal, cancel_id)
-        _require_pending(request_)
-        end_request(session, order, request_, why, Actor.SELLER, principal.user_id, comment)
-        return request_, None
-
-    return _run(db, gateway, work)
+    return _run(db, gateway, lambda s: reject_in(s, principal, cancel_id, why, comment))
 
 
 def withdraw(
