@@ -6,86 +6,27 @@ models of the reference's shapes (unknown fields refused) and carry no null."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
-from clipshop.models import AftersaleRecord, PaymentTransaction
 from clipshop.partner import returns_schemas as api
 from clipshop.partner import scopes
 from tests.conftest import World
-from tests.fulfillment_support import carrier_event, paid_orders, send, ship
-from tests.integration.checkout_api import API, advance, get_order, ok
+from tests.fulfillment_support import paid_orders
+from tests.integration.checkout_api import advance, get_order, ok
+from tests.integration.partner_returns_support import (
+    RELEASE,
+    RR,
+    asked_to_cancel,
+    cancels_page,
+    delivered_orders,
+    empty,
+    records_of,
+    refunds,
+    returns_page,
+)
 from tests.integration.returns_support import calculate, request_return
-from tests.partner_support import PartnerClient, answer, connect, refused
-
-RR = "/return_refund/202309"
-RELEASE = {"minutes": 61}
-
-
-def delivered_orders(client: TestClient, world: World, count: int) -> list[dict[str, Any]]:
-    """``count`` one-line orders of shop A, shipped and delivered now."""
-    placed = [paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})[0] for _ in range(count)]
-    advance(client, world.admin, **RELEASE)
-    for i, order in enumerate(placed):
-        tracking = f"OTH-RR-{i:04d}"
-        ship(client, world.seller_a, [order["id"]], tracking, "OTHER")
-        now = utcnow()
-        send(client, "OTHER", carrier_event(f"p{i}", tracking, "PICKED_UP", now))
-        send(client, "OTHER", carrier_event(f"d{i}", tracking, "DELIVERED", now))
-    return [get_order(client, world.buyer, o["id"]) for o in placed]
-
-
-def asked_to_cancel(client: TestClient, world: World, count: int) -> list[dict[str, Any]]:
-    """``count`` orders awaiting shipment, each with the buyer's pending cancel request."""
-    placed = [paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})[0] for _ in range(count)]
-    advance(client, world.admin, **RELEASE)
-    made = []
-    for order in placed:
-        path = f"{API}/orders/{order['id']}/cancellations"
-        body = {"reason": "changed my mind"}
-        made.append(ok(client.post(path, json=body, headers=world.buyer.headers), 201))
-    return made
-
-
-def refunds(db: Database, order_id: str) -> list[str]:
-    """The order's refunds' statuses (SUCCEEDED: sent to the gateway after the commit)."""
-    with db.unit_of_work(write=False) as session:
-        stmt = select(PaymentTransaction.status).where(
-            PaymentTransaction.order_id == int(order_id), PaymentTransaction.kind == "REFUND"
-        )
-        return list(session.scalars(stmt))
-
-
-def records_of(db: Database, kind: str, subject_id: str) -> list[str]:
-    with db.unit_of_work(write=False) as session:
-        stmt = (
-            select(AftersaleRecord.event)
-            .where(AftersaleRecord.subject_kind == kind)
-            .where(AftersaleRecord.subject_id == int(subject_id))
-            .order_by(AftersaleRecord.id)
-        )
-        return list(session.scalars(stmt))
-
-
-def empty(response: Any) -> None:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["code"] == 0 and body["request_id"] and body["data"] == {}, body
-
-
-def returns_page(partner: PartnerClient, body: dict[str, Any], **query: Any) -> Any:
-    query.setdefault("page_size", 100)
-    return answer(partner.post(f"{RR}/returns/search", body, query), api.ReturnsSearchData)
-
-
-def cancels_page(partner: PartnerClient, body: dict[str, Any], **query: Any) -> Any:
-    query.setdefault("page_size", 100)
-    path = f"{RR}/cancellations/search"
-    return answer(partner.post(path, body, query), api.CancellationsSearchData)
+from tests.partner_support import answer, connect, refused
 
 
 def test_returns_search_records_approve_and_reject(

@@ -1,7 +1,7 @@
 """The return_refund module's cancellations: search, and the seller's approve / reject of a
 buyer's request, answered in the reference's shapes. The decisions are the after-sales
-context's own steps (lock, still pending, approve or end the request), taken in the request's
-transaction as the shop's seller; a refund they queue is sent after the commit."""
+context's own (``aftersales.cancellations.approve_in`` / ``reject_in``), taken in the
+request's transaction as the shop's seller; a refund they queue is sent after the commit."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session
 from clipshop.aftersales import cancellations as native
 from clipshop.aftersales.cancel_reasons import SELLER_REASONS
 from clipshop.aftersales.cancellation_schemas import cancellation_out
-from clipshop.identity.principal import Permission, Principal
-from clipshop.models import Cancellation, Order
-from clipshop.orders.cancellations import end_request
-from clipshop.orders.states import Actor
+from clipshop.identity.principal import Principal
+from clipshop.models import Cancellation
 from clipshop.partner import return_status as st
 from clipshop.partner import returns_paging as paging
 from clipshop.partner import returns_schemas as api
@@ -28,35 +26,17 @@ CANCEL_TYPES = {"CANCEL": "CANCEL", "BUYER_CANCEL": "BUYER_CANCEL"}
 
 def _where(shop_id: int, f: api.CancelFilters) -> list[ColumnElement[bool]]:
     c = Cancellation
-    where: list[ColumnElement[bool]] = [c.shop_id == shop_id]
-    where += paging.time_range("create_time", c.created_at, f.create_time_ge, f.create_time_lt)
-    where += paging.time_range("update_time", c.updated_at, f.update_time_ge, f.update_time_lt)
-    if f.cancel_ids:
-        where.append(c.id.in_(paging.ids(f.cancel_ids, "cancel_ids")))
-    if f.order_ids:
-        where.append(c.order_id.in_(paging.ids(f.order_ids, "order_ids")))
-    if f.buyer_user_ids:
-        where.append(c.buyer_id.in_(paging.ids(f.buyer_user_ids, "buyer_user_ids")))
-    if f.cancel_status:
-        statuses = paging.one_of(f.cancel_status, st.CANCEL_STATUS_OF_API, "cancel_status")
-        where.append(c.status.in_(statuses))
-    if f.cancel_types:
-        where.append(c.cancel_type.in_(paging.one_of(f.cancel_types, CANCEL_TYPES, "cancel_types")))
-    return where
+    where = paging.common(c, shop_id, f)
+    where += paging.among(c.id, f.cancel_ids, "cancel_ids")
+    where += paging.among(c.status, f.cancel_status, "cancel_status", st.CANCEL_STATUS_OF_API)
+    return where + paging.among(c.cancel_type, f.cancel_types, "cancel_types", CANCEL_TYPES)
 
 
 def search(
-    session: Session,
-    shop_id: int,
-    filters: api.CancelFilters,
-    page: PageParams,
-    sort_field: paging.SortField,
-    sort_order: paging.SortOrder,
+    session: Session, shop_id: int, filters: api.CancelFilters, page: PageParams, sort: paging.Sort
 ) -> tuple[list[api.CancellationItem], dict[str, Any] | None, int]:
     where = _where(shop_id, filters)
-    found, position, total = paging.page(
-        session, Cancellation, where, filters, page, sort_field, sort_order
-    )
+    found, position, total = paging.page(session, Cancellation, where, filters, page, sort)
     lines = native.lines_by_cancellation(session, found)
     return [_shape(c, lines[c.id]) for c in found], position, total
 
@@ -113,31 +93,23 @@ def of_shop(session: Session, shop_id: int, cancel_id: int) -> Cancellation:
 
 
 def approve(session: Session, seller: Principal, shop_id: int, cancel_id: int) -> int | None:
-    """The seller approves a buyer's request, as ``aftersales.cancellations.approve`` does;
-    the refund transaction it queued."""
+    """The seller approves a buyer's request (``aftersales.cancellations.approve_in``); the
+    refund transaction it queued."""
     of_shop(session, shop_id, cancel_id)
-    seller.require(Permission.AFTERSALES_DECIDE)
-    order, request = native._lock_request(session, seller, cancel_id)
-    native._require_pending(request)
-    txn = native.approve_request(session, order, request, Actor.SELLER, seller.user_id)
+    _request, txn = native.approve_in(session, seller, cancel_id)
     return txn.id if txn is not None else None
 
 
 def reject(
     session: Session, seller: Principal, shop_id: int, cancel_id: int, body: api.RejectBody
 ) -> None:
-    """The seller rejects a buyer's request, as ``aftersales.cancellations.reject`` does."""
+    """The seller rejects a buyer's request (``aftersales.cancellations.reject_in``)."""
     of_shop(session, shop_id, cancel_id)
     if body.reject_reason not in st.CANCEL_REJECT_REASONS:
         raise invalid_parameter(
             "reject_reason must be one of " + ", ".join(st.CANCEL_REJECT_REASONS)
         )
-    seller.require(Permission.AFTERSALES_DECIDE)
-    order, request = native._lock_request(session, seller, cancel_id)
-    native._require_pending(request)
-    end_request(
-        session, order, request, body.reject_reason, Actor.SELLER, seller.user_id, body.comment
-    )
+    native.reject_in(session, seller, cancel_id, body.reject_reason, body.comment)
 
 
 def cancel_order(
@@ -145,10 +117,7 @@ def cancel_order(
 ) -> tuple[api.CancelOrderData, int | None]:
     """The seller cancels some or all unshipped items with a reason code, as
     ``aftersales.cancellations.seller_cancel`` does; the answer and the refund it queued."""
-    order_id = paging.ids([body.order_id], "order_id")[0]
-    found = session.get(Order, order_id)
-    if found is None or found.shop_id != shop_id:
-        raise not_found(f"no order {order_id} in this shop")
+    order_id = paging.order_of(session, shop_id, body.order_id).id
     if body.cancel_reason not in SELLER_REASONS:
         raise invalid_parameter("cancel_reason must be one of " + ", ".join(SELLER_REASONS))
     lines = paging.ids(body.order_line_item_ids, "order_line_item_ids") or None

@@ -90,7 +90,7 @@ def search(
 ) -> tuple[list[api.SearchProduct], dict[str, Any] | None, int]:
     where = _where(shop.id, filters)
     found, position, total = paging.page(
-        session, Product, where, filters, page, "create_time", "ASC"
+        session, Product, where, filters, page, ("create_time", "ASC")
     )
     skus = products.skus_by_product(session, [p.id for p in found])
     levels = _levels(session, [s.id for group in skus.values() for s in group])

@@ -44,20 +44,11 @@ def parse_id(text: str, name: str) -> int:
 
 
 def _where(shop_id: int, f: api.ReturnFilters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Return.shop_id == shop_id]
-    where += paging.time_range("create_time", Return.created_at, f.create_time_ge, f.create_time_lt)
-    where += paging.time_range("update_time", Return.updated_at, f.update_time_ge, f.update_time_lt)
-    if f.return_ids:
-        where.append(Return.id.in_(paging.ids(f.return_ids, "return_ids")))
-    if f.order_ids:
-        where.append(Return.order_id.in_(paging.ids(f.order_ids, "order_ids")))
-    if f.buyer_user_ids:
-        where.append(Return.buyer_id.in_(paging.ids(f.buyer_user_ids, "buyer_user_ids")))
-    if f.return_status:
-        statuses = paging.one_of(f.return_status, st.RETURN_STATUS_OF_API, "return_status")
-        where.append(Return.status.in_(statuses))
-    if f.return_types:
-        where.append(Return.return_type.in_(paging.one_of(f.return_types, RETURN_TYPES, "t")))
+    where = paging.common(Return, shop_id, f)
+    where += paging.among(Return.id, f.return_ids, "return_ids")
+    statuses = st.RETURN_STATUS_OF_API
+    where += paging.among(Return.status, f.return_status, "return_status", statuses)
+    where += paging.among(Return.return_type, f.return_types, "return_types", RETURN_TYPES)
     if f.seller_proposed_return_type:
         paging.one_of(f.seller_proposed_return_type, {"PARTIAL_REFUND": "PARTIAL_REFUND"}, "s")
         where.append(Return.partial_refund_amount.is_not(None))
@@ -65,16 +56,10 @@ def _where(shop_id: int, f: api.ReturnFilters) -> list[ColumnElement[bool]]:
 
 
 def search(
-    session: Session,
-    shop_id: int,
-    filters: api.ReturnFilters,
-    page: PageParams,
-    sort_field: paging.SortField,
-    sort_order: paging.SortOrder,
+    session: Session, shop_id: int, filters: api.ReturnFilters, page: PageParams, sort: paging.Sort
 ) -> tuple[list[api.ReturnOrder], dict[str, Any] | None, int]:
-    where = _where(shop_id, filters)
     found, position, total = paging.page(
-        session, Return, where, filters, page, sort_field, sort_order
+        session, Return, _where(shop_id, filters), filters, page, sort
     )
     return shapes(session, found), position, total
 
@@ -100,7 +85,7 @@ def shapes(session: Session, found: list[Return]) -> list[api.ReturnOrder]:
     return [_shape(r, by_return.get(r.id, []), order_lines, currency[r.order_id]) for r in found]
 
 
-def _amount(currency: str, subtotal: int, tax: int, shipping: int) -> api.RefundAmount:
+def amount_of(currency: str, subtotal: int, tax: int, shipping: int) -> api.RefundAmount:
     return api.RefundAmount(
         currency=currency,
         refund_subtotal=money(subtotal, currency),
@@ -126,7 +111,7 @@ def _shape(
                 seller_sku=line.seller_sku,
                 product_name=line.product_name,
                 sku_name=line.sku_name,
-                refund_amount=_amount(c, sub, x.refund_amount - sub, 0),
+                refund_amount=amount_of(c, sub, x.refund_amount - sub, 0),
             )
         )
         subtotal, tax = subtotal + sub, tax + x.refund_amount - sub
@@ -142,7 +127,7 @@ def _shape(
         return_reason_text=ret.description or None,
         create_time=paging.unix(ret.created_at),
         update_time=paging.unix(ret.updated_at),
-        refund_amount=_amount(c, subtotal, tax, shipping),
+        refund_amount=amount_of(c, subtotal, tax, shipping),
         return_line_items=items,
         partial_refund=api.PartialRefund()
         if offered is None

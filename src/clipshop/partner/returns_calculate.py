@@ -14,29 +14,16 @@ from clipshop.identity.principal import Principal, Role
 from clipshop.models import Order, OrderLineItem
 from clipshop.partner import returns_paging as paging
 from clipshop.partner import returns_schemas as api
-from clipshop.partner.errors import invalid_parameter, not_found
-from clipshop.partner.returns import money
+from clipshop.partner.errors import invalid_parameter
+from clipshop.partner.returns import amount_of
 
 REQUEST_TYPES = ("CANCEL", "REFUND", "RETURN_AND_REFUND")
-
-
-def _amount(currency: str, subtotal: int, tax: int, shipping: int) -> api.RefundAmount:
-    return api.RefundAmount(
-        currency=currency,
-        refund_subtotal=money(subtotal, currency),
-        refund_tax=money(tax, currency),
-        refund_shipping_fee=money(shipping, currency),
-        refund_total=money(subtotal + tax + shipping, currency),
-    )
 
 
 def calculate(
     session: Session, seller: Principal, shop_id: int, body: api.CalculateBody
 ) -> api.CalculateData:
-    order_id = paging.ids([body.order_id], "order_id")[0]
-    order = session.get(Order, order_id)
-    if order is None or order.shop_id != shop_id:
-        raise not_found(f"no order {order_id} in this shop")
+    order = paging.order_of(session, shop_id, body.order_id)
     if body.request_type not in REQUEST_TYPES:
         raise invalid_parameter("request_type must be one of " + ", ".join(REQUEST_TYPES))
     line_ids = paging.ids(body.order_line_item_ids, "order_line_item_ids")
@@ -50,7 +37,7 @@ def calculate(
     buyer = Principal(order.buyer_id, Role.BUYER)
     _, plan = returns.quote(session, buyer, order.id, line_ids, body.request_type, reason)
     return api.CalculateData(
-        order_refund_amount=_amount(order.currency, plan.subtotal, plan.tax, plan.shipping)
+        order_refund_amount=amount_of(order.currency, plan.subtotal, plan.tax, plan.shipping)
     )
 
 
@@ -71,5 +58,5 @@ def _cancel(
     subtotal = min(sum(line.sale_price for line in lines), total)
     tax = min(sum(line.tax for line in lines), total - subtotal)
     return api.CalculateData(
-        order_refund_amount=_amount(order.currency, subtotal, tax, total - subtotal - tax)
+        order_refund_amount=amount_of(order.currency, subtotal, tax, total - subtotal - tax)
     )

@@ -1,5 +1,6 @@
 """Keyset pages of after-sales rows (returns, cancellations) for the return_refund searches:
-sorted by a time column then id, the token tied to its search (filters and sort)."""
+sorted by a time column then id, the token tied to its search (filters and sort); and the
+filters and id lookups the return_refund routes share."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from clipshop.partner.errors import invalid_parameter
+from clipshop.models import Order
+from clipshop.partner.errors import invalid_parameter, not_found
 from clipshop.partner.paging import PageParams
+from clipshop.partner.returns_schemas import TimeFilters
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SortField = Literal["create_time", "update_time"]
 SortOrder = Literal["ASC", "DESC"]
+Sort = tuple[SortField, SortOrder]
+SORT_FIELDS: dict[str, SortField] = {"create_time": "create_time", "update_time": "update_time"}
+SORT_ORDERS: dict[str, SortOrder] = {"ASC": "ASC", "DESC": "DESC"}
 RowT = TypeVar("RowT")
 
 
@@ -48,11 +54,41 @@ def ids(values: list[str], name: str) -> list[int]:
     return out
 
 
+def order_of(session: Session, shop_id: int, text: str) -> Order:
+    """The shop's order named by ``text`` (36009004 for a malformed id, 36009005 for an order
+    of another shop or of none)."""
+    order_id = ids([text], "order_id")[0]
+    found = session.get(Order, order_id)
+    if found is None or found.shop_id != shop_id:
+        raise not_found(f"no order {order_id} in this shop")
+    return found
+
+
 def one_of(values: list[str], allowed: dict[str, str], name: str) -> list[str]:
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise invalid_parameter(f"{name}: {unknown[0]!r} is not one of " + ", ".join(allowed))
     return [allowed[v] for v in values]
+
+
+def among(
+    column: Any, values: list[str], name: str, allowed: dict[str, str] | None = None
+) -> list[ColumnElement[bool]]:
+    """``column IN values`` when any are given: ids, or names of ``allowed`` (36009004 for
+    another)."""
+    if not values:
+        return []
+    return [column.in_(ids(values, name) if allowed is None else one_of(values, allowed, name))]
+
+
+def common(model: Any, shop_id: int, f: TimeFilters) -> list[ColumnElement[bool]]:
+    """The filters returns and cancellations share: the shop, the time ranges,
+    ``order_ids`` and ``buyer_user_ids``."""
+    where: list[ColumnElement[bool]] = [model.shop_id == shop_id]
+    where += time_range("create_time", model.created_at, f.create_time_ge, f.create_time_lt)
+    where += time_range("update_time", model.updated_at, f.update_time_ge, f.update_time_lt)
+    where += among(model.order_id, f.order_ids, "order_ids")
+    return where + among(model.buyer_id, f.buyer_user_ids, "buyer_user_ids")
 
 
 def page(
@@ -61,11 +97,11 @@ def page(
     where: list[ColumnElement[bool]],
     filters: BaseModel,
     params: PageParams,
-    sort_field: SortField,
-    sort_order: SortOrder,
+    sort: Sort,
 ) -> tuple[list[Any], dict[str, Any] | None, int]:
-    """One page of ``model`` rows matching ``where``: the rows, the next position (None on
-    the last page) and the total."""
+    """One page of ``model`` rows matching ``where`` in ``sort`` (field, order): the rows,
+    the next position (None on the last page) and the total."""
+    sort_field, sort_order = sort
     attr = "created_at" if sort_field == "create_time" else "updated_at"
     column, key = getattr(model, attr), model.id
     descending = sort_order == "DESC"

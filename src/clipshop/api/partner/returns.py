@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 
-from clipshop.api.partner.envelope import answer, envelope
+from clipshop.api.partner.envelope import answer, choice, envelope
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.core.settings import Settings
 from clipshop.partner import (
@@ -21,6 +21,7 @@ from clipshop.partner import (
     returns_eligibility,
     scopes,
 )
+from clipshop.partner import returns_paging as paging
 from clipshop.partner import returns_schemas as api
 from clipshop.partner.errors import invalid_parameter
 from clipshop.partner.paging import page_data, page_params
@@ -29,43 +30,37 @@ from clipshop.payments.refunds import execute_refunds
 
 router = APIRouter(tags=["partner"], include_in_schema=False)
 ReturnCall = Annotated[PartnerCall, Depends(partner(scopes.RETURN_REFUND))]
-SORT_FIELDS = ("create_time", "update_time")
-SORT_ORDERS = ("ASC", "DESC")
+# The searches at 202602 (named by the issue; the reference has only 202309) answer the same
+# shapes; what a 202602 client sends besides is ignored like any unknown body field.
+SEARCH_VERSIONS = ("202309", "202602")
 
 
-def _sort(request: Request) -> tuple[Any, Any]:
+def _search(
+    request: Request, call: PartnerCall, filters: type[Any], service: Any, key: str
+) -> JSONResponse:
+    """A search route: page, sort (``create_time`` ASC by default, as the reference says),
+    the body's filters, then ``service``'s page under ``key``."""
     q = request.query_params
-    field = (q.get("sort_field") or "create_time").lower()
-    order = (q.get("sort_order") or "ASC").upper()
-    if field not in SORT_FIELDS:
-        raise invalid_parameter("sort_field must be one of " + ", ".join(SORT_FIELDS))
-    if order not in SORT_ORDERS:
-        raise invalid_parameter("sort_order must be one of " + ", ".join(SORT_ORDERS))
-    return field, order
+    page = page_params(q.get("page_size"), q.get("page_token"))
+    field = choice(request, "sort_field", paging.SORT_FIELDS, "create_time")
+    order = choice(request, "sort_order", paging.SORT_ORDERS, "ASC")
+    body = parse_body(call, filters)
+    found, position, total = service(call.session, call.shop_id, body, page, (field, order))
+    items = [x.model_dump(mode="json", exclude_none=True) for x in found]
+    return answer(request, page_data(key, items, position, total))
 
 
-@router.post("/return_refund/202309/returns/search")
 def search_returns(request: Request, call: ReturnCall) -> JSONResponse:
-    q = request.query_params
-    page = page_params(q.get("page_size"), q.get("page_token"))
-    field, order = _sort(request)
-    filters = parse_body(call, api.ReturnFilters)
-    found, position, total = returns.search(call.session, call.shop_id, filters, page, field, order)
-    items = [r.model_dump(mode="json", exclude_none=True) for r in found]
-    return answer(request, page_data("return_orders", items, position, total))
+    return _search(request, call, api.ReturnFilters, returns.search, "return_orders")
 
 
-@router.post("/return_refund/202309/cancellations/search")
 def search_cancellations(request: Request, call: ReturnCall) -> JSONResponse:
-    q = request.query_params
-    page = page_params(q.get("page_size"), q.get("page_token"))
-    field, order = _sort(request)
-    filters = parse_body(call, api.CancelFilters)
-    found, position, total = cancellations.search(
-        call.session, call.shop_id, filters, page, field, order
-    )
-    items = [c.model_dump(mode="json", exclude_none=True) for c in found]
-    return answer(request, page_data("cancellations", items, position, total))
+    return _search(request, call, api.CancelFilters, cancellations.search, "cancellations")
+
+
+for _version in SEARCH_VERSIONS:
+    router.post(f"/return_refund/{_version}/returns/search")(search_returns)
+    router.post(f"/return_refund/{_version}/cancellations/search")(search_cancellations)
 
 
 @router.get("/return_refund/202309/returns/{return_id}/records")

@@ -1,0 +1,70 @@
+"""The return_refund versions past 202309, over HTTP on both databases: the returns and
+cancellations searches at 202602 (the same shapes, paged the same way; what a 202602 client
+sends besides is ignored), and the 202512 aftersale eligibility (``request_types``,
+``available_reason_names``). Answers are validated by our models of the reference's shapes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from clipshop.core.db import Database
+from clipshop.partner import scopes
+from tests.conftest import World
+from tests.integration.partner_returns_support import (
+    asked_to_cancel,
+    cancels_page,
+    delivered_orders,
+    returns_page,
+    search_page,
+)
+from tests.integration.returns_support import request_return
+from tests.partner_support import connect, refused
+
+NEW = "202602"
+LATER_FIELDS = {"locale": "en-US", "a_field_of_a_later_version": ["x"], "arbitration_status": []}
+
+
+def test_the_202602_searches_page_as_the_202309_ones(
+    client: TestClient, db: Database, world: World
+) -> None:
+    returned = [request_return(client, world.buyer, o) for o in delivered_orders(client, world, 3)]
+    asked = asked_to_cancel(client, world, 3)
+    partner = connect(client, db, [world.shop_a.id], [scopes.RETURN_REFUND])
+
+    # three pages of one, oldest first, the last page's token ""; the same shapes as 202309
+    def walk(what: str, key: str, id_key: str) -> list[str]:
+        seen, token, pages = [], "", 0
+        while True:
+            query = {"page_size": 1} | ({"page_token": token} if token else {})
+            page = search_page(partner, what, LATER_FIELDS, NEW, query)
+            assert page.total_count == 3 and len(getattr(page, key)) == 1
+            seen += [getattr(x, id_key) for x in getattr(page, key)]
+            token, pages = page.next_page_token, pages + 1
+            if not token:
+                assert pages == 3
+                return seen
+
+    assert walk("returns", "return_orders", "return_id") == [r["return_id"] for r in returned]
+    assert walk("cancellations", "cancellations", "cancel_id") == [c["cancel_id"] for c in asked]
+    assert returns_page(partner, {}, NEW) == returns_page(partner, {})
+    assert cancels_page(partner, {}, NEW) == cancels_page(partner, {})
+    newest = returns_page(partner, {}, NEW, sort_order="DESC", sort_field="update_time")
+    assert [r.return_id for r in newest.return_orders] == [r["return_id"] for r in returned][::-1]
+
+    # bad input is refused as at 202309; a token of another search too
+    path = f"/return_refund/{NEW}/returns/search"
+    bad = partner.post(path, {"return_status": ["SOON"]}, {"page_size": 5})
+    assert "return_status" in refused(bad, 400, 36009004)
+    refused(partner.post(path, {}, {"page_size": 101}), 400, 36009004)
+    first = returns_page(partner, {}, NEW, page_size=1)
+    other = {"page_size": 1, "page_token": first.next_page_token, "sort_order": "DESC"}
+    assert "page_token" in refused(partner.post(path, {}, other), 400, 36009004)
+    refused(partner.post(path, {}, {"page_size": 5, "sort_field": "size"}), 400, 36009004)
+    refused(
+        partner.post("/return_refund/202601/returns/search", {}, {"page_size": 5}), 404, 36009005
+    )
+
+    # another shop's app finds none of them
+    foreign = connect(client, db, [world.shop_b.id], [scopes.RETURN_REFUND])
+    assert returns_page(foreign, {}, NEW).total_count == 0
+    assert cancels_page(foreign, {}, NEW).total_count == 0
