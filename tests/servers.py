@@ -3,13 +3,19 @@ wait until ``/healthz`` answers, the stop."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.conftest import private_postgres_database
 
 START_TIMEOUT = 60.0  # seconds until /healthz answers
 
@@ -56,3 +62,32 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
         except subprocess.TimeoutExpired:  # wedged: the test has failed already
             process.kill()
     return process.wait(timeout=timeout)
+
+
+CLIPSHOP = str(Path(sys.executable).with_name("clipshop"))
+
+
+@dataclass
+class Demo:
+    port: int
+    cwd: Path
+    env: dict[str, str]
+
+
+@contextmanager
+def demo_server(backend: str, directory: Path, *options: str) -> Iterator[Demo]:
+    """``clipshop serve --demo [options]`` on a fresh database, in ``directory``, as the
+    README starts it (on PostgreSQL after ``clipshop db upgrade``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLIPSHOP_")}
+    env["CLIPSHOP_STORAGE_DIR"] = str(directory / "files")
+    with ExitStack() as stack:
+        if backend == "postgresql":
+            env["CLIPSHOP_DATABASE_URL"] = stack.enter_context(private_postgres_database())
+            subprocess.run([CLIPSHOP, "db", "upgrade"], cwd=directory, env=env, check=True)
+        port = free_port()
+        command = [CLIPSHOP, "serve", "--demo", *options, "--port", str(port)]
+        process = start(command, env, directory / "serve.log", port, cwd=directory)
+        try:
+            yield Demo(port, directory, env)
+        finally:
+            stop(process)

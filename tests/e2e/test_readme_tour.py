@@ -11,13 +11,11 @@ dates, tokens, cursors, tracking numbers and the clock's stop count masked."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests import servers
-from tests.conftest import BACKENDS, private_postgres_database
+from tests.conftest import BACKENDS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TOUR = ("## A short tour", "## Command line")
@@ -133,31 +131,11 @@ def run_tour(steps: list[Step], port: int, cwd: Path, env: dict[str, str]) -> li
     return printed[:-1]
 
 
-@dataclass
-class Demo:
-    port: int
-    cwd: Path
-    env: dict[str, str]
-
-
 @pytest.fixture(params=BACKENDS)
-def demo_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Demo]:
-    """``clipshop serve --demo`` on a fresh database, in a fresh directory, as the README
-    starts it (on PostgreSQL after ``clipshop db upgrade``)."""
-    clipshop = str(Path(sys.executable).with_name("clipshop"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLIPSHOP_")}
-    env["CLIPSHOP_STORAGE_DIR"] = str(tmp_path / "files")
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            env["CLIPSHOP_DATABASE_URL"] = stack.enter_context(private_postgres_database())
-            subprocess.run([clipshop, "db", "upgrade"], cwd=tmp_path, env=env, check=True)
-        port = servers.free_port()
-        command = [clipshop, "serve", "--demo", "--port", str(port)]
-        process = servers.start(command, env, tmp_path / "serve.log", port, cwd=tmp_path)
-        try:
-            yield Demo(port, tmp_path, env)
-        finally:
-            servers.stop(process)
+def demo_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[servers.Demo]:
+    """``clipshop serve --demo`` on a fresh database, in a fresh directory."""
+    with servers.demo_server(request.param, tmp_path) as demo:
+        yield demo
 
 
 def test_the_tour_walks_an_order_from_checkout_to_its_deadlines() -> None:
@@ -175,7 +153,7 @@ def test_the_tour_walks_an_order_from_checkout_to_its_deadlines() -> None:
     assert sum(step.shown is not None for step in steps) >= 14
 
 
-def test_the_readme_tour_prints_what_the_readme_shows(demo_server: Demo) -> None:
+def test_the_readme_tour_prints_what_the_readme_shows(demo_server: servers.Demo) -> None:
     steps = tour_steps(README.read_text())
     printed = run_tour(steps, demo_server.port, demo_server.cwd, demo_server.env)
     for step, output in zip(steps, printed, strict=True):
