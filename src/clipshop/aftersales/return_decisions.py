@@ -178,12 +178,14 @@ def approve(
             record(session, ret, "RESTOCKED", actor, who, f"{units} unit(s) back in stock")
         else:
             record(session, ret, "NOT_RESTOCKED", actor, who, "marked not resellable")
-    return _apply(session, order, ret, decision, actor, who)
+    return apply_decision(session, order, ret, decision, actor, who)
 
 
-def _apply(
+def apply_decision(
     session: Session, order: Order, ret: Return, decision: str, actor: Actor, who: int | None
 ) -> PaymentTransaction | None:
+    """Carry out an approval (APPROVE_RETURN, APPROVE_REPLACEMENT, or a refund) of the
+    locked, PENDING ``ret``: what the seller, the system or a seller's own request does."""
     if decision == "APPROVE_RETURN":
         _await_shipment(session, ret, utcnow())
         session.flush()
@@ -308,7 +310,7 @@ def auto_approve(session: Session, return_id: int, now: datetime) -> tuple[bool,
             return True, None
         decision = "ISSUE_REPLACEMENT_REFUND"  # out of stock: refunded instead
     record(session, ret, "AUTO_APPROVED", Actor.SYSTEM, None, f"{decision}: {late}")
-    txn = _apply(session, order, ret, decision, Actor.SYSTEM, None)
+    txn = apply_decision(session, order, ret, decision, Actor.SYSTEM, None)
     return True, txn.id if txn is not None else None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Select, select
@@ -207,10 +207,27 @@ def create_return(
     require_buyer(principal, "request a return or refund")
     queries.get_order(session, principal, order_id)  # 404 unless it is the caller's
     order = lock_order(session, order_id)  # one request per line, whoever races
-    now = utcnow()
     lines = returnable_lines(session, principal, order, line_ids, return_type)
+    respond_by = utcnow() + timedelta(hours=for_region(order.region).seller_response_hours)
+    ret = open_request(session, order, lines, return_type, reason, description, respond_by)
+    record(session, ret, "REQUESTED", Actor.BUYER, principal.user_id, f"{return_type}: {reason}")
+    timers.arm(session, TimerKind.RETURN_AUTO_APPROVE, ret.id, ret.shop_id, respond_by)
+    session.flush()
+    return ret
+
+
+def open_request(
+    session: Session,
+    order: Order,
+    lines: Sequence[OrderLineItem],
+    return_type: str,
+    reason: str,
+    description: str,
+    respond_by: datetime | None,
+) -> Return:
+    """A PENDING request for ``lines`` of the locked ``order`` (eligible, checked by the
+    caller) with its quoted refund, announced; the caller records who asked."""
     plan = plan_for(session, order, lines, return_type, reason)
-    respond_by = now + timedelta(hours=for_region(order.region).seller_response_hours)
     ret = Return(
         id=new_id(),
         order_id=order.id,
@@ -234,9 +251,6 @@ def create_return(
         )
         for line in lines
     )
-    record(session, ret, "REQUESTED", Actor.BUYER, principal.user_id, f"{return_type}: {reason}")
-    timers.arm(session, TimerKind.RETURN_AUTO_APPROVE, ret.id, ret.shop_id, respond_by)
-    session.flush()
     return ret
 
 
