@@ -22,16 +22,20 @@ RR = "/return_refund/202309"
 RELEASE = {"minutes": 61}
 
 
-def delivered_orders(client: TestClient, world: World, count: int) -> list[dict[str, Any]]:
-    """``count`` one-line orders of shop A, shipped and delivered now."""
-    placed = [paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})[0] for _ in range(count)]
+def delivered_orders(
+    client: TestClient, world: World, count: int, units: int = 1, tag: str = "RR"
+) -> list[dict[str, Any]]:
+    """``count`` orders of ``units`` units of shop A's SKU (a line each), shipped and
+    delivered now (``tag``: tells apart the tracking numbers of several calls in a test)."""
+    items = {world.shop_a.sku_id: units}
+    placed = [paid_orders(client, world.buyer, items)[0] for _ in range(count)]
     advance(client, world.admin, **RELEASE)
     for i, order in enumerate(placed):
-        tracking = f"OTH-RR-{i:04d}"
+        tracking = f"OTH-{tag}-{i:04d}"
         ship(client, world.seller_a, [order["id"]], tracking, "OTHER")
         now = utcnow()
-        send(client, "OTHER", carrier_event(f"p{i}", tracking, "PICKED_UP", now))
-        send(client, "OTHER", carrier_event(f"d{i}", tracking, "DELIVERED", now))
+        send(client, "OTHER", carrier_event(f"p{tag}{i}", tracking, "PICKED_UP", now))
+        send(client, "OTHER", carrier_event(f"d{tag}{i}", tracking, "DELIVERED", now))
     return [get_order(client, world.buyer, o["id"]) for o in placed]
 
 

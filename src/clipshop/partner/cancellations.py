@@ -102,14 +102,16 @@ def approve(session: Session, seller: Principal, shop_id: int, cancel_id: int) -
 
 def reject(
     session: Session, seller: Principal, shop_id: int, cancel_id: int, body: api.RejectBody
-) -> None:
-    """The seller rejects a buyer's request (``aftersales.cancellations.reject_in``)."""
+) -> int | None:
+    """The seller rejects a buyer's request (``aftersales.cancellations.reject_in``);
+    nothing is refunded (None)."""
     of_shop(session, shop_id, cancel_id)
     if body.reject_reason not in st.CANCEL_REJECT_REASONS:
         raise invalid_parameter(
             "reject_reason must be one of " + ", ".join(st.CANCEL_REJECT_REASONS)
         )
     native.reject_in(session, seller, cancel_id, body.reject_reason, body.comment)
+    return None
 
 
 def cancel_order(

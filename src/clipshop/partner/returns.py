@@ -36,6 +36,17 @@ def money(minor: int, currency: str) -> str:
     return Money(minor, currency).to_decimal_string()
 
 
+def parse_amount(text: str, given: str | None, currency: str, name: str) -> int:
+    """A decimal amount in the order's ``currency`` as minor units (36009004 for another
+    currency or a malformed amount); ``name`` is the body field holding it."""
+    if given and given != currency:
+        raise invalid_parameter(f"{name} currency must be the order's ({currency})")
+    try:
+        return Money.parse_exact(text, currency).amount
+    except AmountError as exc:
+        raise invalid_parameter(f"{name}: {exc}") from None
+
+
 def parse_id(text: str, name: str) -> int:
     return paging.ids([text.strip()], name)[0]
 
@@ -82,7 +93,18 @@ def shapes(session: Session, found: list[Return]) -> list[api.ReturnOrder]:
     order_ids = sorted({r.order_id for r in found})
     rows = session.execute(select(Order.id, Order.currency).where(Order.id.in_(order_ids)))
     currency = {order_id: code for order_id, code in rows}
-    return [_shape(r, by_return.get(r.id, []), order_lines, currency[r.order_id]) for r in found]
+    started = session.execute(
+        select(AftersaleRecord.subject_id, AftersaleRecord.actor_role).where(
+            AftersaleRecord.subject_kind == "RETURN",
+            AftersaleRecord.subject_id.in_([r.id for r in found]),
+            AftersaleRecord.event == "REQUESTED",
+        )
+    )
+    role = {return_id: who for return_id, who in started}  # the buyer's, or a seller's own
+    return [
+        _shape(r, by_return.get(r.id, []), order_lines, currency[r.order_id], role.get(r.id))
+        for r in found
+    ]
 
 
 def amount_of(currency: str, subtotal: int, tax: int, shipping: int) -> api.RefundAmount:
@@ -96,7 +118,11 @@ def amount_of(currency: str, subtotal: int, tax: int, shipping: int) -> api.Refu
 
 
 def _shape(
-    ret: Return, lines: list[ReturnLine], order_lines: dict[int, OrderLineItem], c: str
+    ret: Return,
+    lines: list[ReturnLine],
+    order_lines: dict[int, OrderLineItem],
+    c: str,
+    role: str | None,
 ) -> api.ReturnOrder:
     items, subtotal, tax = [], 0, 0
     for x in lines:
@@ -122,7 +148,7 @@ def _shape(
         order_id=str(ret.order_id),
         return_type=ret.return_type,
         return_status=st.RETURN_STATUS[ret.status],
-        role="BUYER",
+        role=role or "BUYER",
         return_reason=ret.reason,
         return_reason_text=ret.description or None,
         create_time=paging.unix(ret.created_at),
@@ -209,12 +235,7 @@ def approve(
         offer = body.partial_refund
         if offer is None or not offer.amount:
             raise invalid_parameter("partial_refund.amount is required to offer a partial refund")
-        if offer.currency and offer.currency != currency:
-            raise invalid_parameter(f"partial_refund.currency must be the order's ({currency})")
-        try:
-            amount = Money.parse_exact(offer.amount, currency).amount
-        except AmountError as exc:
-            raise invalid_parameter(f"partial_refund.amount: {exc}") from None
+        amount = parse_amount(offer.amount, offer.currency, currency, "partial_refund")
     txn = return_decisions.approve(
         session, seller, return_id, body.decision, amount, body.buyer_keep_item, True
     )
@@ -231,7 +252,8 @@ REJECT_DECISIONS = (
 
 def reject(
     session: Session, seller: Principal, shop_id: int, return_id: int, body: api.RejectBody
-) -> None:
+) -> int | None:
+    """The seller's rejection; nothing is refunded (None, as the decisions answer)."""
     ret = of_shop(session, shop_id, return_id)
     received = ret.status == returns.ReturnStatus.BUYER_SHIPPED_ITEM
     if body.decision is not None:
@@ -248,3 +270,4 @@ def reject(
         raise invalid_parameter("reject_reason must be one of " + ", ".join(table))
     reason = f"{body.reject_reason}: {body.comment}" if body.comment else body.reject_reason
     return_decisions.reject(session, seller, return_id, reason)
+    return None

@@ -1,11 +1,12 @@
 """The return_refund actions' ``idempotency_key`` query: a replay of the same request answers
-code 0 and does nothing. The key is claimed in the action's own transaction (one commit: the
-action and its answer, or neither), as an Idempotency-Key record of the shop owner who
-authorized the app, named apart from the native API's keys."""
+code 0 with the first answer's ``data``, and does nothing. The key is claimed in the action's
+own transaction (one commit: the action and its answer, or neither), as an Idempotency-Key
+record of the shop owner who authorized the app, named apart from the native API's keys."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
@@ -20,6 +21,17 @@ from clipshop.partner.errors import PartnerError, invalid_parameter, not_found
 
 T = TypeVar("T")
 MAX_CLIENT_KEY = 128
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The key already did this request: ``data`` is what it answered (JSON)."""
+
+    data: bytes
+
+
+def _nothing(_: object) -> bytes:
+    return b"{}"
 
 
 def seller(session: Session, app_id: int, shop_id: int) -> Principal:
@@ -46,9 +58,11 @@ def once(
     ttl: timedelta,
     lease: timedelta,
     action: Callable[[], T],
-) -> T | None:
-    """Run ``action`` unless ``key`` (non-blank) already did this very request (then None).
-    ``scope`` names the app and shop; ``request`` is the path and the raw body."""
+    data: Callable[[T], bytes] = _nothing,
+) -> T | Replayed:
+    """Run ``action`` unless ``key`` (non-blank) already did this very request (then what it
+    answered, ``data`` of its result). ``scope`` names the app and shop; ``request`` is the
+    path and the raw body."""
     if key is None or not key.strip():
         return action()
     if len(key) > MAX_CLIENT_KEY:
@@ -68,9 +82,9 @@ def once(
                 raise PartnerError(
                     errors.CONFLICT, "a request with this idempotency_key is in progress", 409
                 )
-            return None
+            return Replayed(got.body or b"{}")
         result = action()
-        idempotency.finish_in(session, principal.user_id, record_key, 200, [], b"{}")
+        idempotency.finish_in(session, principal.user_id, record_key, 200, [], data(result))
         return result
     finally:
         idempotency.OWNERS.end(owner)

@@ -247,3 +247,25 @@ class CalculateBody(Body):
 
 class CalculateData(Shape):
     order_refund_amount: RefundAmount
+
+
+class SkuUnits(Body):
+    sku_id: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    quantity: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class CreateReturnBody(Body):
+    order_id: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    return_type: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    return_reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    order_line_item_ids: Ids = Field(default_factory=list)
+    skus: Annotated[list[SkuUnits], Field(max_length=100)] = Field(default_factory=list)
+    refund_total: Annotated[str, StringConstraints(max_length=32)] | None = None
+    currency: Annotated[str, StringConstraints(max_length=8)] | None = None
+    handover_method: Annotated[str, StringConstraints(max_length=20)] | None = None
+    shipment_type: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class CreateReturnData(Shape):
+    return_id: str
+    return_status: str

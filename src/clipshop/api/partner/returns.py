@@ -4,20 +4,25 @@ and return records; scope ``seller.return_refund.basic``, one shop."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
 from clipshop.api.partner.envelope import answer, choice, envelope
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.core.settings import Settings
+from clipshop.identity.principal import Principal
 from clipshop.partner import (
     cancellations,
     returns,
     returns_calculate,
+    returns_create,
     returns_eligibility,
     scopes,
 )
@@ -25,7 +30,7 @@ from clipshop.partner import returns_paging as paging
 from clipshop.partner import returns_schemas as api
 from clipshop.partner.errors import invalid_parameter
 from clipshop.partner.paging import page_data, page_params
-from clipshop.partner.returns_keys import once, seller
+from clipshop.partner.returns_keys import Replayed, once, seller
 from clipshop.payments.refunds import execute_refunds
 
 router = APIRouter(tags=["partner"], include_in_schema=False)
@@ -33,6 +38,9 @@ ReturnCall = Annotated[PartnerCall, Depends(partner(scopes.RETURN_REFUND))]
 # The searches at 202602 (named by the issue; the reference has only 202309) answer the same
 # shapes; what a 202602 client sends besides is ignored like any unknown body field.
 SEARCH_VERSIONS = ("202309", "202602")
+# Unlike the other searches, these two have page_size optional in the reference (default 10):
+# a client that leaves it out, or sends it blank, gets pages of 10.
+DEFAULT_PAGE_SIZE = 10
 
 
 def _search(
@@ -41,7 +49,7 @@ def _search(
     """A search route: page, sort (``create_time`` ASC by default, as the reference says),
     the body's filters, then ``service``'s page under ``key``."""
     q = request.query_params
-    page = page_params(q.get("page_size"), q.get("page_token"))
+    page = page_params(q.get("page_size") or DEFAULT_PAGE_SIZE, q.get("page_token"))
     field = choice(request, "sort_field", paging.SORT_FIELDS, "create_time")
     order = choice(request, "sort_order", paging.SORT_ORDERS, "ASC")
     body = parse_body(call, filters)
@@ -77,12 +85,21 @@ def reject_reasons(request: Request, call: ReturnCall) -> JSONResponse:
     return answer(request, returns.reject_reasons(call.session, call.shop_id, text))
 
 
-def _act(request: Request, call: ReturnCall, action: Any) -> JSONResponse:
-    """Run ``action(seller)`` once per ``idempotency_key``; a refund it queued goes to the
-    gateway after the commit (the response's background task runs after it)."""
+Acted = tuple[BaseModel | None, int | None]  # the answer's data ({} if None), the refund queued
+
+
+def _data(acted: Acted) -> bytes:
+    shaped, _refund = acted
+    return b"{}" if shaped is None else shaped.model_dump_json(exclude_none=True).encode()
+
+
+def _act(request: Request, call: ReturnCall, action: Callable[[Principal], Acted]) -> JSONResponse:
+    """Run ``action(seller)`` once per ``idempotency_key`` (a replay answers what the first
+    request did); a refund it queued goes to the gateway after the commit (the response's
+    background task runs after it)."""
     settings: Settings = request.app.state.settings
     who = seller(call.session, call.access.app_id, call.shop_id)
-    refund = once(
+    done = once(
         call.session,
         who,
         f"{call.access.app_key}:{call.shop_id}",
@@ -91,8 +108,12 @@ def _act(request: Request, call: ReturnCall, action: Any) -> JSONResponse:
         timedelta(hours=settings.idempotency_ttl_hours),
         timedelta(seconds=settings.idempotency_lease_seconds),
         lambda: action(who),
+        _data,
     )
-    response = envelope(request, {})
+    if isinstance(done, Replayed):
+        return envelope(request, json.loads(done.data))
+    shaped, refund = done
+    response = envelope(request, {}) if shaped is None else answer(request, shaped)
     if refund is not None:
         state = request.app.state
         response.background = BackgroundTask(execute_refunds, state.db, state.gateway, [refund])
@@ -104,7 +125,9 @@ def approve_return(request: Request, call: ReturnCall, return_id: str) -> JSONRe
     wanted = returns.parse_id(return_id, "return_id")
     body = parse_body(call, api.ApproveReturnBody)
     return _act(
-        request, call, lambda who: returns.approve(call.session, who, call.shop_id, wanted, body)
+        request,
+        call,
+        lambda who: (None, returns.approve(call.session, who, call.shop_id, wanted, body)),
     )
 
 
@@ -113,7 +136,9 @@ def reject_return(request: Request, call: ReturnCall, return_id: str) -> JSONRes
     wanted = returns.parse_id(return_id, "return_id")
     body = parse_body(call, api.RejectBody)
     return _act(
-        request, call, lambda who: returns.reject(call.session, who, call.shop_id, wanted, body)
+        request,
+        call,
+        lambda who: (None, returns.reject(call.session, who, call.shop_id, wanted, body)),
     )
 
 
@@ -123,7 +148,7 @@ def approve_cancellation(request: Request, call: ReturnCall, cancel_id: str) -> 
     return _act(
         request,
         call,
-        lambda who: cancellations.approve(call.session, who, call.shop_id, wanted),
+        lambda who: (None, cancellations.approve(call.session, who, call.shop_id, wanted)),
     )
 
 
@@ -134,7 +159,7 @@ def reject_cancellation(request: Request, call: ReturnCall, cancel_id: str) -> J
     return _act(
         request,
         call,
-        lambda who: cancellations.reject(call.session, who, call.shop_id, wanted, body),
+        lambda who: (None, cancellations.reject(call.session, who, call.shop_id, wanted, body)),
     )
 
 
@@ -143,13 +168,19 @@ def cancel_order(request: Request, call: ReturnCall) -> JSONResponse:
     """The seller cancels an order's unshipped items (``cancel_reason``: OUT_OF_STOCK,
     PRICING_ERROR, UNABLE_TO_DELIVER or BUYER_REQUESTED)."""
     body = parse_body(call, api.CancelOrderBody)
-    who = seller(call.session, call.access.app_id, call.shop_id)
-    data, refund = cancellations.cancel_order(call.session, who, call.shop_id, body)
-    response = answer(request, data)
-    if refund is not None:
-        state = request.app.state
-        response.background = BackgroundTask(execute_refunds, state.db, state.gateway, [refund])
-    return response
+    return _act(
+        request, call, lambda who: cancellations.cancel_order(call.session, who, call.shop_id, body)
+    )
+
+
+@router.post("/return_refund/202309/returns")
+def create_return(request: Request, call: ReturnCall) -> JSONResponse:
+    """The seller starts a return in the buyer's name (REFUND: refunded at once;
+    RETURN_AND_REFUND: the buyer ships it back)."""
+    body = parse_body(call, api.CreateReturnBody)
+    return _act(
+        request, call, lambda who: returns_create.create(call.session, who, call.shop_id, body)
+    )
 
 
 @router.get("/return_refund/202309/orders/{order_id}/aftersale_eligibility")
