@@ -122,13 +122,16 @@ class Actor:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def make_actor(db: Database, role: Role, email: str, age: int | None = 30) -> Actor:
+def make_actor(
+    db: Database, role: Role, email: str, age: int | None = 30, password: str | None = None
+) -> Actor:
     with db.unit_of_work() as session:
         user = create_user(
             session,
             email=email,
             name=email.split("@")[0],
             role=role,
+            password=password,
             date_of_birth=date(date.today().year - age, 1, 1)
             if role is Role.BUYER and age
             else None,
@@ -224,16 +227,17 @@ def world(db: Database) -> World:
     return make_world(db)
 
 
-def make_world(db: Database) -> World:
-    """Staff of every role, a buyer, and two sellers with a shop each."""
-    admin = make_actor(db, Role.ADMIN, "admin@test.dev")
-    seller_a = make_actor(db, Role.SELLER, "seller.a@test.dev")
-    seller_b = make_actor(db, Role.SELLER, "seller.b@test.dev")
+def make_world(db: Database, password: str | None = None) -> World:
+    """Staff of every role, a buyer, and two sellers with a shop each (``password``: every
+    user's, for the web pages' sign-in)."""
+    admin = make_actor(db, Role.ADMIN, "admin@test.dev", password=password)
+    seller_a = make_actor(db, Role.SELLER, "seller.a@test.dev", password=password)
+    seller_b = make_actor(db, Role.SELLER, "seller.b@test.dev", password=password)
     return World(
         admin=admin,
-        agent=make_actor(db, Role.AGENT, "agent@test.dev"),
-        supervisor=make_actor(db, Role.SUPERVISOR, "supervisor@test.dev"),
-        buyer=make_actor(db, Role.BUYER, "buyer@test.dev"),
+        agent=make_actor(db, Role.AGENT, "agent@test.dev", password=password),
+        supervisor=make_actor(db, Role.SUPERVISOR, "supervisor@test.dev", password=password),
+        buyer=make_actor(db, Role.BUYER, "buyer@test.dev", password=password),
         seller_a=seller_a,
         seller_b=seller_b,
         shop_a=make_shop(db, seller_a, admin, "ShopA"),

@@ -86,6 +86,23 @@ class Settings(BaseSettings):
     partner_refresh_token_seconds: int = Field(
         default=365 * 86_400, ge=60, description="Lifetime of a partner refresh token (wall time)"
     )
+    web_session_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="How long a browser sign-in lasts (wall time)"
+    )
+    web_secure_cookies: bool = Field(
+        default=False,
+        description="Mark the pages' cookies Secure even when the request arrived over plain "
+        "http (behind a TLS-terminating proxy); requests over https always get Secure",
+    )
+    signin_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins per e-mail or per client address in the "
+        "window before further attempts are refused",
+    )
+    signin_window_minutes: int = Field(
+        default=15, ge=1, description="The sign-in rate limit's window (wall time)"
+    )
     carrier_webhook_secret: str = Field(
         default=DEFAULT_CARRIER_SECRET, description="HMAC key of inbound carrier webhooks"
     )

@@ -1,4 +1,4 @@
-from clipshop.core.errors import Conflict, InvalidInput, Unauthenticated
+from clipshop.core.errors import Conflict, DomainError, InvalidInput, Unauthenticated
 
 
 class EmailTaken(Conflict):
@@ -11,3 +11,14 @@ class InvalidToken(Unauthenticated):
 
 class BuyerNeedsBirthDate(InvalidInput):
     code = "date_of_birth_required"
+
+
+class SigninFailed(Unauthenticated):
+    code = "signin_failed"
+    title = "Sign-in failed"
+
+
+class TooManySignins(DomainError):
+    status = 429
+    code = "too_many_signins"
+    title = "Too many sign-in attempts"
