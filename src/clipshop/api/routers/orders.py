@@ -53,7 +53,8 @@ def list_orders(
     )
 
 
-def _one(db: Database, caller: Principal, order_id: int) -> OrderOut:
+def order_view(db: Database, caller: Principal, order_id: int) -> OrderOut:
+    """One order with its lines and timeline, as its caller may see it (the web pages too)."""
     with db.unit_of_work(write=False) as session:
         order = queries.get_order(session, caller, order_id)
         return order_out(
@@ -66,7 +67,7 @@ def _one(db: Database, caller: Principal, order_id: int) -> OrderOut:
 
 @router.get("/orders/{order_id}", response_model=OrderOut, summary="One order with its timeline")
 def get_order(order_id: OrderId, db: DatabaseDep, caller: StandaloneCaller) -> OrderOut:
-    return _one(db, caller, order_id)
+    return order_view(db, caller, order_id)
 
 
 @router.post(
@@ -82,7 +83,7 @@ def cancel_order(
     caller: StandaloneCaller,
 ) -> OrderOut:
     actions.buyer_cancel(db, gateway, caller, order_id, body.reason)
-    return _one(db, caller, order_id)
+    return order_view(db, caller, order_id)
 
 
 @router.post(
@@ -98,4 +99,4 @@ def review_order(
     caller: StandaloneCaller,
 ) -> OrderOut:
     actions.review(db, gateway, caller, order_id, body.decision == "CLEAR", body.note)
-    return _one(db, caller, order_id)
+    return order_view(db, caller, order_id)
