@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from typing import Any
@@ -61,3 +62,20 @@ def choice(request: Request, name: str, allowed: dict[str, Any], default: str) -
     if found is None:
         raise invalid_parameter(f"{name} must be one of " + ", ".join(allowed))
     return found
+
+
+def query_list(request: Request, name: str) -> list[str]:
+    """A list query parameter as clients send it: repeated, comma-joined, or as a JSON array
+    (some generated clients send one); blanks dropped."""
+    raw: list[str] = []
+    for value in request.query_params.getlist(name):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except ValueError:
+                raise invalid_parameter(f"{name}: not a valid JSON array") from None
+            raw.extend(str(x) for x in items if isinstance(x, str | int))
+        else:
+            raw.append(text)
+    return [p.strip() for value in raw for p in value.split(",") if p.strip()]

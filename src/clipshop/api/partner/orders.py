@@ -4,17 +4,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from clipshop.api.partner.envelope import answer, choice
+from clipshop.api.partner.envelope import answer, choice, query_list
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.partner import order_prices, orders, scopes
 from clipshop.partner import order_schemas as api
-from clipshop.partner.errors import invalid_parameter
 from clipshop.partner.paging import page_data, page_params
 
 router = APIRouter(tags=["partner"], include_in_schema=False)
@@ -44,19 +42,7 @@ def search_orders(request: Request, call: OrderCall) -> JSONResponse:
 
 
 def _ids(request: Request) -> list[int]:
-    """``ids`` repeated, comma-joined, or as a JSON array (some generated clients send one)."""
-    raw: list[str] = []
-    for value in request.query_params.getlist("ids"):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                items = json.loads(text)
-            except ValueError:
-                raise invalid_parameter("ids: not a valid JSON array") from None
-            raw.extend(str(x) for x in items if isinstance(x, str | int))
-        else:
-            raw.append(text)
-    return orders.parse_ids(raw)
+    return orders.parse_ids(query_list(request, "ids"))
 
 
 @router.get("/order/202309/orders")
