@@ -61,6 +61,8 @@ def test_returns_search_records_approve_and_reject(
         seen += [r.return_id for r in page.return_orders]
         token = page.next_page_token
     assert seen == ids
+    unsized = partner.post(f"{RR}/returns/search", {})  # page_size is optional here (10)
+    assert [r.return_id for r in answer(unsized, api.ReturnsSearchData).return_orders] == ids
     newest = returns_page(partner, {}, sort_order="DESC")
     assert [r.return_id for r in newest.return_orders] == ids[::-1]
     one = returns_page(partner, {"order_ids": [orders[1]["id"]]}).return_orders
@@ -136,6 +138,8 @@ def test_cancellations_search_approve_and_reject(
     assert len(paged.cancellations) == 2 and paged.next_page_token
     rest = cancels_page(partner, {}, page_size=2, page_token=paged.next_page_token)
     assert [c.cancel_id for c in rest.cancellations] == ids[2:] and rest.next_page_token == ""
+    unsized = partner.post(f"{RR}/cancellations/search", {})  # page_size is optional here (10)
+    assert [c.cancel_id for c in answer(unsized, api.CancellationsSearchData).cancellations] == ids
     wrong = partner.post(f"{RR}/cancellations/search", {"cancel_types": ["X"]}, {"page_size": 5})
     refused(wrong, 400, 36009004)
 
@@ -223,7 +227,8 @@ def test_seller_cancels_an_order(client: TestClient, db: Database, world: World)
     waiting = placed[1]["id"]
     seller_view = verdicts(waiting)
     assert seller_view["CANCEL"] == (True, None)
-    assert seller_view["REFUND"] == (False, 36012001)  # only buyers ask for refunds
+    assert seller_view["REFUND"] == (False, 36012009)  # the seller's return: not delivered
+    assert seller_view["REPLACEMENT"] == (False, 36012001)  # only buyers ask for those
     buyer_view = verdicts(waiting, initiate_aftersale_user="BUYER")
     assert buyer_view["CANCEL"] == (True, None)  # a request the seller answers
     assert buyer_view["REFUND"] == (False, 36012009)  # not delivered
