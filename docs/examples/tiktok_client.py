@@ -257,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auth-code", required=True, help="single use, 10 minutes")
     parser.add_argument("--shop-cipher", help="default: the first authorized shop")
     parser.add_argument("--provider", default="OTHER", help="shipping provider id to ship with")
-    parser.add_argument("--webhook-address", default="https://erp.example.com/tiktok/events")
+    parser.add_argument(
+        "--webhook-address",
+        default="http://127.0.0.1:9/tiktok/events",
+        help="where events go (loopback: the server needs CLIPSHOP_WEBHOOKS_ALLOW_LOOPBACK)",
+    )
     parser.add_argument("--skip-webhooks", action="store_true", help="no event/webhooks step")
     args = parser.parse_args(argv)
     c = Client(args.base_url, args.app_key, args.app_secret)
