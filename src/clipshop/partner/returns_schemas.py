@@ -238,6 +238,19 @@ class EligibilityData(Shape):
     sku_eligibility: list[SkuEligibility]
 
 
+class LineEligibility202512(LineEligibility):
+    available_reason_names: list[str] = Field(default_factory=list)
+
+
+class SkuEligibility202512(Shape):
+    sku_id: str
+    line_item_eligibility: list[LineEligibility202512]
+
+
+class EligibilityData202512(Shape):
+    sku_eligibility: list[SkuEligibility202512]
+
+
 class CalculateBody(Body):
     order_id: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     request_type: Annotated[str, StringConstraints(min_length=1, max_length=40)]

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from clipshop.api.partner.envelope import answer, choice, envelope
+from clipshop.api.partner.envelope import answer, choice, envelope, query_list
 from clipshop.api.partner.protocol import PartnerCall, parse_body, partner
 from clipshop.core.settings import Settings
 from clipshop.identity.principal import Principal
@@ -183,13 +183,26 @@ def create_return(request: Request, call: ReturnCall) -> JSONResponse:
     )
 
 
+def _eligibility(request: Request, call: PartnerCall, order_id: str, version: str) -> JSONResponse:
+    who = (request.query_params.get("initiate_aftersale_user") or "SELLER").upper()
+    wanted = query_list(request, "request_types") if version != "202309" else None
+    seller_of_shop = seller(call.session, call.access.app_id, call.shop_id)
+    data = returns_eligibility.check(
+        call.session, seller_of_shop, call.shop_id, order_id, who, version, wanted
+    )
+    return answer(request, data)
+
+
 @router.get("/return_refund/202309/orders/{order_id}/aftersale_eligibility")
 def aftersale_eligibility(request: Request, call: ReturnCall, order_id: str) -> JSONResponse:
-    wanted = returns.parse_id(order_id, "order_id")
-    who = (request.query_params.get("initiate_aftersale_user") or "SELLER").upper()
-    seller_of_shop = seller(call.session, call.access.app_id, call.shop_id)
-    data = returns_eligibility.check(call.session, seller_of_shop, call.shop_id, wanted, who)
-    return answer(request, data)
+    return _eligibility(request, call, order_id, "202309")
+
+
+@router.get("/return_refund/202512/orders/{order_id}/aftersale_eligibility")
+def aftersale_eligibility_202512(request: Request, call: ReturnCall, order_id: str) -> JSONResponse:
+    """202512: ``request_types`` (CANCEL, REFUND, RETURN_AND_REFUND, REPLACEMENT) narrows
+    the answer; an eligible line names its ``available_reason_names``."""
+    return _eligibility(request, call, order_id, "202512")
 
 
 @router.post("/return_refund/202309/refunds/calculate")
