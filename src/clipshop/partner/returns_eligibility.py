@@ -94,7 +94,9 @@ def check(
     order = paging.order_of(session, shop_id, order_text)
     if who not in WHO:
         raise invalid_parameter("initiate_aftersale_user must be SELLER or BUYER")
-    wanted = set(paging.one_of(request_types or list(REQUEST_TYPES), REQUEST_TYPES, "request_types"))
+    wanted = set(
+        paging.one_of(request_types or list(REQUEST_TYPES), REQUEST_TYPES, "request_types")
+    )
     line_model, sku_model, data_model = VERSIONS[version]
     skus = {line.id: line.sku_id for line in queries.lines_of(session, [order.id])[order.id]}
     by_sku: dict[int, list[Any]] = defaultdict(list)
