@@ -75,11 +75,15 @@ class Demo:
 
 
 @contextmanager
-def demo_server(backend: str, directory: Path, *options: str) -> Iterator[Demo]:
+def demo_server(
+    backend: str, directory: Path, *options: str, settings: Mapping[str, str] | None = None
+) -> Iterator[Demo]:
     """``clipshop serve --demo [options]`` on a fresh database, in ``directory``, as the
-    README starts it (on PostgreSQL after ``clipshop db upgrade``)."""
+    README starts it (on PostgreSQL after ``clipshop db upgrade``); ``settings``: more
+    ``CLIPSHOP_*`` variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLIPSHOP_")}
     env["CLIPSHOP_STORAGE_DIR"] = str(directory / "files")
+    env.update(settings or {})
     with ExitStack() as stack:
         if backend == "postgresql":
             env["CLIPSHOP_DATABASE_URL"] = stack.enter_context(private_postgres_database())

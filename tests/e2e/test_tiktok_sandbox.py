@@ -71,7 +71,8 @@ def run_client(demo: servers.Demo) -> subprocess.CompletedProcess[str]:
 def test_the_documented_client_runs_the_seller_flow_against_the_sandbox(
     backend: str, tmp_path: Path
 ) -> None:
-    with servers.demo_server(backend, tmp_path, "--tiktok") as demo:
+    loopback = {"CLIPSHOP_WEBHOOKS_ALLOW_LOOPBACK": "true"}  # the client's webhook address
+    with servers.demo_server(backend, tmp_path, "--tiktok", settings=loopback) as demo:
         result = run_client(demo)
     assert result.returncode == 0, (result.stdout, result.stderr)
     lines = {line.split("  ")[0]: line for line in result.stdout.splitlines()}
