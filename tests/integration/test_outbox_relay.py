@@ -86,7 +86,7 @@ def test_every_event_reaches_every_consumer_once_in_order(db: Database, recorder
     expected = announce_events(db)
     report = relay(db)
     assert (report.fanned_out, report.failed) == (12, 0)
-    assert report.delivered == 36  # the recorder, the feed and webhooks
+    assert report.delivered == 48  # the recorder, the feed, webhooks and apps' webhooks
     assert recorder.per_order() == expected
     assert sorted(feed_event_ids(db)) == sorted(outbox_ids(db))
     assert deliveries(db) == []

@@ -36,6 +36,8 @@ class Received:
     body: dict[str, Any]
     verified: dict[str, bool]  # secret -> did standardwebhooks verify it with that secret
     host: str = ""  # the Host header
+    raw: bytes = b""  # the body as received
+    authorization: str = ""  # the Authorization header (a partner app's TikTok-format webhook)
 
 
 @dataclass
@@ -72,7 +74,14 @@ class Receiver:
                     except WebhookVerificationError:
                         verified[secret] = False
                 body = json.loads(raw)
-                message = Received(self.headers["webhook-id"], body, verified, self.headers["host"])
+                message = Received(
+                    self.headers.get("webhook-id", ""),
+                    body,
+                    verified,
+                    self.headers["host"],
+                    raw,
+                    self.headers.get("authorization", ""),
+                )
                 receiver.received.append(message)
                 if receiver.delay:
                     time.sleep(receiver.delay)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from clipshop.partner.signing import matches, sign, string_to_sign, webhook_signature
+from clipshop.partner.signing import matches, sign, string_to_sign
+from clipshop.webhooks.signing import tiktok_authorization, tiktok_headers
 
 REQUEST_VECTOR = "b596b73e0cc6de07ac26f036364178ab16b0a907af13d43f0a0cd2345f582dc8"
 WEBHOOK_BODY = (
@@ -55,4 +56,7 @@ def test_matches_takes_upper_case_hex() -> None:
 
 
 def test_the_published_webhook_vector() -> None:
-    assert webhook_signature("abcdef", "123", WEBHOOK_BODY) == WEBHOOK_VECTOR
+    """The sender's ``Authorization`` of a partner app's webhook (``webhooks.signing``)."""
+    assert tiktok_authorization("abcdef", "123", WEBHOOK_BODY) == WEBHOOK_VECTOR
+    assert tiktok_headers("abcdef", "123", WEBHOOK_BODY)["authorization"] == WEBHOOK_VECTOR
+    assert tiktok_authorization("abcdef", "123", WEBHOOK_BODY + b" ") != WEBHOOK_VECTOR

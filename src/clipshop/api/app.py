@@ -11,6 +11,7 @@ from clipshop import __version__
 from clipshop.api import docs_pages, errors, openapi
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
+from clipshop.api.partner import events as partner_events
 from clipshop.api.partner import fulfillment as partner_fulfillment
 from clipshop.api.partner import logistics as partner_logistics
 from clipshop.api.partner import orders as partner_orders
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(partner_products.router)
     app.include_router(partner_fulfillment.router)
     app.include_router(partner_logistics.router)
+    app.include_router(partner_events.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:

@@ -71,6 +71,18 @@ class OrderStatusChanged(Event):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class OrderAddressChanged(Event):
+    """An order's recipient address was changed before shipment, the change committed with
+    its re-pricing (``orders.changes.apply_address``)."""
+
+    type: ClassVar[str] = "order.address_changed"
+    order_id: int
+    buyer_id: int
+    actor: str  # buyer (an operator's change would say so)
+    actor_id: int | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OrderLinesCancelled(Event):
     """Lines of an order were cancelled on a cancellation request (``aftersales.cancellations``):
     every live line when the order itself is now CANCELLED. Handled by ``fulfillment``: the
@@ -188,6 +200,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     event.type: event
     for event in (
         OrderStatusChanged,
+        OrderAddressChanged,
         OrderLinesCancelled,
         DisputeStatusChanged,
         RefundStatusChanged,

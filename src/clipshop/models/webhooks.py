@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.core.clock import utcnow
@@ -18,10 +26,19 @@ DELIVERY_STATUSES = ("PENDING", "DELIVERED", "FAILED")
 class WebhookSubscription(IdMixin, CreatedMixin, Base):
     """A shop's endpoint. ``event_types``: the type names it receives, or ``["*"]`` for all.
     ``secret`` signs deliveries (Standard Webhooks ``whsec_...``); after a rotation
-    ``previous_secret`` signs too until ``previous_secret_until`` (wall time)."""
+    ``previous_secret`` signs too until ``previous_secret_until`` (wall time).
+
+    A row with ``app_id`` is a partner app's TikTok-format webhook of the shop
+    (``PUT /event/202309/webhooks``): one per (app, shop, ``topic``), ``topic`` the
+    reference's event type name; its deliveries are signed with the app's secret
+    (docs/tiktok-api.md#events-webhooks) and ``secret`` is unused (empty). The shop's own
+    subscriptions have neither."""
 
     __tablename__ = "webhook_subscriptions"
-    __table_args__ = (Index("ix_webhook_subscriptions_shop_id", "shop_id"),)
+    __table_args__ = (
+        Index("ix_webhook_subscriptions_shop_id", "shop_id"),
+        UniqueConstraint("app_id", "shop_id", "topic"),
+    )
 
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
@@ -34,6 +51,8 @@ class WebhookSubscription(IdMixin, CreatedMixin, Base):
     previous_secret_until: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     disabled_at: Mapped[datetime | None]
+    app_id: Mapped[int | None] = mapped_column(ForeignKey("partner_apps.id"))
+    topic: Mapped[str | None] = mapped_column(String(64))
 
 
 class WebhookDelivery(IdMixin, CreatedMixin, Base):

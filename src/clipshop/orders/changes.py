@@ -29,8 +29,10 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, PermissionDenied
+from clipshop.core.events import OrderAddressChanged, announce
 from clipshop.core.money import Money
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import Order, OrderLineItem, PaymentTransaction, Shop, Sku
@@ -449,6 +451,15 @@ def apply_address(session: Session, order: Order, plan: AddressPlan, buyer_id: i
         buyer_id,
         f"shipping address changed; {note}",
     )
+    changed = OrderAddressChanged(
+        order_id=order.id,
+        shop_id=order.shop_id,
+        buyer_id=order.buyer_id,
+        actor=Actor.BUYER.value,
+        actor_id=buyer_id,
+        at=utcnow(),
+    )
+    announce(session, changed)
     session.flush()
 
 

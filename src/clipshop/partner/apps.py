@@ -16,6 +16,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.errors import InvalidInput, NotFound, PermissionDenied
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import AppAuthorization, AuthCode, PartnerApp, PartnerToken, Shop, ShopMember
+from clipshop.partner import events
 from clipshop.partner import scopes as known_scopes
 
 AUTH_CODE_LIFETIME = timedelta(minutes=10)  # wall time: clients compute from it
@@ -160,6 +161,8 @@ def revoke_as(session: Session, principal: Principal, shop_id: int, authorizatio
 
 
 def revoke(session: Session, authorization: AppAuthorization) -> None:
+    """Revoke the grant: its tokens die and the app's webhooks of the shop stop
+    (``partner.events.stop``)."""
     now = utcnow()
     if authorization.status == "ACTIVE":
         authorization.status, authorization.revoked_at = "REVOKED", now
@@ -171,6 +174,7 @@ def revoke(session: Session, authorization: AppAuthorization) -> None:
         )
         .values(revoked_at=now)
     )
+    events.stop(session, authorization)
     session.flush()
 
 

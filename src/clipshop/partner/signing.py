@@ -29,9 +29,3 @@ def sign(secret: str, path: str, query: Iterable[tuple[str, str]], body: bytes =
 
 def matches(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected, given.lower())
-
-
-def webhook_signature(app_key: str, secret: str, body: bytes) -> str:
-    """The ``Authorization`` header of a TikTok-format webhook: HMAC-SHA256 keyed with the app
-    secret over app_key + the raw body, lowercase hex."""
-    return hmac.new(secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()

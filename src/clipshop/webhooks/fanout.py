@@ -33,27 +33,44 @@ def message_id(event_id: int) -> str:
     return f"msg_{event_id}"
 
 
-def delivery_for(subscription_id: int, event: Delivered, due: datetime) -> WebhookDelivery:
+def pending(
+    subscription_id: int,
+    event: Delivered,
+    due: datetime,
+    *,
+    message: str,
+    kind: str,
+    payload: dict[str, Any],
+) -> WebhookDelivery:
+    """A PENDING delivery of ``event`` to a subscription, due at ``due`` (``message``: its
+    stable message id; ``kind``: the type the log shows; ``payload``: the whole body)."""
     return WebhookDelivery(
         subscription_id=subscription_id,
         shop_id=event.shop_id,
         event_id=event.id,
         order_id=event.order_id,
-        message_id=message_id(event.id),
-        type=event.type,
-        payload=body(event.type, event.created_at, event.payload),
+        message_id=message,
+        type=kind,
+        payload=payload,
         status="PENDING",
         attempts=0,
         next_attempt_at=due,
     )
 
 
+def delivery_for(subscription_id: int, event: Delivered, due: datetime) -> WebhookDelivery:
+    payload = body(event.type, event.created_at, event.payload)
+    return pending(
+        subscription_id, event, due, message=message_id(event.id), kind=event.type, payload=payload
+    )
+
+
 def store(session: Session, event: Delivered) -> None:
-    """The consumer: a delivery per matching enabled subscription of ``event``'s shop."""
+    """The consumer: a delivery per matching enabled subscription of ``event``'s shop (its
+    own: a partner app's webhooks get theirs from ``partner.events_delivery``)."""
+    s = WebhookSubscription
     rows = session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.event_types).where(
-            WebhookSubscription.shop_id == event.shop_id, WebhookSubscription.enabled
-        )
+        select(s.id, s.event_types).where(s.shop_id == event.shop_id, s.enabled, s.app_id.is_(None))
     ).all()
     now = utcnow()
     matching = [sub_id for sub_id, types in rows if wants(types, event.type)]

@@ -7,7 +7,8 @@ Each delivery goes through three short steps, none holding a transaction across 
    (``locked_until``; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share).
 2. Send (no transaction), in a bounded thread pool (``CLIPSHOP_WEBHOOK_CONCURRENCY``): the
    URL is checked against the SSRF guard again and dialled at the address that was checked,
-   signed per Standard Webhooks, no redirects followed, ``CLIPSHOP_WEBHOOK_TIMEOUT_SECONDS``.
+   signed per Standard Webhooks (a partner app's webhook: TikTok's ``Authorization``), no
+   redirects followed, ``CLIPSHOP_WEBHOOK_TIMEOUT_SECONDS``.
 3. Record, as sends finish, in the transaction that claims more into the freed room (so a
    slow receiver never holds the others): 2xx delivered; 410 disables the subscription;
    anything else is retried on ``RETRY_STEPS`` with jitter, and past the last step the
@@ -39,7 +40,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError
 from clipshop.core.events import Event, announce
-from clipshop.models import WebhookDelivery, WebhookSubscription
+from clipshop.models import PartnerApp, WebhookDelivery, WebhookSubscription
 from clipshop.webhooks import signing
 from clipshop.webhooks.ssrf import check_target
 from clipshop.webhooks.subscriptions import signing_secrets
@@ -89,6 +90,7 @@ class Claim:
     secrets: tuple[str, ...]
     attempts: int
     lease: datetime
+    app: tuple[str, str] | None = None  # a partner app's webhook: (app_key, app_secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +144,11 @@ def has_due(session: Session, now: datetime) -> bool:
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Claim]:
     """Lease up to ``limit`` due deliveries of enabled subscriptions, oldest first."""
-    d, s = WebhookDelivery, WebhookSubscription
+    d, s, a = WebhookDelivery, WebhookSubscription, PartnerApp
     rows = session.execute(
-        select(d, s)
+        select(d, s, a.app_key, a.app_secret)
         .join(s, s.id == d.subscription_id)
+        .outerjoin(a, a.id == s.app_id)
         .where(_due(now), s.enabled)
         .order_by(d.id)
         .limit(limit)
@@ -155,7 +158,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
         return []
     until = now + lease
     wall = datetime.now(UTC)
-    leased = update(d).where(d.id.in_([r.id for r, _ in rows])).values(locked_until=until)
+    leased = update(d).where(d.id.in_([r[0].id for r in rows])).values(locked_until=until)
     session.execute(leased, execution_options=_PLAIN)
     return [
         Claim(
@@ -164,12 +167,21 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
             url=sub.url,
             message_id=row.message_id,
             body=json.dumps(row.payload, separators=(",", ":")).encode(),
-            secrets=tuple(signing_secrets(sub, wall)),
+            secrets=() if app_key else tuple(signing_secrets(sub, wall)),
             attempts=row.attempts,
             lease=until,
+            app=(app_key, app_secret) if app_key else None,
         )
-        for row, sub in rows
+        for row, sub, app_key, app_secret in rows
     ]
+
+
+def signed_headers(claim: Claim, wall: datetime) -> dict[str, str]:
+    """The claim's headers: TikTok's ``Authorization`` for a partner app's webhook, Standard
+    Webhooks' for the shop's own."""
+    if claim.app is not None:
+        return signing.tiktok_headers(*claim.app, claim.body)
+    return signing.headers(claim.message_id, claim.body, claim.secrets, wall)
 
 
 def _pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
@@ -197,7 +209,7 @@ def send(client: httpx.Client, claim: Claim, allow_loopback: bool) -> Outcome:
         return Outcome(claim, error=f"target not checked: {type(exc).__name__}: {exc}"[:500])
     try:
         url, host, extensions = _pinned(claim.url, str(addresses[0]))
-        headers = signing.headers(claim.message_id, claim.body, claim.secrets, datetime.now(UTC))
+        headers = signed_headers(claim, datetime.now(UTC))
         started = time.perf_counter()
         request = client.build_request(
             "POST", url, content=claim.body, headers=headers | host, extensions=extensions

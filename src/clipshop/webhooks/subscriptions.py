@@ -23,6 +23,9 @@ PING = "webhook.ping"
 EVERY_TYPE = "*"
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
+# The shop's own subscriptions; a partner app's webhooks (``app_id`` set) are the app's,
+# managed through the seller API's event module (``partner.events``).
+OWN = WebhookSubscription.app_id.is_(None)
 
 
 def known_event_types() -> frozenset[str]:
@@ -73,7 +76,7 @@ def create(
     count = session.scalar(
         select(func.count())
         .select_from(WebhookSubscription)
-        .where(WebhookSubscription.shop_id == shop_id)
+        .where(WebhookSubscription.shop_id == shop_id, OWN)
     )
     if (count or 0) >= MAX_PER_SHOP:
         raise Conflict(
@@ -96,7 +99,7 @@ def create(
 
 def list_for_shop(session: Session, caller: Principal, shop_id: int) -> list[WebhookSubscription]:
     _check_reader(session, caller, shop_id)
-    stmt = select(WebhookSubscription).where(WebhookSubscription.shop_id == shop_id)
+    stmt = select(WebhookSubscription).where(WebhookSubscription.shop_id == shop_id, OWN)
     return list(session.scalars(stmt.order_by(WebhookSubscription.id)))
 
 
@@ -198,7 +201,7 @@ def _check_writer(caller: Principal, shop_id: int) -> None:
 
 def _find(session: Session, shop_id: int, sub_id: int, lock: bool = False) -> WebhookSubscription:
     stmt = select(WebhookSubscription).where(
-        WebhookSubscription.id == sub_id, WebhookSubscription.shop_id == shop_id
+        WebhookSubscription.id == sub_id, WebhookSubscription.shop_id == shop_id, OWN
     )
     sub = session.scalar(stmt.with_for_update() if lock else stmt)
     if sub is None:

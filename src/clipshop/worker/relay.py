@@ -35,6 +35,7 @@ from clipshop.core.db import Database
 from clipshop.core.settings import Settings
 from clipshop.feed import service as feed
 from clipshop.models import FeedEvent, OutboxDelivery, OutboxEvent
+from clipshop.partner import events_delivery
 from clipshop.webhooks import fanout, nats
 
 log = logging.getLogger("clipshop.relay")
@@ -43,9 +44,11 @@ MAX_ROUNDS = 100  # batches per consumer per call, so one call always ends
 
 def install_consumers(settings: Settings) -> None:
     """The consumers this code base has (registered by name; a test may add its own): the
-    feed, webhooks, and NATS when ``CLIPSHOP_NATS_URL`` is set."""
+    feed, webhooks, partner apps' TikTok-format webhooks, and NATS when
+    ``CLIPSHOP_NATS_URL`` is set."""
     outbox.register(feed.CONSUMER, feed.store, serial=True)
     outbox.register(fanout.CONSUMER, fanout.store)
+    outbox.register(events_delivery.CONSUMER, events_delivery.store)
     if settings.nats_url:
         outbox.register(nats.CONSUMER, nats.publisher(settings.nats_url))
     else:
