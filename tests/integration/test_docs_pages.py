@@ -70,10 +70,10 @@ def test_swagger_ui_does_not_call_the_public_validator(client: TestClient) -> No
     assert '"validatorUrl": null' in client.get("/docs").text
 
 
-def test_root_redirects_to_docs(client: TestClient) -> None:
+def test_root_is_the_home_page_linking_the_docs(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307
-    assert response.headers["location"] == "/docs"
+    assert response.status_code == 200
+    assert 'href="/docs"' in response.text
 
 
 def test_docs_pages_are_not_in_the_openapi_document(client: TestClient) -> None:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from clipshop import __version__
-from clipshop.api import docs_pages, errors, openapi
+from clipshop.api import docs_pages, errors, openapi, web
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.partner import events as partner_events
@@ -104,6 +104,7 @@ def create_app(
     app.include_router(partner_products.router)
     app.include_router(partner_fulfillment.router)
     app.include_router(partner_logistics.router)
+    web.install(app)  # the browser pages (docs/web.md)
     app.include_router(partner_events.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

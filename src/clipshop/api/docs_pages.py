@@ -1,6 +1,6 @@
 """The API reference pages, /docs (Swagger UI) and /redoc, with their scripts and styles
 served by this process from the installed ``fastapi-offline`` package: no CDN, so they work on
-an installation without outbound access. ``/`` redirects to /docs.
+an installation without outbound access. ``/`` is the home page (``api.web``).
 
 The assets live under /docs/assets, below the pages' own path, so they never take a first
 path segment that the TikTok-compatible API may need.
@@ -13,7 +13,7 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 DOCS = "/docs"
@@ -30,10 +30,6 @@ def install(app: FastAPI) -> None:
     def urls(request: Request) -> tuple[str, str]:
         root = request.scope.get("root_path", "")
         return f"{root}{app.openapi_url}", f"{root}{ASSETS}"
-
-    @app.get("/", include_in_schema=False)
-    def home(request: Request) -> RedirectResponse:
-        return RedirectResponse(f"{request.scope.get('root_path', '')}{DOCS}")
 
     @app.get(DOCS, include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:

@@ -33,6 +33,7 @@ from clipshop.models.payments import (
     SimGatewayOperation,
 )
 from clipshop.models.rules import ClockState, ShopStandingEvent, Timer
+from clipshop.models.web import SigninFailure, WebSession
 from clipshop.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "Shop",
     "ShopMember",
     "ShopStandingEvent",
+    "SigninFailure",
     "SimCarrierStep",
     "SimGatewayOperation",
     "Sku",
@@ -81,6 +83,7 @@ __all__ = [
     "Timer",
     "User",
     "Warehouse",
+    "WebSession",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

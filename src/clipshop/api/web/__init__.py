@@ -1,0 +1,18 @@
+"""The browser pages: home at /, the seller center /center, buyers /shop, agents /desk
+(docs/web.md). Templates and static files are package data, served from the install."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from clipshop.api.web import auth, center, home
+from clipshop.api.web.render import STATIC_DIR
+
+STATIC_PATH = "/assets"
+
+
+def install(app: FastAPI) -> None:
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="assets")
+    for module in (home, auth, center):
+        app.include_router(module.router)

@@ -1,0 +1,88 @@
+"""Sign-in and sign-out pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from clipshop.api.web.render import PageRoute, page
+from clipshop.api.web.session import (
+    SESSION_COOKIE,
+    SIGNIN_COOKIE,
+    check_token,
+    csrf_protected,
+    new_signin_token,
+    set_cookie,
+)
+from clipshop.core.db import Database
+from clipshop.core.errors import DomainError, InvalidInput
+from clipshop.core.settings import Settings
+from clipshop.identity.principal import Role
+from clipshop.identity.web_sessions import Limits, sign_in, sign_out
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+SIGNIN_PATH = "/signin"
+LANDING = {Role.SELLER: "/center", Role.BUYER: "/shop", Role.AGENT: "/desk"}
+Text = Annotated[str, Form(max_length=1000)]
+
+
+def _local(target: str) -> str:
+    """Only a path of this site may follow the sign-in (no open redirect)."""
+    ok = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if ok else ""
+
+
+def _form(request: Request, email: str, target: str, error: DomainError | None = None) -> Response:
+    token = new_signin_token()
+    context = {"email": email, "next": _local(target), "signin_token": token, "error": error}
+    answer = page(request, "signin.html", context, error.status if error else 200)
+    if error is not None and error.retry_after is not None:
+        answer.headers["Retry-After"] = str(error.retry_after)
+    set_cookie(request, answer, SIGNIN_COOKIE, token, 3600, SIGNIN_PATH)
+    return answer
+
+
+@router.get(SIGNIN_PATH)
+def signin_form(request: Request, next: str = "") -> Response:
+    return _form(request, "", next)
+
+
+@router.post(SIGNIN_PATH)
+def signin(
+    request: Request,
+    email: Text = "",
+    password: Text = "",
+    csrf_token: Text = "",
+    next: Text = "",
+) -> Response:
+    check_token(csrf_token, request.cookies.get(SIGNIN_COOKIE))
+    if not email.strip() or not password:
+        return _form(request, email, next, InvalidInput("enter your e-mail and password"))
+    settings: Settings = request.app.state.settings
+    limits = Limits(
+        settings.web_session_hours, settings.signin_max_failures, settings.signin_window_minutes
+    )
+    client = request.client.host if request.client else "unknown"
+    db: Database = request.app.state.db
+    with db.unit_of_work() as session:
+        attempt = sign_in(session, email, password, client, limits)
+        role = attempt.role
+    if attempt.error is not None or attempt.session_id is None:
+        return _form(request, email, next, attempt.error)
+    target = _local(next) or (LANDING.get(role, "/") if role else "/")
+    answer = RedirectResponse(target, status_code=303)
+    set_cookie(request, answer, SESSION_COOKIE, attempt.session_id, limits.session_hours * 3600)
+    answer.delete_cookie(SIGNIN_COOKIE, path=SIGNIN_PATH)
+    return answer
+
+
+@router.post("/signout", dependencies=[Depends(csrf_protected)])
+def signout(request: Request) -> Response:
+    db: Database = request.app.state.db
+    with db.unit_of_work() as session:
+        sign_out(session, request.cookies.get(SESSION_COOKIE, ""))
+    answer = RedirectResponse("/", status_code=303)
+    answer.delete_cookie(SESSION_COOKIE, path="/")
+    return answer
