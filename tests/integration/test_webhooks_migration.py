@@ -25,21 +25,22 @@ def test_0011_and_0013_build_the_webhook_tables_as_the_models_say(empty_engine: 
     assert indexes == {i.name for i in Base.metadata.tables["webhook_deliveries"].indexes}
 
 
+def downgrade(engine: Engine, to: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, to)
+
+
 def test_0011_downgrade_drops_the_webhook_tables(empty_engine: Engine) -> None:
     upgrade(empty_engine, "0011")
-    config = alembic_config()
-    with empty_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0010")
+    downgrade(empty_engine, "0010")
     assert not WEBHOOK_TABLES & set(inspect(empty_engine).get_table_names())
 
 
 def test_0013_downgrade_drops_the_app_columns(empty_engine: Engine) -> None:
     upgrade(empty_engine, "0013")
-    config = alembic_config()
-    with empty_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0012")
+    downgrade(empty_engine, "0012")
     columns = {c["name"] for c in inspect(empty_engine).get_columns("webhook_subscriptions")}
     assert "url" in columns and not {"app_id", "topic"} & columns
     assert inspect(empty_engine).get_unique_constraints("webhook_subscriptions") == []
