@@ -58,8 +58,14 @@ def test_the_202602_searches_page_as_the_202309_ones(
     newest = returns_page(partner, {}, NEW, sort_order="DESC", sort_field="update_time")
     assert [r.return_id for r in newest.return_orders] == [r["return_id"] for r in returned][::-1]
 
-    # bad input is refused as at 202309; a token of another search too
+    # page_size is optional in these two searches (the reference's default: 10)
     path = f"/return_refund/{NEW}/returns/search"
+    unsized = answer(partner.post(path, {}), api.ReturnsSearchData)
+    assert len(unsized.return_orders) == 3 and unsized.next_page_token == ""
+    blank = answer(partner.post(path, {}, {"page_size": ""}), api.ReturnsSearchData)
+    assert blank == unsized
+
+    # bad input is refused as at 202309; a token of another search too
     bad = partner.post(path, {"return_status": ["SOON"]}, {"page_size": 5})
     assert "return_status" in refused(bad, 400, 36009004)
     refused(partner.post(path, {}, {"page_size": 101}), 400, 36009004)
