@@ -55,8 +55,9 @@ class Address(Shape):
     full_address: Str = None
 
 
-class ReturnLineItem(Shape):
-    return_line_item_id: str
+class LineItem(Shape):
+    """What a return's and a cancellation's line items share."""
+
     order_line_item_id: str
     sku_id: Str = None
     seller_sku: Str = None
@@ -64,6 +65,10 @@ class ReturnLineItem(Shape):
     sku_name: Str = None
     product_image: Image = Field(default_factory=Image)
     refund_amount: RefundAmount = Field(default_factory=RefundAmount)
+
+
+class ReturnLineItem(LineItem):
+    return_line_item_id: str
 
 
 class ReturnOrder(Shape):
@@ -98,15 +103,8 @@ class ReturnsSearchData(Shape):
     total_count: int
 
 
-class CancelLineItem(Shape):
+class CancelLineItem(LineItem):
     cancel_line_item_id: str
-    order_line_item_id: str
-    sku_id: Str = None
-    seller_sku: Str = None
-    product_name: Str = None
-    sku_name: Str = None
-    product_image: Image = Field(default_factory=Image)
-    refund_amount: RefundAmount = Field(default_factory=RefundAmount)
 
 
 class CancellationItem(Shape):
