@@ -93,6 +93,7 @@ def of_type(bodies: list[dict[str, Any]], kind: int) -> list[dict[str, Any]]:
 
 
 def test_set_list_and_delete(client: TestClient, db: Database, world: World) -> None:
+    clock.freeze(utcnow().replace(microsecond=0))  # exact create and update times
     partner = connect(client, db, [world.shop_a.id], [scopes.WEBHOOKS])
     assert listed(partner) == {}
     subscribe_all(partner, "http://127.0.0.1:9/a", "ORDER_STATUS_CHANGE", "package_update")
@@ -331,6 +332,23 @@ def test_revoking_the_authorization_stops_the_deliveries(
         again = connect_again(client, db, partner, world.shop_a.id)
         assert listed(again) == {}
         subscribe_all(again, hook.url, "ORDER_STATUS_CHANGE")
+        paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
+        deliver(loopback_db)
+        bodies = verified(hook, partner.app_key, partner.app_secret)
+        assert [b["data"]["order_status"] for b in bodies] == ["UNPAID", "ON_HOLD"]
+
+
+def test_a_grant_without_the_webhook_scope_gets_nothing(
+    client: TestClient, db: Database, loopback_db: Database, world: World
+) -> None:
+    partner = connect(client, db, [world.shop_a.id], [scopes.WEBHOOKS])
+    with receiving([]) as hook:
+        subscribe_all(partner, hook.url, "ORDER_STATUS_CHANGE")
+        auth_code(db, partner.app_key, world.shop_a.id, [scopes.ORDER_INFO])  # granted anew
+        paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
+        deliver(loopback_db)
+        assert hook.received == []
+        auth_code(db, partner.app_key, world.shop_a.id, [scopes.WEBHOOKS, scopes.ORDER_INFO])
         paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
         deliver(loopback_db)
         bodies = verified(hook, partner.app_key, partner.app_secret)

@@ -22,6 +22,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.outbox import Delivered
 from clipshop.models import AppAuthorization, Cancellation, Order, Return, WebhookSubscription
 from clipshop.orders.states import OrderStatus
+from clipshop.partner import scopes
 from clipshop.partner.events import SENT
 from clipshop.partner.order_status import ORDER_STATUS, package_status
 from clipshop.partner.return_status import CANCEL_STATUS, RETURN_STATUS
@@ -115,18 +116,19 @@ def notification(event: Delivered, name: str, data: Data) -> Data:
 
 def store(session: Session, event: Delivered) -> None:
     """The consumer: one delivery per enabled webhook of the event's topic on its shop whose
-    app the shop still authorizes."""
+    app the shop still authorizes with the scope ``seller.webhook``."""
     found = TOPICS.get(event.type)
     if found is None:
         return
     name, build = found
     s, a = WebhookSubscription, AppAuthorization
-    targets = session.scalars(
-        select(s.id)
+    rows = session.execute(
+        select(s.id, a.scopes)
         .join(a, (a.app_id == s.app_id) & (a.shop_id == s.shop_id))
         .where(s.shop_id == event.shop_id, s.topic == name, s.enabled, a.status == "ACTIVE")
         .order_by(s.id)
     ).all()
+    targets = [sub_id for sub_id, granted in rows if scopes.WEBHOOKS in granted]
     if not targets:
         return
     body = notification(event, name, build(session, event.payload))
