@@ -35,6 +35,7 @@ STEPS = (
     "products search",
     "inventory update",
     "price update",
+    "webhooks",
 )
 
 
@@ -56,7 +57,6 @@ def run_client(demo: servers.Demo, *demo_options: str) -> subprocess.CompletedPr
         f"--app-key={tiktok['app_key']}",
         f"--app-secret={tiktok['app_secret']}",
         f"--auth-code={tiktok['auth_code']}",
-        "--skip-webhooks",
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
@@ -79,4 +79,5 @@ def test_the_documented_client_runs_the_seller_flow_against_the_sandbox(
     assert "now AWAITING_COLLECTION" in lines["ship"]
     assert "now RETURN_OR_REFUND_REQUEST_COMPLETE" in lines["approve return"]
     assert "now CANCELLATION_REQUEST_COMPLETE" in lines["approve cancellation"]
+    assert "ORDER_STATUS_CHANGE -> http://127.0.0.1:9/tiktok/events" in lines["webhooks"]
     assert result.stdout.rstrip().endswith("the whole seller flow passed")
