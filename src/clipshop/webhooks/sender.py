@@ -10,10 +10,12 @@ Each delivery goes through three short steps, none holding a transaction across 
    signed per Standard Webhooks (a partner app's webhook: TikTok's ``Authorization``), no
    redirects followed, ``CLIPSHOP_WEBHOOK_TIMEOUT_SECONDS``.
 3. Record, as sends finish, in the transaction that claims more into the freed room (so a
-   slow receiver never holds the others): 2xx delivered; 410 disables the subscription;
-   anything else is retried on ``RETRY_STEPS`` with jitter, and past the last step the
-   delivery fails and the subscription is disabled. Disabling fails its pending deliveries
-   and announces ``webhook.disabled`` (to the feed through the outbox).
+   slow receiver never holds the others; the sends that finish within ``GATHER_SECONDS`` of
+   the first are recorded together, so a fast receiver costs few write transactions): 2xx
+   delivered; 410 disables the subscription; anything else is retried on ``RETRY_STEPS``
+   with jitter, and past the last step the delivery fails and the subscription is disabled.
+   Disabling fails its pending deliveries and announces ``webhook.disabled`` (to the feed
+   through the outbox).
 
 A sender killed mid-batch loses nothing: its leases expire and the deliveries are sent
 again, with the same ``webhook-id`` (receivers deduplicate on it).
@@ -55,6 +57,10 @@ RETRY_STEPS = tuple(
 )
 JITTER = 0.2
 MAX_CLAIMS_PER_CALL = 5000  # so one call always ends
+# After the first send of a round finishes, the others get this long to finish too, so one
+# transaction records (and refills) many: fewer, larger write transactions leave SQLite's one
+# write lock free for checkout most of the time (docs/benchmarks.md, webhook delivery).
+GATHER_SECONDS = 0.05
 GONE = 410
 
 
@@ -315,6 +321,9 @@ def send_due(db: Database, now: datetime | None = None) -> SendReport:
             if not in_flight:
                 break
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            if in_flight:
+                more, in_flight = wait(in_flight, timeout=GATHER_SECONDS)
+                done |= more
             finished = [f.result() for f in done]
     finally:
         pool.shutdown(wait=True)
