@@ -77,6 +77,8 @@ def test_seller_signs_in_sees_the_deadline_and_opens_the_order(
     spelled = f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
     expect(page.locator(".deadline").first).to_have_text(f"ship by {spelled} — 1 day 4 h left")
     assert foreign["id"] not in page.content()
+    drawn = "() => !!window.Chart && !!Chart.getChart(document.querySelector('canvas.chart'))"
+    page.wait_for_function(drawn)  # the vendored Chart.js drew the performance chart
     _fits(page)
     page.get_by_role("link", name=f"Order {own['id']}").click()
     expect(page.get_by_role("heading", name=f"Order {own['id']}")).to_be_visible()

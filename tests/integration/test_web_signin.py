@@ -195,3 +195,6 @@ def test_dashboard_lists_pending_requests_and_low_stock(client: TestClient, web:
     assert f"Cancellation {asked.json()['cancel_id']} for" in page
     assert "answer by " in page
     assert "ShopA-TEE — 9 left (alert below 50)" in page
+    assert 'ShopA: <span class="standing">GOOD</span>' in page
+    assert "late dispatch rate" in page and "≤ 4.0\u00a0%" in page
+    assert "ShopB" not in page

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clipshop.api.web import times
+from clipshop.api.web import charts, times
 
 DUE = datetime(2026, 12, 9, 23, 59, tzinfo=UTC)  # a Wednesday
 
@@ -44,3 +44,9 @@ def test_unknown_zones_fall_back_to_utc(name: str | None) -> None:
 def test_known_zone_is_used() -> None:
     assert times.zone_named("America/New_York") == ZoneInfo("America/New_York")
     assert times.when(None, UTC) == "—"
+
+
+def test_metrics_read_as_per_cent_or_hours() -> None:
+    assert charts.metric_text("late_dispatch_rate", 0.375) == "37.5\u00a0%"
+    assert charts.metric_text("average_processing_hours", 27.04) == "27.0\u00a0h"
+    assert charts.metric_text("on_time_delivery_rate", None) == "—"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from clipshop.aftersales import cancellations, returns
 from clipshop.api.routers.orders import order_view
+from clipshop.api.web import charts
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.catalog import inventory
@@ -23,6 +24,8 @@ from clipshop.orders.cancellations import PENDING as PENDING_CANCEL
 from clipshop.orders.due import due_to_ship
 from clipshop.orders.schemas import order_out
 from clipshop.orders.states import OrderStatus
+from clipshop.standing import service as standing
+from clipshop.standing.schemas import PerformanceOut
 
 router = APIRouter(
     prefix="/center",
@@ -63,7 +66,15 @@ def dashboard(request: Request, signed: SignedIn) -> Response:
             for shop_id in sorted(principal.shop_ids)
             for sku, total in inventory.low_stock(session, principal, shop_id, FIRST).items
         ]
+        shops = [
+            standing.shop_performance(session, principal, shop_id, 1)
+            for shop_id in sorted(principal.shop_ids)
+        ]
+        performance = [(p.shop.name, PerformanceOut.of(p)) for p in shops]
     context = {
+        "performance": performance,
+        "metric": charts.metric_text,
+        "rates_chart": charts.rates_chart,
         "today": [o for o in due if o.rts_sla_time and o.rts_sla_time < today_ends],
         "at_risk": [o for o in due if o.rts_sla_time and o.rts_sla_time < now + AT_RISK],
         "cancellations": cancels,
