@@ -1,0 +1,70 @@
+"""axe-core (tests/browser/vendor, injected into the page) finds no serious or critical
+accessibility violation on the pages built so far, at 375 px and on a desktop width."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.conftest import Site
+from tests.conftest import World, make_world
+from tests.fulfillment_support import ready_order
+from tests.web_support import PASSWORD
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SERIOUS = """async () => {
+  const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "best-practice"]});
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+}"""
+
+
+def _build(site: Site) -> dict[str, Any]:
+    world: World = make_world(site.db, password=PASSWORD)
+    with httpx.Client(base_url=site.url) as api:
+        return ready_order(api, world.buyer, world.admin, {world.shop_a.sku_id: 1})  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def order(site: Site) -> dict[str, Any]:
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop in this thread
+        return pool.submit(_build, site).result()
+
+
+@pytest.fixture(params=[375, 1280], ids=["phone", "desktop"])
+def page(request: pytest.FixtureRequest, browser: Browser, site: Site) -> Iterator[Page]:
+    size = {"width": request.param, "height": 900}
+    context = browser.new_context(base_url=site.url, viewport=size)
+    yield context.new_page()
+    context.close()
+
+
+def _violations(page: Page, path: str | None = None) -> list[str]:
+    """Serious and critical findings on ``path`` (None: the page as it stands)."""
+    if path is not None:
+        page.goto(path)
+    page.wait_for_load_state("load")
+    page.add_script_tag(path=str(AXE))
+    found: list[str] = page.evaluate(SERIOUS)
+    return found
+
+
+def test_main_pages_have_no_serious_violations(page: Page, order: dict[str, Any]) -> None:
+    assert _violations(page, "/") == []
+    assert _violations(page, "/signin") == []
+    page.get_by_label("E-mail").fill("seller.a@test.dev")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    assert _violations(page) == []  # the form again, with its error message
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/center")
+    for path in ("/center", "/center/orders", f"/center/orders/{order['id']}"):
+        assert _violations(page, path) == [], path
