@@ -28,9 +28,18 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def db_read_session(request: Request) -> Iterator[Session]:
+    """A read-only unit of work for a POST that only reads (the partner API's searches carry
+    their filters in a body): on SQLite it never waits for the writers' turn."""
+    db: Database = request.app.state.db
+    with db.unit_of_work(write=False) as session:
+        yield session
+
+
 # scope="function": the commit happens when the handler returns, before the response is sent,
 # so a failed commit becomes an error response and a 2xx always means "saved".
 DB = Annotated[Session, Depends(db_session, scope="function")]
+ReadDB = Annotated[Session, Depends(db_read_session, scope="function")]
 
 
 def _stashed(request: Request) -> Principal | None:

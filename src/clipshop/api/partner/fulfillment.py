@@ -26,6 +26,7 @@ from clipshop.partner.paging import page_data, page_params
 router = APIRouter(tags=["partner"], include_in_schema=False)
 
 FulfillmentCall = Annotated[PartnerCall, Depends(partner(scopes.FULFILLMENT))]
+PackageSearch = Annotated[PartnerCall, Depends(partner(scopes.FULFILLMENT, reads_only=True))]
 BASE = "/fulfillment/202309"
 SORT_FIELDS: dict[str, fulfillment.SortField] = {
     "create_time": "create_time",
@@ -44,7 +45,7 @@ def _seller(call: PartnerCall) -> Any:
 
 
 @router.post(f"{BASE}/packages/search")
-def search_packages(request: Request, call: FulfillmentCall) -> JSONResponse:
+def search_packages(request: Request, call: PackageSearch) -> JSONResponse:
     q = request.query_params
     page = page_params(q.get("page_size"), q.get("page_token"))
     sort_field = choice(request, "sort_field", SORT_FIELDS, "create_time")

@@ -18,6 +18,7 @@ from clipshop.partner.paging import page_data, page_params
 router = APIRouter(tags=["partner"], include_in_schema=False)
 
 OrderCall = Annotated[PartnerCall, Depends(partner(scopes.ORDER_INFO))]
+OrderSearch = Annotated[PartnerCall, Depends(partner(scopes.ORDER_INFO, reads_only=True))]
 SORT_FIELDS: dict[str, orders.SortField] = {
     "create_time": "create_time",
     "update_time": "update_time",
@@ -26,7 +27,7 @@ SORT_ORDERS: dict[str, orders.SortOrder] = {"ASC": "ASC", "DESC": "DESC"}
 
 
 @router.post("/order/202309/orders/search")
-def search_orders(request: Request, call: OrderCall) -> JSONResponse:
+def search_orders(request: Request, call: OrderSearch) -> JSONResponse:
     q = request.query_params
     page = page_params(q.get("page_size"), q.get("page_token"))
     sort_field = choice(request, "sort_field", SORT_FIELDS, "create_time")

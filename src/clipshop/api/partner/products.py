@@ -20,6 +20,7 @@ from clipshop.partner.returns_paging import ids
 
 router = APIRouter(tags=["partner"], include_in_schema=False)
 ReadCall = Annotated[PartnerCall, Depends(partner(scopes.PRODUCT_BASIC))]
+SearchCall = Annotated[PartnerCall, Depends(partner(scopes.PRODUCT_BASIC, reads_only=True))]
 WriteCall = Annotated[PartnerCall, Depends(partner(scopes.PRODUCT_WRITE))]
 
 
@@ -34,12 +35,12 @@ def _search(request: Request, call: PartnerCall) -> JSONResponse:
 
 
 @router.post("/product/202309/products/search")
-def search_202309(request: Request, call: ReadCall) -> JSONResponse:
+def search_202309(request: Request, call: SearchCall) -> JSONResponse:
     return _search(request, call)
 
 
 @router.post("/product/202502/products/search")
-def search_202502(request: Request, call: ReadCall) -> JSONResponse:
+def search_202502(request: Request, call: SearchCall) -> JSONResponse:
     return _search(request, call)
 
 
@@ -50,7 +51,7 @@ def product_detail(request: Request, call: ReadCall, product_id: str) -> JSONRes
 
 
 @router.post("/product/202309/inventory/search")
-def inventory_search(request: Request, call: ReadCall) -> JSONResponse:
+def inventory_search(request: Request, call: SearchCall) -> JSONResponse:
     body = parse_body(call, api.InventorySearch)
     return answer(request, products.inventory_search(call.session, call.shop_id, body))
 

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from clipshop.api.deps import DB
+from clipshop.api.deps import DB, ReadDB
 from clipshop.core.settings import Settings
 from clipshop.models import PartnerApp
 from clipshop.partner import errors, signing
@@ -185,16 +185,24 @@ def check(
     return PartnerCall(app, access, shop, body, content_type, session)
 
 
-def partner(scope: str, *, shop_scoped: bool = True) -> Callable[..., PartnerCall]:
+def partner(
+    scope: str, *, shop_scoped: bool = True, reads_only: bool = False
+) -> Callable[..., PartnerCall]:
     """The dependency of a partner route needing ``scope``; ``shop_scoped`` routes act on one
-    shop (``shop_cipher``, or the token's only shop)."""
+    shop (``shop_cipher``, or the token's only shop). ``reads_only``: a POST that only reads
+    (a search) runs in a read transaction, as a GET does."""
 
     def dependency(
         request: Request, session: DB, body: Annotated[bytes, Depends(raw_body)]
     ) -> PartnerCall:
         return check(request, session, body, scope, shop_scoped)
 
-    return dependency
+    def reading(
+        request: Request, session: ReadDB, body: Annotated[bytes, Depends(raw_body)]
+    ) -> PartnerCall:
+        return check(request, session, body, scope, shop_scoped)
+
+    return reading if reads_only else dependency
 
 
 def json_filters(call: PartnerCall) -> dict[str, Any]:

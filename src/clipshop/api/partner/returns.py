@@ -35,6 +35,7 @@ from clipshop.payments.refunds import execute_refunds
 
 router = APIRouter(tags=["partner"], include_in_schema=False)
 ReturnCall = Annotated[PartnerCall, Depends(partner(scopes.RETURN_REFUND))]
+ReturnSearch = Annotated[PartnerCall, Depends(partner(scopes.RETURN_REFUND, reads_only=True))]
 # The searches at 202602 (named by the issue; the reference has only 202309) answer the same
 # shapes; what a 202602 client sends besides is ignored like any unknown body field.
 SEARCH_VERSIONS = ("202309", "202602")
@@ -58,11 +59,11 @@ def _search(
     return answer(request, page_data(key, items, position, total))
 
 
-def search_returns(request: Request, call: ReturnCall) -> JSONResponse:
+def search_returns(request: Request, call: ReturnSearch) -> JSONResponse:
     return _search(request, call, api.ReturnFilters, returns.search, "return_orders")
 
 
-def search_cancellations(request: Request, call: ReturnCall) -> JSONResponse:
+def search_cancellations(request: Request, call: ReturnSearch) -> JSONResponse:
     return _search(request, call, api.CancelFilters, cancellations.search, "cancellations")
 
 
