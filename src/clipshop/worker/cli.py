@@ -27,6 +27,10 @@ def report_table(report: JobReport, title: str) -> Listing:
         ("simulated carrier events", report.carrier_events),
         ("outbox events delivered", report.outbox.delivered),
         ("outbox deliveries failed (retried later)", report.outbox.failed),
+        ("webhooks delivered", report.webhooks.delivered),
+        ("webhook attempts failed (retried later)", report.webhooks.retried),
+        ("webhooks failed for good", report.webhooks.failed),
+        ("webhook subscriptions disabled", report.webhooks.disabled),
     ]
     for label, count in rows:
         table.add(label, str(count))
