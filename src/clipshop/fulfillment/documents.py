@@ -180,14 +180,16 @@ def _canvas(buffer: io.BytesIO, title: str) -> Canvas:
 def _render(
     title: str,
     documents: Sequence[PackageDocument],
-    draw: Callable[[Canvas, PackageDocument], None],
+    *draws: Callable[[Canvas, PackageDocument], None],
 ) -> bytes:
+    """Each ``draw`` over every document in turn, into one PDF."""
     if not documents:
         raise ValueError("no packages to print")
     buffer = io.BytesIO()
     pdf = _canvas(buffer, title)
-    for document in documents:
-        draw(pdf, document)
+    for draw in draws:
+        for document in documents:
+            draw(pdf, document)
     pdf.save()
     return buffer.getvalue()
 
@@ -457,3 +459,9 @@ def render_packing_slips(documents: Sequence[PackageDocument]) -> bytes:
     """A packing slip per package (a page each; a long item list continues on more pages)."""
     title = "Packing slip" if len(documents) == 1 else "Packing slips"
     return _render(title, documents, _draw_slip)
+
+
+def render_labels_and_slips(documents: Sequence[PackageDocument]) -> bytes:
+    """Every package's label, then every package's packing slip, in one PDF (the seller
+    center's bulk print: the labels first, so they print as one page range)."""
+    return _render("Shipping labels and packing slips", documents, _draw_label, _draw_slip)

@@ -22,7 +22,7 @@ from clipshop.identity.principal import Permission, Principal
 from clipshop.models import OrderLineItem, Package, Shop, Warehouse
 
 MAX_BATCH = 100
-Kind = Literal["LABEL", "PACKING_SLIP"]
+Kind = Literal["LABEL", "PACKING_SLIP", "LABEL_AND_SLIP"]
 HANDOVER = {"PICKUP": "Carrier pickup", "DROP_OFF": "Drop-off at a carrier point"}
 
 
@@ -135,8 +135,10 @@ def package_documents(
 
 
 def render(session: Session, principal: Principal, package_ids: Sequence[int], kind: Kind) -> bytes:
-    """One PDF: a label (or a packing slip) per package."""
+    """One PDF: a label (or a packing slip, or both) per package."""
     docs = package_documents(session, principal, package_ids)
     if kind == "LABEL":
         return documents.render_labels(docs)
+    if kind == "LABEL_AND_SLIP":
+        return documents.render_labels_and_slips(docs)
     return documents.render_packing_slips(docs)
