@@ -1,4 +1,4 @@
-"""The home page and the buyers' and agents' areas (their pages come next: issue 16)."""
+"""The home page and the agents' area (its pages come next: issue 16)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,6 @@ def home(request: Request) -> Response:
     with contextlib.suppress(SignInNeeded):  # the home page is public
         signed_in(request)
     return page(request, "home.html")
-
-
-@router.get("/shop")
-def shop(request: Request, signed: SignedIn) -> Response:
-    signed.principal.require(Permission.CHECKOUT)
-    return page(request, "soon.html", {"area": "Shop", "what": "browse, cart, checkout, orders"})
 
 
 @router.get("/desk")
