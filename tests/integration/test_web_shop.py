@@ -1,0 +1,62 @@
+"""The buyer pages at /shop over plain HTTP, on both databases: browse, cart."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clipshop.api.web.session import CSRF_FIELD
+from clipshop.core.db import Database
+from tests.conftest import World, make_world
+from tests.web_support import PASSWORD, page_code, session_token, sign_in
+
+
+@pytest.fixture
+def web(db: Database) -> World:
+    return make_world(db, password=PASSWORD)
+
+
+def _buyer(client: TestClient) -> str:
+    assert sign_in(client, "buyer@test.dev").status_code == 303
+    return session_token(client)
+
+
+def test_buyer_browses_shops_and_active_products_with_price_and_stock(
+    client: TestClient, web: World
+) -> None:
+    _buyer(client)
+    shops = client.get("/shop")
+    assert shops.status_code == 200
+    assert f'href="/shop/shops/{web.shop_a.id}"' in shops.text and "ShopB" in shops.text
+    products = client.get(f"/shop/shops/{web.shop_a.id}")
+    assert "ShopA tee" in products.text and "10.00 USD" in products.text
+    assert "in stock (10)" in products.text
+    assert f'action="/shop/cart/{web.shop_a.sku_id}"' in products.text
+    assert page_code(client.get("/shop/shops/999999")) == "not_found"
+
+
+def test_cart_add_change_remove_with_csrf_and_redirect(client: TestClient, web: World) -> None:
+    token = _buyer(client)
+    sku = web.shop_a.sku_id
+    added = client.post(
+        f"/shop/cart/{sku}", data={CSRF_FIELD: token, "quantity": "2"}, follow_redirects=False
+    )
+    assert added.status_code == 303, added.text[-1500:]
+    assert added.headers["location"] == "/shop/cart"
+    cart = client.get("/shop/cart").text
+    assert 'value="2"' in cart and "20.00 USD" in cart
+    changed = client.post(f"/shop/cart/{sku}", data={CSRF_FIELD: token, "quantity": "3"})
+    assert "30.00 USD" in changed.text
+    bad = client.post(f"/shop/cart/{sku}", data={CSRF_FIELD: token, "quantity": "100"})
+    assert (bad.status_code, page_code(bad)) == (422, "invalid_input")
+    assert "30.00 USD" in bad.text  # nothing lost
+    refused = client.post(f"/shop/cart/{sku}", data={"quantity": "1"})
+    assert (refused.status_code, page_code(refused)) == (403, "csrf_failed")
+    removed = client.post(f"/shop/cart/{sku}", data={CSRF_FIELD: token, "remove": "1"})
+    assert "Your cart is empty" in removed.text
+
+
+def test_sellers_may_not_shop(client: TestClient, web: World) -> None:
+    sign_in(client, "seller.a@test.dev")
+    answer = client.get("/shop/cart")
+    assert (answer.status_code, page_code(answer)) == (403, "forbidden")
