@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from clipshop.api.web import auth, center, home, shop
+from clipshop.api.web import auth, center, home, shop, shop_checkout
 from clipshop.api.web.render import STATIC_DIR
 
 STATIC_PATH = "/assets"
@@ -14,5 +14,5 @@ STATIC_PATH = "/assets"
 
 def install(app: FastAPI) -> None:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="assets")
-    for module in (home, auth, center, shop):
+    for module in (home, auth, center, shop, shop_checkout):
         app.include_router(module.router)
