@@ -1,0 +1,149 @@
+"""An order's actions in the seller center: ship (by seller with carrier and tracking number,
+or a platform label), split (ship some items), combine (one package for several orders of the
+buyer), seller cancel with a reason. The API's services do the work; a refused action shows
+the order's page again with the problem code and what the user typed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ValidationError
+
+from clipshop.aftersales import cancellations
+from clipshop.aftersales.cancellation_schemas import SellerCancelBody
+from clipshop.api.web.center_orders import OrderPath, database, order_page, seller
+from clipshop.api.web.render import PageRoute
+from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.core.errors import DomainError, InvalidInput
+from clipshop.core.ids import parse_id
+from clipshop.fulfillment import packages
+from clipshop.fulfillment.carriers import CarrierAdapter
+from clipshop.fulfillment.schemas import PackageCreate
+from clipshop.payments.gateway import PaymentGateway
+
+router = APIRouter(
+    prefix="/center",
+    route_class=PageRoute,
+    include_in_schema=False,
+    dependencies=[Depends(csrf_protected)],
+)
+Field = Annotated[str, Form()]
+Ids = Annotated[list[str], Form()]
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], data: dict[str, Any]) -> M:
+    """The form as the API's request schema checks it; its complaints as one 422."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}"
+            for e in exc.errors(include_url=False)[:3]
+        ]
+        raise InvalidInput("; ".join(parts), code="invalid_request") from None
+
+
+def ids_of(name: str, values: list[str]) -> list[int]:
+    """The checked ids of a form; a forged one is a clear 422."""
+    try:
+        return [parse_id(v.strip()) for v in values if v.strip()]
+    except ValueError:
+        raise InvalidInput(f"{name} must be ids (digits only)", code="invalid_id") from None
+
+
+def carrier_of(request: Request) -> CarrierAdapter:
+    carrier: CarrierAdapter = request.app.state.carrier
+    return carrier
+
+
+def _done(order_id: int, what: str) -> Response:
+    return RedirectResponse(f"/center/orders/{order_id}?done={what}", status_code=303)
+
+
+@router.post("/orders/{order_id}/ship")
+def ship(
+    request: Request,
+    signed: SignedIn,
+    order_id: OrderPath,
+    shipping_type: Field = "SELLER",
+    provider_code: Field = "",
+    tracking_number: Field = "",
+    handover_method: Field = "DROP_OFF",
+    line_item_id: Ids = [],  # noqa: B006 (FastAPI copies the default)
+    combine_order_id: Ids = [],  # noqa: B006
+) -> Response:
+    """Ship the checked items (all of them: the whole order; some: a split) of this order and
+    of the checked orders of the same buyer (combine), in one package."""
+    principal = seller(signed)
+    form = {
+        "shipping_type": shipping_type,
+        "provider_code": provider_code,
+        "tracking_number": tracking_number,
+        "handover_method": handover_method,
+        "line_item_ids": line_item_id,
+        "combine_order_ids": combine_order_id,
+    }
+    try:
+        platform = shipping_type == "PLATFORM"
+        body = validated(
+            PackageCreate,
+            {
+                "order_ids": [order_id, *combine_order_id],
+                "line_item_ids": line_item_id,
+                "shipping_type": shipping_type,
+                "provider_code": provider_code,
+                "tracking_number": None if platform else tracking_number or None,
+                "handover_method": handover_method if platform else None,
+            },
+        )
+        if not body.line_item_ids:
+            raise InvalidInput("check at least one item to ship", code="invalid_request")
+        ask = packages.ShipRequest(
+            order_ids=body.order_ids,
+            line_item_ids=body.line_item_ids,
+            shipping_type=body.shipping_type,
+            provider_code=body.provider_code,
+            tracking_number=body.tracking_number,
+            handover_method=body.handover_method,
+        )
+        with database(request).unit_of_work() as session:
+            packages.create_package(session, principal, carrier_of(request), ask)
+    except DomainError as exc:
+        return order_page(request, principal, order_id, exc, form)
+    return _done(order_id, "shipped")
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel(
+    request: Request,
+    signed: SignedIn,
+    order_id: OrderPath,
+    reason_code: Field = "",
+    note: Field = "",
+    line_item_id: Ids = [],  # noqa: B006
+) -> Response:
+    """Seller cancel with a reason code: the checked items, or the whole order when none is
+    checked."""
+    principal = seller(signed)
+    form = {"reason_code": reason_code, "note": note, "cancel_line_ids": line_item_id}
+    gateway: PaymentGateway = request.app.state.gateway
+    try:
+        body = validated(
+            SellerCancelBody,
+            {"reason_code": reason_code, "note": note, "line_item_ids": line_item_id or None},
+        )
+        cancellations.seller_cancel(
+            database(request),
+            gateway,
+            principal,
+            order_id,
+            body.reason_code,
+            body.line_item_ids,
+            body.note,
+        )
+    except DomainError as exc:
+        return order_page(request, principal, order_id, exc, form)
+    return _done(order_id, "cancelled")
