@@ -6,7 +6,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from clipshop.api.web import auth, center, home, shop, shop_checkout
+from clipshop.api.web import (
+    auth,
+    center,
+    center_orders,
+    center_orders_actions,
+    center_orders_bulk,
+    home,
+)
 from clipshop.api.web.render import STATIC_DIR
 
 STATIC_PATH = "/assets"
@@ -14,5 +21,5 @@ STATIC_PATH = "/assets"
 
 def install(app: FastAPI) -> None:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="assets")
-    for module in (home, auth, center, shop, shop_checkout):
+    for module in (home, auth, center, center_orders, center_orders_actions, center_orders_bulk):
         app.include_router(module.router)
