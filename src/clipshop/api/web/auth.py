@@ -7,15 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from clipshop.api.web.csrf import forget
 from clipshop.api.web.render import PageRoute, page
-from clipshop.api.web.session import (
-    SESSION_COOKIE,
-    SIGNIN_COOKIE,
-    check_token,
-    csrf_protected,
-    new_signin_token,
-    set_cookie,
-)
+from clipshop.api.web.session import SESSION_COOKIE, csrf_checked, csrf_protected, set_cookie
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.settings import Settings
@@ -35,12 +29,10 @@ def _local(target: str) -> str:
 
 
 def _form(request: Request, email: str, target: str, error: DomainError | None = None) -> Response:
-    token = new_signin_token()
-    context = {"email": email, "next": _local(target), "signin_token": token, "error": error}
+    context = {"email": email, "next": _local(target), "error": error}
     answer = page(request, "signin.html", context, error.status if error else 200)
     if error is not None and error.retry_after is not None:
         answer.headers["Retry-After"] = str(error.retry_after)
-    set_cookie(request, answer, SIGNIN_COOKIE, token, 3600, SIGNIN_PATH)
     return answer
 
 
@@ -49,15 +41,13 @@ def signin_form(request: Request, next: str = "") -> Response:
     return _form(request, "", next)
 
 
-@router.post(SIGNIN_PATH)
+@router.post(SIGNIN_PATH, dependencies=[Depends(csrf_checked)])
 def signin(
     request: Request,
     email: Text = "",
     password: Text = "",
-    csrf_token: Text = "",
     next: Text = "",
 ) -> Response:
-    check_token(csrf_token, request.cookies.get(SIGNIN_COOKIE))
     if not email.strip() or not password:
         return _form(request, email, next, InvalidInput("enter your e-mail and password"))
     settings: Settings = request.app.state.settings
@@ -74,7 +64,7 @@ def signin(
     target = _local(next) or (LANDING.get(role, "/") if role else "/")
     answer = RedirectResponse(target, status_code=303)
     set_cookie(request, answer, SESSION_COOKIE, attempt.session_id, limits.session_hours * 3600)
-    answer.delete_cookie(SIGNIN_COOKIE, path=SIGNIN_PATH)
+    forget(answer)
     return answer
 
 
@@ -85,4 +75,5 @@ def signout(request: Request) -> Response:
         sign_out(session, request.cookies.get(SESSION_COOKIE, ""))
     answer = RedirectResponse("/", status_code=303)
     answer.delete_cookie(SESSION_COOKIE, path="/")
+    forget(answer)
     return answer

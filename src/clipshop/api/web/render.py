@@ -11,8 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from clipshop.api.web import times
+from clipshop.api.web.csrf import issue, page_token
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import DomainError
 
@@ -38,9 +40,11 @@ def page(
     zone = zone_of(request)
     now = utcnow()
     signed = getattr(request.state, "signed", None)
+    csrf = page_token(request)
     base: dict[str, Any] = {
         "signed": signed,
-        "csrf": signed.csrf_token if signed is not None else None,
+        "csrf": csrf,
+        "csrf_input": Markup('<input type="hidden" name="csrf_token" value="%s">') % csrf,
         "zone": zone,
         "now": now,
         "when": lambda at: times.when(at, zone),
@@ -49,6 +53,7 @@ def page(
     response = templates.TemplateResponse(request, name, {**base, **(context or {})})
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
+    issue(request, response)
     return response
 
 

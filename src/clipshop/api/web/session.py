@@ -1,75 +1,21 @@
-"""Who is signed in (the session cookie), and the CSRF check of every unsafe request.
-
-Signed-in pages check the synchronizer token kept in the session's row: forms send it as the
-``csrf_token`` field, htmx as the ``X-CSRF-Token`` header (``hx-headers`` on ``<body>``). The
-sign-in form, before any session exists, uses a double-submit cookie instead.
-"""
+"""Who is signed in (the session cookie), and the CSRF check of every unsafe request (the
+``fastapi-csrf-protect`` library, wrapped in csrf.py; docs/web.md "CSRF")."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 
+from clipshop.api.web.csrf import CsrfRefused, check, set_cookie
 from clipshop.api.web.render import SignInNeeded
 from clipshop.core.db import Database
-from clipshop.core.errors import PermissionDenied
-from clipshop.core.settings import Settings
 from clipshop.identity.web_sessions import Signed, session_of
 
 SESSION_COOKIE = "clipshop_session"
-SIGNIN_COOKIE = "clipshop_signin"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-
-class CsrfRefused(PermissionDenied):
-    code = "csrf_failed"
-    title = "CSRF check failed"
-
-
-def secure(request: Request) -> bool:
-    settings: Settings = request.app.state.settings
-    return settings.web_secure_cookies or request.url.scheme == "https"
-
-
-def set_cookie(
-    request: Request, response: Response, name: str, value: str, max_age: int, path: str = "/"
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path=path,
-        httponly=True,
-        samesite="lax",
-        secure=secure(request),
-    )
-
-
-async def sent_token(request: Request) -> str:
-    """The CSRF token the request carries: the header, else the form field."""
-    header = request.headers.get(CSRF_HEADER)
-    if header:
-        return header
-    if request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        value = (await request.form()).get(CSRF_FIELD)
-        return value if isinstance(value, str) else ""
-    return ""
-
-
-def check_token(sent: str, expected: str | None) -> None:
-    if not expected or not sent or not hmac.compare_digest(sent, expected):
-        raise CsrfRefused("the form's CSRF token is missing or stale; reload the page and retry")
-
-
-def new_signin_token() -> str:
-    return secrets.token_urlsafe(32)
+__all__ = ["SESSION_COOKIE", "CsrfRefused", "SignedIn", "csrf_checked", "csrf_protected"]
+__all__ += ["set_cookie", "signed_in"]
 
 
 def signed_in(request: Request) -> Signed:
@@ -86,10 +32,15 @@ def signed_in(request: Request) -> Signed:
     return signed
 
 
+async def csrf_checked(request: Request) -> None:
+    """An unsafe request must carry the CSRF token of the page it came from (no session
+    needed: the sign-in form)."""
+    await check(request)
+
+
 async def csrf_protected(request: Request, signed: Annotated[Signed, Depends(signed_in)]) -> None:
-    """Every unsafe request of a signed-in page must carry the session's CSRF token."""
-    if request.method not in SAFE_METHODS:
-        check_token(await sent_token(request), signed.csrf_token)
+    """Every unsafe request of a signed-in page must carry the page's CSRF token."""
+    await check(request)
 
 
 SignedIn = Annotated[Signed, Depends(signed_in)]
