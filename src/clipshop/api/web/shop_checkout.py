@@ -41,7 +41,7 @@ FAILURES = {
 }
 
 
-def _gateway(request: Request) -> PaymentGateway:
+def gateway_of(request: Request) -> PaymentGateway:
     gateway: PaymentGateway = request.app.state.gateway
     return gateway
 
@@ -56,7 +56,7 @@ async def _fields(request: Request) -> dict[str, str]:
 Fields = Annotated[dict[str, str], Depends(_fields)]
 
 
-def _address(form: dict[str, str]) -> dict[str, Any] | None:
+def address_of(form: dict[str, str]) -> dict[str, Any] | None:
     """The shipping address typed in the form, checked as the API checks it (None: blank)."""
     typed = {k: form.get(k, "") for k in ADDRESS_FIELDS}
     if not any(typed.values()):
@@ -77,7 +77,7 @@ def _services(form: dict[str, str]) -> dict[int, str]:
 
 
 def _quote(request: Request, principal: Principal, form: dict[str, str]) -> quotes.Quote | None:
-    address = _address(form)
+    address = address_of(form)
     if address is None:
         return None
     with database(request).unit_of_work(write=False) as session:
@@ -105,7 +105,7 @@ def _method(request: Request, principal: Principal, form: dict[str, str]) -> int
     choice = form.get("method", "")
     if choice != NEW_CARD:
         return int(choice) if choice.isdigit() else None
-    card = _gateway(request).tokenize_card(
+    card = gateway_of(request).tokenize_card(
         form.get("card_number", ""),
         number(form.get("exp_month", ""), "expiry month", 1, 12),
         number(form.get("exp_year", ""), "expiry year", 2000, 2100),
@@ -148,12 +148,12 @@ def checkout(request: Request, signed: SignedIn, form: Fields) -> Response:
     """Place the cart's orders (one per shop) and pay once; the payment's page follows."""
     principal = buyer(signed)
     try:
-        address = _address(form)
+        address = address_of(form)
         if address is None:
             raise InvalidInput("enter the shipping address", code="invalid_address")
         outcome = place.place_and_view(
             database(request),
-            _gateway(request),
+            gateway_of(request),
             principal,
             place.CheckoutRequest(
                 shipping_address=address,
@@ -197,7 +197,9 @@ def retry(request: Request, signed: SignedIn, payment_id: IdPath, form: Fields) 
     principal = buyer(signed)
     try:
         method_id = _method(request, principal, form)
-        place.retry_payment(database(request), _gateway(request), principal, payment_id, method_id)
+        place.retry_payment(
+            database(request), gateway_of(request), principal, payment_id, method_id
+        )
     except DomainError as exc:
         return _payment_page(request, principal, payment_id, exc)
     return back_to(f"/shop/payments/{payment_id}")
