@@ -13,6 +13,9 @@ from clipshop.api.web import (
     center_orders_actions,
     center_orders_bulk,
     home,
+    shop,
+    shop_checkout,
+    shop_orders,
 )
 from clipshop.api.web.render import STATIC_DIR
 
@@ -21,5 +24,15 @@ STATIC_PATH = "/assets"
 
 def install(app: FastAPI) -> None:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="assets")
-    for module in (home, auth, center, center_orders, center_orders_actions, center_orders_bulk):
+    for module in (
+        home,
+        auth,
+        center,
+        center_orders,
+        center_orders_actions,
+        center_orders_bulk,
+        shop,
+        shop_checkout,
+        shop_orders,
+    ):
         app.include_router(module.router)
