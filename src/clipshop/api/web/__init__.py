@@ -14,6 +14,8 @@ from clipshop.api.web import (
     center_orders_bulk,
     center_requests,
     center_stock,
+    desk,
+    desk_disputes,
     home,
     shop,
     shop_checkout,
@@ -38,5 +40,7 @@ def install(app: FastAPI) -> None:
         shop,
         shop_checkout,
         shop_orders,
+        desk,
+        desk_disputes,
     ):
         app.include_router(module.router)
