@@ -68,3 +68,19 @@ def test_main_pages_have_no_serious_violations(page: Page, order: dict[str, Any]
     page.wait_for_url("**/center")
     for path in ("/center", "/center/orders", f"/center/orders/{order['id']}"):
         assert _violations(page, path) == [], path
+
+
+def test_buyer_pages_have_no_serious_violations(page: Page, order: dict[str, Any]) -> None:
+    page.goto("/signin")
+    page.get_by_label("E-mail").fill("buyer@test.dev")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/shop")
+    assert _violations(page, f"/shop/shops/{order['shop_id']}") == []
+    page.get_by_role("button", name="Add ShopA tee Tee to cart").click()
+    page.wait_for_url("**/shop/cart")
+    assert _violations(page) == []  # the cart with its line
+    address = "name=Ada&phone=5550100&address_line1=2+Elm+St&city=X&postal_code=62702&country=US"
+    for path in ("/shop", f"/shop/checkout?{address}", "/shop/orders"):
+        assert _violations(page, path) == [], path
+    assert _violations(page, f"/shop/orders/{order['id']}") == []
