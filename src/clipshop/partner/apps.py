@@ -188,3 +188,22 @@ def grant_for_owner(
     if session.get(Shop, shop_id) is None:
         raise NotFound("shop not found")
     return grant(session, app, shop_id, shop_owner(session, shop_id), scopes)
+
+
+def authorizations(
+    session: Session, principal: Principal, shop_id: int
+) -> list[tuple[AppAuthorization, PartnerApp]]:
+    """The shop's app authorizations (revoked ones too) with their apps, newest first: its
+    sellers and admins see them, as ``revoke_as`` lets them act; another shop is 404."""
+    if principal.role not in (Role.SELLER, Role.ADMIN):
+        raise PermissionDenied("only the shop's sellers see its apps")
+    principal.check_shop(shop_id)
+    if session.get(Shop, shop_id) is None:
+        raise NotFound("shop not found")
+    rows = session.execute(
+        select(AppAuthorization, PartnerApp)
+        .join(PartnerApp, PartnerApp.id == AppAuthorization.app_id)
+        .where(AppAuthorization.shop_id == shop_id)
+        .order_by(AppAuthorization.id.desc())
+    )
+    return [(auth, app) for auth, app in rows]
