@@ -30,7 +30,7 @@ ALL = PageRequest(limit=100)
 MAX_DELTA = 10_000_000
 
 
-def _shop(principal: Principal, shop_id: int | None) -> int:
+def shop_of(principal: Principal, shop_id: int | None) -> int:
     """The shop the page is about: the one asked for, else the seller's first."""
     if shop_id is not None:
         return shop_id
@@ -48,7 +48,7 @@ def _stock_page(
     typed: dict[str, str] | None = None,
     results: list[uploads.RowResult] | None = None,
 ) -> Response:
-    shop = _shop(principal, shop_id)
+    shop = shop_of(principal, shop_id)
     with db_of(request).unit_of_work(write=False) as session:
         stores = warehouses.list_warehouses(session, principal, shop, ALL).items
         found = products.list_products(session, principal, shop, page_request(20, cursor))
