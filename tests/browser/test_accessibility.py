@@ -68,6 +68,8 @@ def test_main_pages_have_no_serious_violations(page: Page, order: dict[str, Any]
     page.wait_for_url("**/center")
     for path in ("/center", "/center/orders", f"/center/orders/{order['id']}"):
         assert _violations(page, path) == [], path
+    for path in ("/center/returns", "/center/cancellations", "/center/stock", "/center/settings"):
+        assert _violations(page, path) == [], path
 
 
 def test_buyer_pages_have_no_serious_violations(page: Page, order: dict[str, Any]) -> None:
@@ -84,3 +86,14 @@ def test_buyer_pages_have_no_serious_violations(page: Page, order: dict[str, Any
     for path in ("/shop", f"/shop/checkout?{address}", "/shop/orders"):
         assert _violations(page, path) == [], path
     assert _violations(page, f"/shop/orders/{order['id']}") == []
+
+
+def test_desk_pages_have_no_serious_violations(page: Page, order: dict[str, Any]) -> None:
+    page.goto("/signin")
+    page.get_by_label("E-mail").fill("admin@test.dev")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    desk = ("/desk", "/desk/disputes", "/desk/escalations", f"/desk/orders/{order['id']}")
+    for path in (*desk, f"/desk/shops/{order['shop_id']}"):
+        assert _violations(page, path) == [], path
