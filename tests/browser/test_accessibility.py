@@ -70,8 +70,6 @@ def test_main_pages_have_no_serious_violations(page: Page, order: dict[str, Any]
         assert _violations(page, path) == [], path
     for path in ("/center/returns", "/center/cancellations", "/center/stock", "/center/settings"):
         assert _violations(page, path) == [], path
-    for path in ("/center/returns", "/center/cancellations", "/center/stock", "/center/settings"):
-        assert _violations(page, path) == [], path
 
 
 def test_buyer_pages_have_no_serious_violations(page: Page, order: dict[str, Any]) -> None:
