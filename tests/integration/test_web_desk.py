@@ -108,6 +108,9 @@ def test_an_agent_decides_a_dispute_after_seeing_its_evidence(
     decided = dispute(client, web.agent, opened["id"])
     assert (decided["status"], decided["decision_note"]) == ("SUPPORT_BUYER", "photo shows damage")
     assert decided["refund_amount"] is not None
+    assert f'href="/desk/disputes/{opened["id"]}"' not in client.get("/desk/disputes").text
+    anyone = client.get("/desk/disputes", params={"status": "", "kind": ""})
+    assert f'href="/desk/disputes/{opened["id"]}"' in anyone.text  # the filter's "any"
     twice = _post(client, path, decision="SUPPORT_SELLER", note="changed my mind")
     assert page_code(twice) == "dispute_already_decided"
 

@@ -25,8 +25,9 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-Status = Literal["IN_PROGRESS", "SUPPORT_BUYER", "SUPPORT_SELLER", "CLOSED"]
-Kind = Literal["ESCALATION", "DAMAGE_CLAIM", "BUYER_PROTECTION"]
+# "": the filter form's "any"
+Status = Literal["IN_PROGRESS", "SUPPORT_BUYER", "SUPPORT_SELLER", "CLOSED", ""]
+Kind = Literal["ESCALATION", "DAMAGE_CLAIM", "BUYER_PROTECTION", ""]
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
@@ -45,24 +46,24 @@ def _queue(
 def dispute_queue(
     request: Request,
     signed: SignedIn,
-    status: Status | None = "IN_PROGRESS",
-    kind: Kind | None = None,
+    status: Status = "IN_PROGRESS",
+    kind: Kind = "",
     cursor: str | None = None,
 ) -> Response:
     """Open disputes oldest first (the API's queue and filters)."""
-    filters = dispute_actions.DisputeFilters(status=status, kind=kind)
+    filters = dispute_actions.DisputeFilters(status=status or None, kind=kind or None)
     return _queue(request, staff(signed), filters, cursor or None, "Disputes")
 
 
 @router.get("/escalations")
 def escalations(
-    request: Request, signed: SignedIn, status: Status | None = None, cursor: str | None = None
+    request: Request, signed: SignedIn, status: Status = "", cursor: str | None = None
 ) -> Response:
     """Supervisors (and admins) follow the buyers' escalations, open or decided."""
     principal = staff(signed)
     if principal.role not in SUPERVISING:
         raise PermissionDenied("escalations are for supervisors")
-    filters = dispute_actions.DisputeFilters(status=status, kind="ESCALATION")
+    filters = dispute_actions.DisputeFilters(status=status or None, kind="ESCALATION")
     return _queue(request, principal, filters, cursor or None, "Escalations")
 
 
