@@ -8,7 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.core.db import Database
+from clipshop.models import Shop
 from tests.conftest import World, make_world
+from tests.integration.checkout_api import API
 from tests.web_support import PASSWORD, page_code, sign_in
 
 HIDDEN = re.compile(
@@ -74,3 +76,22 @@ def test_sellers_may_not_shop(client: TestClient, web: World) -> None:
     sign_in(client, "seller.a@test.dev")
     answer = client.get("/shop/cart")
     assert (answer.status_code, page_code(answer)) == (403, "forbidden")
+
+
+def test_inactive_products_and_suspended_shops_are_not_offered(
+    db: Database, client: TestClient, web: World
+) -> None:
+    off = client.patch(
+        f"{API}/products/{web.shop_a.product_id}",
+        json={"status": "INACTIVE"},
+        headers=web.seller_a.headers,
+    )
+    assert off.status_code == 200, off.text
+    with db.unit_of_work() as session:
+        session.get_one(Shop, web.shop_b.id).standing = "SUSPENDED"
+    buyer_signs_in(client)
+    assert "ShopA tee" not in client.get(f"/shop/shops/{web.shop_a.id}").text
+    assert "No products for sale." in client.get(f"/shop/shops/{web.shop_a.id}").text
+    assert f"/shop/shops/{web.shop_b.id}" not in client.get("/shop").text
+    hidden = client.get(f"/shop/shops/{web.shop_b.id}")
+    assert (hidden.status_code, page_code(hidden)) == (404, "not_found")
