@@ -1,0 +1,120 @@
+"""Screenshots of the main pages for docs/web.md: ``python -m tests.browser.screenshots``.
+
+Starts ``clipshop serve --demo --tiktok`` (SQLite, a scratch directory, a free port), signs in as
+the demo users and saves every page at 1280 and 375 px wide into docs/screenshots/, as
+``<page>-<width>.png``. Debian's Chromium (/usr/bin/chromium) through Playwright; nothing is
+downloaded. Pages that do not exist yet are skipped with a note."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from clipshop.demo.seed import DOMAIN
+from tests.browser.conftest import ARGS, CHROMIUM
+from tests.servers import demo_server
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDTHS = (1280, 375)
+PASSWORD = "demo-password"  # the demo users' (clipshop.demo.seed)
+Step = Callable[[Page], str | None]  # opens a page; returns its path, or None to skip it
+
+
+def _go(path: str) -> Step:
+    return lambda page: path
+
+
+def _first_link(list_path: str, css: str) -> Step:
+    """The first link matching ``css`` on ``list_path`` (an order, a shop, a dispute)."""
+
+    def step(page: Page) -> str | None:
+        page.goto(list_path)
+        link = page.locator(css).first
+        return link.get_attribute("href") if link.count() else None
+
+    return step
+
+
+VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
+    (None, [("home", _go("/")), ("signin", _go("/signin"))]),
+    (
+        "seller.local",
+        [
+            ("seller-dashboard", _go("/center")),
+            ("seller-orders", _go("/center/orders")),
+            ("seller-order", _first_link("/center/orders", "table a[href^='/center/orders/']")),
+        ],
+    ),
+    (
+        "buyer",
+        [
+            ("buyer-shop", _go("/shop")),
+            ("buyer-shop-page", _first_link("/shop", "a[href^='/shop/shops/']")),
+            ("buyer-orders", _go("/shop/orders")),
+        ],
+    ),
+    (
+        "supervisor",
+        [
+            ("desk", _go("/desk")),
+            ("desk-disputes", _go("/desk/disputes?status=")),
+            ("desk-dispute", _first_link("/desk/disputes?status=", "a[href^='/desk/disputes/']")),
+        ],
+    ),
+]
+
+
+def _sign_in(page: Page, who: str) -> None:
+    page.goto("/signin")
+    page.get_by_label("E-mail").fill(f"{who}@{DOMAIN}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+
+
+def shoot(base_url: str, out: Path) -> list[str]:
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for width in WIDTHS:
+            for who, pages in VISITS:
+                viewport = {"width": width, "height": 900}
+                context = browser.new_context(
+                    base_url=base_url, viewport=viewport, timezone_id="America/New_York"
+                )
+                page = context.new_page()
+                page.goto("/")  # app.js stores the zone's cookie, then the pages use it
+                page.wait_for_function("document.cookie.indexOf('tz=') >= 0")
+                if who:
+                    _sign_in(page, who)
+                for name, step in pages:
+                    path = step(page)
+                    answer = page.goto(path) if path else None
+                    if answer is None or answer.status != 200:
+                        print(f"skipped {name} ({path}: {answer.status if answer else 'none'})")
+                        continue
+                    page.wait_for_load_state("networkidle")
+                    target = out / f"{name}-{width}.png"
+                    page.screenshot(path=str(target), full_page=True)
+                    saved.append(target.name)
+                context.close()
+        browser.close()
+    return saved
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        options = ("--tiktok", "--jobs-interval", "0")
+        with demo_server("sqlite", Path(scratch), *options) as demo:
+            saved = shoot(f"http://127.0.0.1:{demo.port}", OUT)
+    print(f"{len(saved)} screenshots in {OUT}")
+    return 0 if saved else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
