@@ -4,19 +4,17 @@ center_orders*.py."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from clipshop.aftersales import cancellations, returns
 from clipshop.api.web import charts
+from clipshop.api.web.center_orders import database, seller
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
-from clipshop.core.db import Database
 from clipshop.core.pagination import PageRequest
-from clipshop.identity.principal import Permission, Principal
 from clipshop.orders.cancellations import PENDING as PENDING_CANCEL
 from clipshop.orders.due import due_to_ship
 from clipshop.standing import service as standing
@@ -32,23 +30,12 @@ AT_RISK = timedelta(hours=48)
 FIRST = PageRequest(limit=10)
 
 
-def _seller(request: Request, signed: Any) -> Principal:
-    principal: Principal = signed.principal
-    principal.require(Permission.FULFILL)
-    return principal
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 @router.get("")
 def dashboard(request: Request, signed: SignedIn) -> Response:
-    principal = _seller(request, signed)
+    principal = seller(signed)
     now, zone = utcnow(), zone_of(request)
     today_ends = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(), zone)
-    with _db(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         due = due_to_ship(session, principal, max(today_ends, now + AT_RISK))
         cancels = cancellations.list_cancellations(
             session, principal, FIRST, cancellations.Filters(status=PENDING_CANCEL)

@@ -21,6 +21,7 @@ from clipshop.core.ids import parse_id
 from clipshop.fulfillment import packages
 from clipshop.fulfillment.carriers import CarrierAdapter
 from clipshop.fulfillment.schemas import PackageCreate
+from clipshop.identity.principal import Principal
 from clipshop.payments.gateway import PaymentGateway
 
 router = APIRouter(
@@ -59,6 +60,23 @@ def carrier_of(request: Request) -> CarrierAdapter:
     return carrier
 
 
+def make_package(request: Request, principal: Principal, form: dict[str, Any]) -> tuple[int, str]:
+    """A package as the API makes one (the form checked by its ``PackageCreate``), in a
+    transaction of its own; its id and tracking number."""
+    body = validated(PackageCreate, form)
+    ask = packages.ShipRequest(
+        order_ids=body.order_ids,
+        line_item_ids=body.line_item_ids,
+        shipping_type=body.shipping_type,
+        provider_code=body.provider_code,
+        tracking_number=body.tracking_number,
+        handover_method=body.handover_method,
+    )
+    with database(request).unit_of_work() as session:
+        made = packages.create_package(session, principal, carrier_of(request), ask)
+        return made.id, made.tracking_number
+
+
 def _done(order_id: int, what: str) -> Response:
     return RedirectResponse(f"/center/orders/{order_id}?done={what}", status_code=303)
 
@@ -88,8 +106,11 @@ def ship(
     }
     try:
         platform = shipping_type == "PLATFORM"
-        body = validated(
-            PackageCreate,
+        if not [x for x in line_item_id if x.strip()]:
+            raise InvalidInput("check at least one item to ship", code="invalid_request")
+        make_package(
+            request,
+            principal,
             {
                 "order_ids": [order_id, *combine_order_id],
                 "line_item_ids": line_item_id,
@@ -99,18 +120,6 @@ def ship(
                 "handover_method": handover_method if platform else None,
             },
         )
-        if not body.line_item_ids:
-            raise InvalidInput("check at least one item to ship", code="invalid_request")
-        ask = packages.ShipRequest(
-            order_ids=body.order_ids,
-            line_item_ids=body.line_item_ids,
-            shipping_type=body.shipping_type,
-            provider_code=body.provider_code,
-            tracking_number=body.tracking_number,
-            handover_method=body.handover_method,
-        )
-        with database(request).unit_of_work() as session:
-            packages.create_package(session, principal, carrier_of(request), ask)
     except DomainError as exc:
         return order_page(request, principal, order_id, exc, form)
     return _done(order_id, "shipped")

@@ -11,13 +11,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from clipshop.api.web.center_orders import KINDS, database, find_orders, orders_out, seller
-from clipshop.api.web.center_orders_actions import Field, Ids, carrier_of, ids_of, validated
+from clipshop.api.web.center_orders_actions import Field, Ids, ids_of, make_package
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.core.errors import Conflict, DomainError, InvalidInput
 from clipshop.core.pagination import PageRequest, page_request
-from clipshop.fulfillment import documents_service, packages, views
-from clipshop.fulfillment.schemas import PackageCreate
+from clipshop.fulfillment import documents_service, views
 from clipshop.identity.principal import Principal
 from clipshop.orders import queries
 from clipshop.orders.schemas import OrderOut
@@ -81,25 +80,13 @@ def create_packages(
     refused: list[tuple[int, DomainError]] = []
     for one in _checked("order_id", order_id):
         try:
-            body = validated(
-                PackageCreate,
-                {
-                    "order_ids": [one],
-                    "shipping_type": "PLATFORM",
-                    "provider_code": provider_code,
-                    "handover_method": handover_method,
-                },
-            )
-            ask = packages.ShipRequest(
-                order_ids=body.order_ids,
-                line_item_ids=None,
-                shipping_type="PLATFORM",
-                provider_code=body.provider_code,
-                handover_method=body.handover_method,
-            )
-            with database(request).unit_of_work() as session:
-                made_one = packages.create_package(session, principal, carrier_of(request), ask)
-                made.append((one, (made_one.id, made_one.tracking_number)))
+            form = {
+                "order_ids": [one],
+                "shipping_type": "PLATFORM",
+                "provider_code": provider_code,
+                "handover_method": handover_method,
+            }
+            made.append((one, make_package(request, principal, form)))
         except DomainError as exc:
             refused.append((one, exc))
     context = {"made": made, "refused": refused, "kinds": KINDS.items()}
