@@ -48,7 +48,7 @@ def test_an_agent_decides_a_dispute(browser: Browser, site: Site, week: Week) ->
     page.get_by_role("link", name="Dispute queue").click()
     page.get_by_role("link", name=str(opened["id"])).click()
     expect(page.get_by_role("heading", name=f"Dispute {opened['id']}")).to_be_visible()
-    photo = page.get_by_role("img", name="Evidence photo 1")
+    photo = page.get_by_role("img", name="Photo 1 from the buyer")
     expect(photo).to_be_visible()
     served = page.request.get(str(photo.get_attribute("src")))
     assert (served.status, served.body()) == (200, PNG)
