@@ -78,5 +78,5 @@ def offers(session: Session, principal: Principal, sku_ids: list[int]) -> dict[i
     if not sku_ids:
         return {}
     stmt = select(Sku, Product).join(Product, Product.id == Sku.product_id)
-    pairs = [(s, p) for s, p in session.execute(stmt.where(Sku.id.in_(sku_ids))).tuples()]
+    pairs = [(s, p) for s, p in session.execute(stmt.where(Sku.id.in_(sku_ids)))]
     return {o.sku.id: o for o in _offers(session, pairs)}
