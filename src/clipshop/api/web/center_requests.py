@@ -24,11 +24,11 @@ from clipshop.aftersales.cancellation_schemas import cancellation_out
 from clipshop.aftersales.dispute_schemas import dispute_out
 from clipshop.aftersales.return_schemas import evidence_out, record_out
 from clipshop.api.routers.fulfillment_files import download_file
+from clipshop.api.web.forms import minor_amount
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, InvalidInput
-from clipshop.core.money import AmountError, Money
 from clipshop.core.pagination import PageRequest, page_request
 from clipshop.identity.principal import Permission, Principal
 from clipshop.orders.cancellations import PENDING as CANCEL_PENDING
@@ -118,15 +118,6 @@ def return_detail(request: Request, signed: SignedIn, return_id: Id) -> Response
     return _return_page(request, seller(signed), return_id)
 
 
-def _minor(text: str, currency: str) -> int:
-    try:
-        return Money.parse_exact(text.strip(), currency).amount
-    except AmountError:
-        raise InvalidInput(
-            f"the amount must be a number in {currency}, like 12.50", code="invalid_amount"
-        ) from None
-
-
 @router.post("/returns/{return_id}/approve")
 def approve_return(
     request: Request,
@@ -143,7 +134,7 @@ def approve_return(
         if decision not in return_decisions.DECISIONS:
             raise InvalidInput(f"unknown decision {decision}", code="invalid_request")
         currency = return_actions.read(db, principal, return_id).refund_amount.currency
-        offered = _minor(amount, currency) if decision == "OFFER_PARTIAL_REFUND" else None
+        offered = minor_amount(amount, currency) if decision == "OFFER_PARTIAL_REFUND" else None
         return_actions.approve(
             db,
             _gateway(request),

@@ -12,10 +12,10 @@ from clipshop.aftersales import dispute_actions, disputes
 from clipshop.aftersales.dispute_schemas import dispute_out
 from clipshop.api.routers.fulfillment_files import download_file
 from clipshop.api.web.desk import Id, Text, db_of, filled, gateway_of, staff
+from clipshop.api.web.forms import minor_amount
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
-from clipshop.core.errors import DomainError, InvalidInput, PermissionDenied
-from clipshop.core.money import AmountError, Money
+from clipshop.core.errors import DomainError, PermissionDenied
 from clipshop.core.pagination import page_request
 from clipshop.identity.principal import Principal, Role
 
@@ -93,12 +93,7 @@ def dispute_detail(request: Request, signed: SignedIn, dispute_id: Id) -> Respon
 def _minor(text: str, currency: str) -> int | None:
     if not text.strip():
         return None  # the service's default: what is left of the claimed lines
-    try:
-        return Money.parse_exact(text.strip(), currency).amount
-    except AmountError:
-        raise InvalidInput(
-            f"the amount must be a number in {currency}, like 12.50", code="invalid_amount"
-        ) from None
+    return minor_amount(text, currency)
 
 
 @router.post("/disputes/{dispute_id}/decide")
