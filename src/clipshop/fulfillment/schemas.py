@@ -18,6 +18,7 @@ from clipshop.core.schemas import (
     When,
 )
 from clipshop.fulfillment.carriers import SCENARIOS
+from clipshop.fulfillment.packages import ShipRequest
 from clipshop.fulfillment.tracking import EVENT_KINDS
 
 Tracking = Annotated[FilledLine, StringConstraints(min_length=1, max_length=64)]
@@ -53,6 +54,19 @@ class PackageCreate(RequestModel):
         if self.shipping_type == "PLATFORM" and self.tracking_number:
             raise ValueError("platform shipping buys the label: do not send tracking_number")
         return self
+
+    def ship_request(self) -> ShipRequest:
+        """What the packages service is asked to ship."""
+        return ShipRequest(
+            order_ids=self.order_ids,
+            line_item_ids=self.line_item_ids,
+            shipping_type=self.shipping_type,
+            provider_code=self.provider_code,
+            tracking_number=self.tracking_number,
+            handover_method=self.handover_method,
+            pickup_slot_start=self.pickup_slot_start,
+            sim_scenario=self.sim_scenario,
+        )
 
 
 class TrackingCorrection(RequestModel):

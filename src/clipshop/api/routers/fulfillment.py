@@ -86,17 +86,7 @@ def packages_out(session: Session, items: list[Package], with_events: bool) -> l
 def create_package(
     body: PackageCreate, request: Request, session: DB, caller: Caller
 ) -> PackageOut:
-    ship = packages.ShipRequest(
-        order_ids=body.order_ids,
-        line_item_ids=body.line_item_ids,
-        shipping_type=body.shipping_type,
-        provider_code=body.provider_code,
-        tracking_number=body.tracking_number,
-        handover_method=body.handover_method,
-        pickup_slot_start=body.pickup_slot_start,
-        sim_scenario=body.sim_scenario,
-    )
-    package = packages.create_package(session, caller, _carrier(request), ship)
+    package = packages.create_package(session, caller, _carrier(request), body.ship_request())
     return packages_out(session, [package], True)[0]
 
 

@@ -63,15 +63,7 @@ def carrier_of(request: Request) -> CarrierAdapter:
 def make_package(request: Request, principal: Principal, form: dict[str, Any]) -> tuple[int, str]:
     """A package as the API makes one (the form checked by its ``PackageCreate``), in a
     transaction of its own; its id and tracking number."""
-    body = validated(PackageCreate, form)
-    ask = packages.ShipRequest(
-        order_ids=body.order_ids,
-        line_item_ids=body.line_item_ids,
-        shipping_type=body.shipping_type,
-        provider_code=body.provider_code,
-        tracking_number=body.tracking_number,
-        handover_method=body.handover_method,
-    )
+    ask = validated(PackageCreate, form).ship_request()
     with database(request).unit_of_work() as session:
         made = packages.create_package(session, principal, carrier_of(request), ask)
         return made.id, made.tracking_number
