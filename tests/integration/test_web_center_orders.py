@@ -8,24 +8,18 @@ import csv
 import io
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from clipshop.core.db import Database
 from clipshop.models import OrderLineItem, Package
-from tests.conftest import World, make_world
+from tests.conftest import World
 from tests.fulfillment_support import ready_order, ship, tracking_number
 from tests.integration.checkout_api import API, get_order
 from tests.pdf_reading import page_size, reader
-from tests.web_support import PASSWORD, page_code, session_token, sign_in
+from tests.web_support import page_code, session_token, sign_in
 
 LABEL = (288.0, 432.0)  # 4 x 6 inch
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
 
 
 def _post(client: TestClient, url: str, data: dict[str, Any]) -> Any:

@@ -7,23 +7,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from clipshop.core.db import Database
 from clipshop.models import AppAuthorization, WebhookSubscription
 from clipshop.partner import apps
-from tests.conftest import World, make_world
-from tests.web_support import PASSWORD, page_code, sign_in
+from tests.conftest import World
+from tests.web_support import page_code, sign_in
 
 FIELD = re.compile(r'<input type="hidden" name="(csrf\w*)" value="([^"]+)"')
 PUBLIC = "https://93.184.215.14/hooks"  # an address literal: no lookup needed
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
 
 
 def _post(client: TestClient, path: str, data: dict[str, Any] | None = None) -> Any:

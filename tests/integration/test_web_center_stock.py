@@ -7,23 +7,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from clipshop.core.db import Database
 from clipshop.models import Sku
-from tests.conftest import World, make_world
+from tests.conftest import World
 from tests.fulfillment_support import ready_order, tracking_number
 from tests.integration.checkout_api import API, get_order, stock
-from tests.web_support import PASSWORD, page_code, sign_in
+from tests.web_support import page_code, sign_in
 
 FIELD = re.compile(r'<input type="hidden" name="(csrf\w*)" value="([^"]+)"')
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
 
 
 def _token(client: TestClient) -> dict[str, str]:

@@ -6,19 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from clipshop.core.db import Database
 from clipshop.models import WebSession
-from tests.conftest import World, make_world
-from tests.web_support import PASSWORD, form_token, page_code, session_token, sign_in
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
+from tests.conftest import World
+from tests.web_support import form_token, page_code, session_token, sign_in
 
 
 def _sessions(db: Database) -> int:

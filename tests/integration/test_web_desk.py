@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import World, make_world
+from tests.conftest import World
 from tests.integration.checkout_api import (
     API,
     OK_CARD,
@@ -21,14 +20,9 @@ from tests.integration.checkout_api import (
 )
 from tests.integration.deadline_support import Week, awaiting_shipment
 from tests.integration.dispute_support import PNG, claim, delivered, dispute, evidence
-from tests.web_support import PASSWORD, page_code, session_token, sign_in
+from tests.web_support import page_code, session_token, sign_in
 
 ELSEWHERE = address(address_line1="9 Oak Ave", postal_code="60601", city="Chicago")
-
-
-@pytest.fixture
-def web(db: Any) -> World:
-    return make_world(db, password=PASSWORD)
 
 
 def _post(client: TestClient, path: str, **form: Any) -> Any:

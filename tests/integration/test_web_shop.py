@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.core.db import Database
 from clipshop.models import Shop
-from tests.conftest import World, make_world
+from tests.conftest import World
 from tests.integration.checkout_api import API
-from tests.web_support import PASSWORD, page_code, sign_in
+from tests.web_support import page_code, sign_in
 
 HIDDEN = re.compile(
     r'<form method="post" action="/signout"[^>]*>\s*'
     r'<input type="hidden" name="([^"]+)" value="([^"]+)"'
 )
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
 
 
 def csrf(client: TestClient) -> dict[str, str]:

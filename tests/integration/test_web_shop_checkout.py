@@ -7,22 +7,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
-from tests.conftest import World, make_actor, make_world
+from tests.conftest import World, make_actor
 from tests.integration.checkout_api import ADDRESS, DECLINED_CARD, OK_CARD, get_payment
 from tests.integration.test_web_shop import buyer_signs_in
 from tests.web_support import PASSWORD, page_code, sign_in
 
 PAYMENT = re.compile(r"/shop/payments/(\d+)$")
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
 
 
 def _cart_of_two_shops(client: TestClient, web: World) -> dict[str, str]:

@@ -6,18 +6,15 @@ another buyer's order (404)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
 from clipshop.models import Dispute, Return, StoredFile
-from tests.conftest import World, make_actor, make_world
+from tests.conftest import World, make_actor
 from tests.fulfillment_support import paid_orders
-from tests.integration.checkout_api import ADDRESS, get_order
+from tests.integration.checkout_api import ADDRESS, count, get_order
 from tests.integration.deadline_support import H, Week, move_to
 from tests.integration.fulfillment_files_api import (
     JPEG,
@@ -28,16 +25,6 @@ from tests.integration.fulfillment_files_api import (
 from tests.integration.returns_support import delivered
 from tests.integration.test_web_shop import buyer_signs_in
 from tests.web_support import PASSWORD, page_code, sign_in
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
-
-
-def _count(db: Database, model: Any) -> int:
-    with db.unit_of_work(write=False) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_history_and_an_order_with_its_deadlines(
@@ -96,7 +83,7 @@ def test_a_return_with_a_photo_and_a_refused_file(
     )
     assert (bad.status_code, page_code(bad)) == (422, "unsupported_file_type")
     assert ">cracked</textarea>" in bad.text  # what was typed stays
-    assert _count(db, Return) == 0 and _count(db, StoredFile) == 0
+    assert count(db, Return) == 0 and count(db, StoredFile) == 0
     sent = fclient.post(
         f"/shop/orders/{order['id']}/returns",
         data=body,
@@ -107,7 +94,7 @@ def test_a_return_with_a_photo_and_a_refused_file(
         follow_redirects=False,
     )
     assert sent.status_code == 303, sent.text
-    assert _count(db, Return) == 1 and _count(db, StoredFile) == 2
+    assert count(db, Return) == 1 and count(db, StoredFile) == 2
     assert "RETURN_OR_REFUND_REQUEST_PENDING" in fclient.get(sent.headers["location"]).text
 
 
@@ -129,7 +116,7 @@ def test_buyer_protection_claim_and_address_change(
         follow_redirects=False,
     )
     assert claim.status_code == 303, claim.text
-    assert _count(client.app.state.db, Dispute) == 1  # type: ignore[attr-defined]
+    assert count(client.app.state.db, Dispute) == 1  # type: ignore[attr-defined]
     (fresh,) = paid_orders(client, web.buyer, {web.shop_b.sku_id: 1})
     moved = client.post(
         f"/shop/orders/{fresh['id']}/address",

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clipshop.api.app import create_app
 from clipshop.core.db import Database
 from clipshop.identity.web_sessions import hash_session
 from clipshop.models import SigninFailure, WebSession
-from tests.conftest import World, make_world
+from tests.conftest import World
 from tests.fulfillment_support import ready_order
-from tests.integration.checkout_api import API
+from tests.integration.checkout_api import API, count
 from tests.web_support import PASSWORD, page_code, session_token, sign_in
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
-
-
-def _count(db: Database, model: Any) -> int:
-    with db.unit_of_work(write=False) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_sign_in_sets_a_strict_cookie_and_keeps_only_its_hash(
@@ -65,8 +52,8 @@ def test_wrong_password_is_refused_with_a_message_and_counted(
     assert "wrong e-mail or password" in answer.text
     unknown = sign_in(client, "nobody@test.dev", "whatever")
     assert (unknown.status_code, page_code(unknown)) == (401, "signin_failed")
-    assert _count(db, SigninFailure) == 2
-    assert _count(db, WebSession) == 0
+    assert count(db, SigninFailure) == 2
+    assert count(db, WebSession) == 0
     assert client.get("/center", follow_redirects=False).status_code == 303
 
 
@@ -95,7 +82,7 @@ def test_sign_in_without_its_csrf_token_is_refused(
     assert (answer.status_code, page_code(answer)) == (403, "csrf_failed")
     forged = client.post("/signin", data={**body, "csrf_token": "x" * 43})
     assert forged.status_code == 403
-    assert _count(db, WebSession) == 0
+    assert count(db, WebSession) == 0
 
 
 def test_posts_without_the_session_token_are_refused(
@@ -106,7 +93,7 @@ def test_posts_without_the_session_token_are_refused(
     assert (answer.status_code, page_code(answer)) == (403, "csrf_failed")
     wrong = client.post("/signout", headers={"X-CSRF-Token": "nope"}, follow_redirects=False)
     assert wrong.status_code == 403
-    assert _count(db, WebSession) == 1
+    assert count(db, WebSession) == 1
     assert client.get("/center").status_code == 200
 
 
@@ -116,7 +103,7 @@ def test_sign_out_deletes_the_session(db: Database, client: TestClient, web: Wor
     token = session_token(client)
     answer = client.post("/signout", data={"csrf_token": token}, follow_redirects=False)
     assert (answer.status_code, answer.headers["location"]) == (303, "/")
-    assert _count(db, WebSession) == 0
+    assert count(db, WebSession) == 0
     client.cookies.set("clipshop_session", cookie or "")  # replaying the old cookie
     again = client.get("/center", follow_redirects=False)
     assert (again.status_code, again.headers["location"]) == (303, "/signin?next=/center")
