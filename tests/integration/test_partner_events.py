@@ -88,6 +88,18 @@ def deliver(db: Database) -> None:
     send_due(db)
 
 
+def pay_and_deliver(client: TestClient, loopback_db: Database, world: World) -> None:
+    """The buyer pays one order of shop A; its events are relayed and sent."""
+    paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
+    deliver(loopback_db)
+
+
+def order_statuses(hook: Receiver, partner: PartnerClient) -> list[str]:
+    """The order statuses the app received, each body's signature checked."""
+    bodies = verified(hook, partner.app_key, partner.app_secret)
+    return [b["data"]["order_status"] for b in bodies]
+
+
 def of_type(bodies: list[dict[str, Any]], kind: int) -> list[dict[str, Any]]:
     return [b["data"] for b in bodies if b["type"] == kind]
 
@@ -285,8 +297,7 @@ def test_another_app_and_another_shop_see_nothing(
         )
         assert ok(native)["items"] == []  # the app's webhooks are not the shop's own
 
-        paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
-        deliver(loopback_db)
+        pay_and_deliver(client, loopback_db, world)
         assert len(verified(hook, mine.app_key, mine.app_secret)) == 2
         assert other.received == []
 
@@ -318,8 +329,7 @@ def test_revoking_the_authorization_stops_the_deliveries(
         path = f"{API}/shops/{world.shop_a.id}/app-authorizations/{auth_id}"
         assert client.delete(path, headers=world.seller_a.headers).status_code == 204
 
-        paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
-        deliver(loopback_db)
+        pay_and_deliver(client, loopback_db, world)
         assert hook.received == []
         with db.unit_of_work(write=False) as session:
             rows = session.scalars(select(WebhookDelivery)).all()
@@ -332,10 +342,8 @@ def test_revoking_the_authorization_stops_the_deliveries(
         again = connect_again(client, db, partner, world.shop_a.id)
         assert listed(again) == {}
         subscribe_all(again, hook.url, "ORDER_STATUS_CHANGE")
-        paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
-        deliver(loopback_db)
-        bodies = verified(hook, partner.app_key, partner.app_secret)
-        assert [b["data"]["order_status"] for b in bodies] == ["UNPAID", "ON_HOLD"]
+        pay_and_deliver(client, loopback_db, world)
+        assert order_statuses(hook, partner) == ["UNPAID", "ON_HOLD"]
 
 
 def test_a_grant_without_the_webhook_scope_gets_nothing(
@@ -345,14 +353,11 @@ def test_a_grant_without_the_webhook_scope_gets_nothing(
     with receiving([]) as hook:
         subscribe_all(partner, hook.url, "ORDER_STATUS_CHANGE")
         auth_code(db, partner.app_key, world.shop_a.id, [scopes.ORDER_INFO])  # granted anew
-        paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
-        deliver(loopback_db)
+        pay_and_deliver(client, loopback_db, world)
         assert hook.received == []
         auth_code(db, partner.app_key, world.shop_a.id, [scopes.WEBHOOKS, scopes.ORDER_INFO])
-        paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})
-        deliver(loopback_db)
-        bodies = verified(hook, partner.app_key, partner.app_secret)
-        assert [b["data"]["order_status"] for b in bodies] == ["UNPAID", "ON_HOLD"]
+        pay_and_deliver(client, loopback_db, world)
+        assert order_statuses(hook, partner) == ["UNPAID", "ON_HOLD"]
 
 
 def connect_again(
