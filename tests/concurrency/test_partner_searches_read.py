@@ -5,20 +5,16 @@ no writer turn.)"""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from clipshop.api.app import create_app
-from clipshop.core.db import Database, WriterTurn
-from clipshop.core.migrate import upgrade
-from clipshop.core.settings import Settings
+from clipshop.core.db import WriterTurn
+from tests.concurrency.turn_support import sqlite_file, turn_held
 from tests.conftest import make_world
 from tests.partner_support import connect
 
-WAIT = 10.0  # seconds; only reached when the behaviour under test is broken
 SEARCHES = (
     "/order/202309/orders/search",
     "/fulfillment/202309/packages/search",
@@ -31,32 +27,17 @@ SEARCHES = (
 
 
 def test_searches_answer_while_the_writers_turn_is_held(tmp_path: Path) -> None:
-    db = Database(Settings(env="test", database_url=f"sqlite:///{tmp_path / 'reads.db'}"))
-    upgrade(db.engine)
+    db = sqlite_file(tmp_path, "reads.db")
     world = make_world(db)
-    holding, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with db.unit_of_work() as session:
-            session.execute(text("SELECT 1"))
-            holding.set()
-            release.wait(WAIT)
-
     with TestClient(create_app(db.settings, db), raise_server_exceptions=False) as http:
         partner = connect(http, db, [world.shop_a.id])
         db.writer_turn = WriterTurn(timeout=0.3)
-        thread = threading.Thread(target=holder)
-        thread.start()
-        try:
-            assert holding.wait(WAIT)
+        with turn_held(db):
             product_id = str(world.shop_a.product_id)
             body = {"product_ids": [product_id]}  # the inventory search needs one; others ignore it
             answers = {path: partner.post(path, body, {"page_size": 5}) for path in SEARCHES}
             product = f"/product/202309/products/{product_id}/inventory/update"
             write = partner.post(product, {"skus": []})
-        finally:
-            release.set()
-            thread.join(WAIT)
     for path, got in answers.items():
         assert got.status_code == 200 and got.json()["code"] == 0, (path, got.text)
     assert write.status_code == 503, write.text
