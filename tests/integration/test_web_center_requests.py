@@ -7,22 +7,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.core.db import Database
-from tests.conftest import World, make_world
+from tests.conftest import Actor, World
 from tests.integration.checkout_api import API, ok
 from tests.integration.deadline_support import Week, awaiting_shipment, refunds
 from tests.integration.dispute_support import PNG, claim, evidence
 from tests.integration.returns_support import delivered, request_return
-from tests.web_support import PASSWORD, page_code, sign_in
-
-
-@pytest.fixture
-def web(db: Database) -> World:
-    return make_world(db, password=PASSWORD)
-
+from tests.web_support import page_code, sign_in
 
 FIELD = re.compile(r'<input type="hidden" name="(csrf\w*)" value="([^"]+)"')
 
@@ -40,16 +33,26 @@ def _pending(client: TestClient, web: World, week: Week) -> dict[str, Any]:
     return request_return(client, web.buyer, order, reason="DAMAGED")
 
 
+def _pending_for_seller_a(client: TestClient, web: World, week: Week) -> dict[str, Any]:
+    """A pending return request, then seller A signed in to the web pages."""
+    ret = _pending(client, web, week)
+    sign_in(client, "seller.a@test.dev")
+    return ret
+
+
+def _return(client: TestClient, actor: Actor, rid: str) -> dict[str, Any]:
+    """The return request as the API shows it to the actor."""
+    return ok(client.get(f"{API}/returns/{rid}", headers=actor.headers))
+
+
 def _status(client: TestClient, web: World, rid: str) -> str:
-    found = ok(client.get(f"{API}/returns/{rid}", headers=web.seller_a.headers))
-    return str(found["return_status"])
+    return str(_return(client, web.seller_a, rid)["return_status"])
 
 
 def test_the_queue_lists_pending_requests_first_with_the_answer_deadline(
     client: TestClient, web: World, week: Week
 ) -> None:
-    ret = _pending(client, web, week)
-    sign_in(client, "seller.a@test.dev")
+    ret = _pending_for_seller_a(client, web, week)
     answer = client.get("/center/returns")
     assert answer.status_code == 200
     waiting = answer.text.split("All requests")[0]
@@ -63,8 +66,7 @@ def test_the_queue_lists_pending_requests_first_with_the_answer_deadline(
 def test_the_seller_approves_a_refund_and_the_buyer_is_refunded(
     db: Database, client: TestClient, web: World, week: Week
 ) -> None:
-    ret = _pending(client, web, week)
-    sign_in(client, "seller.a@test.dev")
+    ret = _pending_for_seller_a(client, web, week)
     path = f"/center/returns/{ret['return_id']}"
     answer = _post(client, f"{path}/approve", decision="APPROVE_REFUND")
     assert (answer.status_code, answer.headers["location"]) == (303, path)
@@ -78,14 +80,13 @@ def test_the_seller_approves_a_refund_and_the_buyer_is_refunded(
 def test_a_rejection_needs_a_reason_and_keeps_it(
     client: TestClient, web: World, week: Week
 ) -> None:
-    ret = _pending(client, web, week)
-    sign_in(client, "seller.a@test.dev")
+    ret = _pending_for_seller_a(client, web, week)
     path = f"/center/returns/{ret['return_id']}"
     blank = _post(client, f"{path}/reject", reason="  ")
     assert (blank.status_code, page_code(blank)) == (422, "invalid_request")
     assert _status(client, web, ret["return_id"]) == "RETURN_OR_REFUND_REQUEST_PENDING"
     assert _post(client, f"{path}/reject", reason="item used").status_code == 303
-    found = ok(client.get(f"{API}/returns/{ret['return_id']}", headers=web.buyer.headers))
+    found = _return(client, web.buyer, ret["return_id"])
     assert (found["return_status"], found["reject_reason"]) == (
         "REFUND_OR_RETURN_REQUEST_REJECT",
         "item used",
@@ -95,8 +96,7 @@ def test_a_rejection_needs_a_reason_and_keeps_it(
 def test_a_partial_offer_checks_the_amount_and_keeps_what_was_typed(
     client: TestClient, web: World, week: Week
 ) -> None:
-    ret = _pending(client, web, week)
-    sign_in(client, "seller.a@test.dev")
+    ret = _pending_for_seller_a(client, web, week)
     path = f"/center/returns/{ret['return_id']}/approve"
     bad = _post(client, path, decision="OFFER_PARTIAL_REFUND", amount="1.2.3")
     assert (bad.status_code, page_code(bad)) == (422, "invalid_amount")
@@ -108,7 +108,7 @@ def test_a_partial_offer_checks_the_amount_and_keeps_what_was_typed(
     assert (unknown.status_code, page_code(unknown)) == (422, "invalid_request")
     assert _status(client, web, ret["return_id"]) == "RETURN_OR_REFUND_REQUEST_PENDING"
     assert _post(client, path, decision="OFFER_PARTIAL_REFUND", amount="1.50").status_code == 303
-    found = ok(client.get(f"{API}/returns/{ret['return_id']}", headers=web.buyer.headers))
+    found = _return(client, web.buyer, ret["return_id"])
     assert found["return_status"] == "AWAITING_BUYER_RESPONSE"
     assert found["partial_refund"]["minor_units"] == 150
 
@@ -138,8 +138,7 @@ def test_the_evidence_viewer_serves_the_buyers_photo_to_the_shop_only(
 def test_a_post_without_the_csrf_token_changes_nothing(
     client: TestClient, web: World, week: Week
 ) -> None:
-    ret = _pending(client, web, week)
-    sign_in(client, "seller.a@test.dev")
+    ret = _pending_for_seller_a(client, web, week)
     path = f"/center/returns/{ret['return_id']}/approve"
     answer = client.post(path, data={"decision": "APPROVE_REFUND"}, follow_redirects=False)
     assert (answer.status_code, page_code(answer)) == (403, "csrf_failed")
