@@ -16,6 +16,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from clipshop.demo.seed import DOMAIN
 from tests.browser.conftest import ARGS, CHROMIUM
+from tests.browser.support import sign_in
 from tests.servers import demo_server
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -69,10 +70,7 @@ VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
 
 
 def _sign_in(page: Page, who: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("E-mail").fill(f"{who}@{DOMAIN}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, f"{who}@{DOMAIN}", PASSWORD)
     page.wait_for_load_state("load")
 
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import Site
+from tests.browser.support import sign_in
 from tests.conftest import World, make_world
 from tests.fulfillment_support import ready_order
 from tests.web_support import PASSWORD
@@ -73,10 +74,7 @@ def test_main_pages_have_no_serious_violations(page: Page, order: dict[str, Any]
 
 
 def test_buyer_pages_have_no_serious_violations(page: Page, order: dict[str, Any]) -> None:
-    page.goto("/signin")
-    page.get_by_label("E-mail").fill("buyer@test.dev")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "buyer@test.dev")
     page.wait_for_url("**/shop")
     assert _violations(page, f"/shop/shops/{order['shop_id']}") == []
     page.get_by_role("button", name="Add ShopA tee Tee to cart").click()
@@ -89,10 +87,7 @@ def test_buyer_pages_have_no_serious_violations(page: Page, order: dict[str, Any
 
 
 def test_desk_pages_have_no_serious_violations(page: Page, order: dict[str, Any]) -> None:
-    page.goto("/signin")
-    page.get_by_label("E-mail").fill("admin@test.dev")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "admin@test.dev")
     page.wait_for_url("**/")
     desk = ("/desk", "/desk/disputes", "/desk/escalations", f"/desk/orders/{order['id']}")
     for path in (*desk, f"/desk/shops/{order['shop_id']}"):

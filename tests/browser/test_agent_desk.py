@@ -4,7 +4,6 @@ the photo, supports the buyer with a note, and the buyer is refunded; at 375 px.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -13,6 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from clipshop.api.app import create_app
 from tests.browser.conftest import Site
+from tests.browser.support import aside, fits, phone_page, sign_in
 from tests.conftest import World, make_world
 from tests.integration import deadline_support
 from tests.integration.checkout_api import API, ok
@@ -20,7 +20,6 @@ from tests.integration.deadline_support import Week
 from tests.integration.dispute_support import PNG, claim, delivered, evidence
 from tests.web_support import PASSWORD
 
-PHONE = {"width": 375, "height": 800}
 week = deadline_support.week  # the fixture: a frozen Monday, the US policy in UTC
 
 
@@ -36,14 +35,9 @@ def _claimed(site: Site, week: Week) -> tuple[World, dict[str, Any]]:
 
 
 def test_an_agent_decides_a_dispute(browser: Browser, site: Site, week: Week) -> None:
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop in this thread
-        world, opened = pool.submit(_claimed, site, week).result()
-    context = browser.new_context(base_url=site.url, viewport=PHONE, timezone_id="UTC")
-    page = context.new_page()
-    page.goto("/signin")
-    page.get_by_label("E-mail").fill("agent@test.dev")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    world, opened = aside(lambda: _claimed(site, week))
+    page = phone_page(browser, site)
+    sign_in(page, "agent@test.dev")
     expect(page.get_by_role("heading", name="Agent desk")).to_be_visible()
     page.get_by_role("link", name="Dispute queue").click()
     page.get_by_role("link", name=str(opened["id"])).click()
@@ -57,9 +51,8 @@ def test_an_agent_decides_a_dispute(browser: Browser, site: Site, week: Week) ->
     expect(page.locator(".status")).to_have_text("SUPPORT_BUYER")
     expect(page.locator(".facts")).to_contain_text("the photo shows the damage")
     expect(page.get_by_role("button", name="Support the seller")).to_have_count(0)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width} px wide"
+    fits(page)
     with httpx.Client(base_url=site.url) as api:
         done = api.get(f"{API}/disputes/{opened['id']}", headers=world.buyer.headers).json()
     assert done["status"] == "SUPPORT_BUYER" and done["refund_amount"] is not None
-    context.close()
+    page.context.close()

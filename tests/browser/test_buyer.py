@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, ViewportSize, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.browser.conftest import Site
+from tests.browser.support import PHONE, sign_in
 from tests.conftest import World, make_world
 from tests.fulfillment_support import ready_order, ship, tracking_number
 from tests.integration.checkout_api import (
@@ -32,7 +33,6 @@ from tests.integration.fulfillment_files_api import PNG
 from tests.web_support import PASSWORD
 
 ZONE = "America/New_York"
-PHONE: ViewportSize = {"width": 375, "height": 800}
 T = TypeVar("T")
 
 
@@ -66,10 +66,7 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
 
 
 def _sign_in(page: Page) -> None:
-    page.goto("/signin")
-    page.get_by_label("E-mail").fill("buyer@test.dev")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "buyer@test.dev")
     expect(page.get_by_role("heading", name="Shops")).to_be_visible()
 
 

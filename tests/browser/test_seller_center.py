@@ -17,12 +17,12 @@ from playwright.sync_api import Browser, Page, expect
 from clipshop.api.web import times
 from clipshop.core.clock import clock
 from tests.browser.conftest import Site
+from tests.browser.support import PHONE, fits, sign_in
 from tests.conftest import World, make_world
 from tests.fulfillment_support import ready_order
 from tests.web_support import PASSWORD
 
 ZONE = "America/New_York"
-PHONE = {"width": 375, "height": 800}
 
 
 def _build(site: Site) -> tuple[World, dict[str, Any], dict[str, Any]]:
@@ -52,25 +52,13 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
     context.close()
 
 
-def _sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/signin")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _fits(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width} px wide"
-
-
 def test_seller_signs_in_sees_the_deadline_and_opens_the_order(
     page: Page, shop_world: tuple[World, dict[str, Any], dict[str, Any]]
 ) -> None:
     _, own, foreign = shop_world
     due = datetime.fromisoformat(own["rts_sla_time"])
     clock.freeze(due - timedelta(days=1, hours=4))  # the server shares this process's clock
-    _sign_in(page, "seller.a@test.dev")
+    sign_in(page, "seller.a@test.dev")
     expect(page).to_have_url(f"{page.url.split('/center')[0]}/center")
     expect(page.get_by_role("heading", name="Seller center")).to_be_visible()
     local = due.astimezone(ZoneInfo(ZONE))
@@ -79,20 +67,20 @@ def test_seller_signs_in_sees_the_deadline_and_opens_the_order(
     assert foreign["id"] not in page.content()
     drawn = "() => !!window.Chart && !!Chart.getChart(document.querySelector('canvas.chart'))"
     page.wait_for_function(drawn)  # the vendored Chart.js drew the performance chart
-    _fits(page)
+    fits(page)
     page.get_by_role("link", name=f"Order {own['id']}").click()
     expect(page.get_by_role("heading", name=f"Order {own['id']}")).to_be_visible()
     expect(page.locator(".timeline li").first).to_contain_text("ORDER_PLACED")
     placed = datetime.fromisoformat(own["created_at"])
     expect(page.locator(".facts dd").first).to_have_text(times.when(placed, ZoneInfo(ZONE)))
-    _fits(page)
+    fits(page)
 
 
 def test_another_shops_order_is_not_found(
     page: Page, shop_world: tuple[World, dict[str, Any], dict[str, Any]]
 ) -> None:
     _, _, foreign = shop_world
-    _sign_in(page, "seller.a@test.dev")
+    sign_in(page, "seller.a@test.dev")
     answer = page.goto(f"/center/orders/{foreign['id']}")
     assert answer is not None and answer.status == 404
     expect(page.get_by_role("alert")).to_have_text("order not found")
@@ -101,7 +89,7 @@ def test_another_shops_order_is_not_found(
 def test_a_post_without_the_csrf_token_is_refused(
     page: Page, shop_world: tuple[World, dict[str, Any], dict[str, Any]]
 ) -> None:
-    _sign_in(page, "seller.a@test.dev")
+    sign_in(page, "seller.a@test.dev")
     refused = page.request.post("/signout", form={"reason": "no token"}, max_redirects=0)
     assert refused.status == 403
     assert 'data-code="csrf_failed"' in refused.text()
@@ -112,7 +100,7 @@ def test_a_post_without_the_csrf_token_is_refused(
 def test_wrong_password_shows_a_message_then_sign_out(
     page: Page, shop_world: tuple[World, dict[str, Any], dict[str, Any]]
 ) -> None:
-    _sign_in(page, "seller.b@test.dev", "not the password")
+    sign_in(page, "seller.b@test.dev", "not the password")
     expect(page.get_by_role("alert")).to_have_text("wrong e-mail or password")
     expect(page.get_by_label("E-mail")).to_have_value("seller.b@test.dev")
     page.get_by_label("Password").fill(PASSWORD)
@@ -128,11 +116,11 @@ def test_the_orders_filter_swaps_the_table_with_htmx(
     page: Page, shop_world: tuple[World, dict[str, Any], dict[str, Any]]
 ) -> None:
     _, own, _ = shop_world
-    _sign_in(page, "seller.a@test.dev")
+    sign_in(page, "seller.a@test.dev")
     page.goto("/center/orders")
     expect(page.get_by_role("link", name=own["id"])).to_be_visible()
     page.get_by_label("Status").select_option("CANCELLED")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("No order matches.")).to_be_visible()
     assert "status=CANCELLED" in page.url  # hx-push-url
-    _fits(page)
+    fits(page)

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from clipshop.models import Package
 from tests.browser.conftest import Site
-from tests.browser.test_seller_center import _fits, _sign_in, page  # noqa: F401 (fixture)
+from tests.browser.support import fits, sign_in
+from tests.browser.test_seller_center import page  # noqa: F401 (fixture)
 from tests.conftest import World, make_world
 from tests.fulfillment_support import ready_order
 from tests.pdf_reading import page_size, reader
@@ -49,15 +50,15 @@ def test_seller_bulk_ships_and_prints_labels(
 ) -> None:
     _, orders = orders_world
     chosen = [o["id"] for o in orders[:2]]
-    _sign_in(page, "seller.a@test.dev")
+    sign_in(page, "seller.a@test.dev")
     page.goto("/center/orders")
     for order_id in chosen:
         page.get_by_label(f"Select order {order_id}").check()
     page.get_by_label("Carrier for new packages").select_option("SIMEX")
-    _fits(page)
+    fits(page)
     page.get_by_role("button", name="Create packages").click()
     expect(page.get_by_role("status")).to_have_text("2 packages created.")
-    _fits(page)
+    fits(page)
     with site.db.unit_of_work(write=False) as session:
         numbers = [p.tracking_number for p in session.scalars(select(Package).order_by(Package.id))]
     assert len(numbers) == 2 and all(n and n.startswith("SX") for n in numbers)

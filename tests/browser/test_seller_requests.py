@@ -4,7 +4,6 @@ in the returns queue with its answer deadline, sees the photo and approves; at 3
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -13,6 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from clipshop.api.app import create_app
 from tests.browser.conftest import Site
+from tests.browser.support import aside, fits, phone_page, sign_in
 from tests.conftest import World, make_world
 from tests.integration import deadline_support
 from tests.integration.checkout_api import API, ok
@@ -21,7 +21,6 @@ from tests.integration.dispute_support import PNG
 from tests.integration.returns_support import delivered, request_return
 from tests.web_support import PASSWORD
 
-PHONE = {"width": 375, "height": 800}
 week = deadline_support.week  # the fixture: a frozen Monday, the US policy in UTC
 
 
@@ -38,14 +37,9 @@ def _requested(site: Site, week: Week) -> tuple[World, dict[str, Any]]:
 
 
 def test_the_seller_approves_a_buyers_return(browser: Browser, site: Site, week: Week) -> None:
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop in this thread
-        world, ret = pool.submit(_requested, site, week).result()
-    context = browser.new_context(base_url=site.url, viewport=PHONE, timezone_id="UTC")
-    page = context.new_page()
-    page.goto("/signin")
-    page.get_by_label("E-mail").fill("seller.a@test.dev")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    world, ret = aside(lambda: _requested(site, week))
+    page = phone_page(browser, site)
+    sign_in(page, "seller.a@test.dev")
     expect(page.get_by_role("heading", name="Seller center")).to_be_visible()
     page.goto("/center/returns")
     waiting = page.locator("ul.queue li").first
@@ -60,9 +54,8 @@ def test_the_seller_approves_a_buyers_return(browser: Browser, site: Site, week:
     page.get_by_role("button", name="Approve").click()
     expect(page.locator(".status")).to_have_text("RETURN_OR_REFUND_REQUEST_COMPLETE")
     expect(page.locator(".timeline")).to_contain_text("APPROVED")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width} px wide"
+    fits(page)
     with httpx.Client(base_url=site.url) as api:
         done = api.get(f"{API}/returns/{ret['return_id']}", headers=world.buyer.headers).json()
     assert done["refund_status"] == "SUCCEEDED"
-    context.close()
+    page.context.close()
