@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from clipshop.aftersales import cancellations, returns
 from clipshop.api.web import charts
-from clipshop.api.web.center_orders import database, seller
+from clipshop.api.web.center_orders import seller
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database
 from clipshop.catalog import inventory
 from clipshop.core.clock import utcnow
 from clipshop.core.pagination import PageRequest

@@ -15,7 +15,7 @@ from clipshop.aftersales.cancellation_schemas import SellerReason
 from clipshop.api.routers.orders import order_view
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
-from clipshop.core.db import Database
+from clipshop.api.web.state import database
 from clipshop.core.errors import DomainError, InvalidInput, NotFound
 from clipshop.core.ids import parse_id
 from clipshop.core.pagination import PageRequest, page_request
@@ -47,11 +47,6 @@ def seller(signed: Any) -> Principal:
     principal: Principal = signed.principal
     principal.require(Permission.FULFILL)
     return principal
-
-
-def database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _id(name: str, text: str | None) -> int | None:

@@ -13,16 +13,16 @@ from pydantic import BaseModel, ValidationError
 
 from clipshop.aftersales import cancellations
 from clipshop.aftersales.cancellation_schemas import SellerCancelBody
-from clipshop.api.web.center_orders import OrderPath, database, order_page, seller
+from clipshop.api.web.center_orders import OrderPath, order_page, seller
 from clipshop.api.web.render import PageRoute
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database, gateway_of
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.ids import parse_id
 from clipshop.fulfillment import packages
 from clipshop.fulfillment.carriers import CarrierAdapter
 from clipshop.fulfillment.schemas import PackageCreate
 from clipshop.identity.principal import Principal
-from clipshop.payments.gateway import PaymentGateway
 
 router = APIRouter(
     prefix="/center",
@@ -130,7 +130,6 @@ def cancel(
     checked."""
     principal = seller(signed)
     form = {"reason_code": reason_code, "note": note, "cancel_line_ids": line_item_id}
-    gateway: PaymentGateway = request.app.state.gateway
     try:
         body = validated(
             SellerCancelBody,
@@ -138,7 +137,7 @@ def cancel(
         )
         cancellations.seller_cancel(
             database(request),
-            gateway,
+            gateway_of(request),
             principal,
             order_id,
             body.reason_code,

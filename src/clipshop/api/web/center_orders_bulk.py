@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from clipshop.api.web.center_orders import KINDS, database, find_orders, orders_out, seller
+from clipshop.api.web.center_orders import KINDS, find_orders, orders_out, seller
 from clipshop.api.web.center_orders_actions import Field, Ids, ids_of, make_package
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database
 from clipshop.core.errors import Conflict, DomainError, InvalidInput
 from clipshop.core.pagination import PageRequest, page_request
 from clipshop.fulfillment import documents_service, views

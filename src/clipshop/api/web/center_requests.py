@@ -27,12 +27,11 @@ from clipshop.api.routers.fulfillment_files import download_file
 from clipshop.api.web.forms import minor_amount
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
-from clipshop.core.db import Database
+from clipshop.api.web.state import database, gateway_of
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import PageRequest, page_request
 from clipshop.identity.principal import Permission, Principal
 from clipshop.orders.cancellations import PENDING as CANCEL_PENDING
-from clipshop.payments.gateway import PaymentGateway
 
 router = APIRouter(
     prefix="/center",
@@ -52,16 +51,6 @@ def seller(signed: Any) -> Principal:
     return principal
 
 
-def db_of(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def _gateway(request: Request) -> PaymentGateway:
-    gateway: PaymentGateway = request.app.state.gateway
-    return gateway
-
-
 def _by_deadline(due: Callable[[Any], datetime | None]) -> Callable[[Any], tuple[bool, Any]]:
     return lambda row: (due(row) is None, due(row) or 0)
 
@@ -78,7 +67,7 @@ def return_queue(request: Request, signed: SignedIn, cursor: str | None = None) 
     """Requests awaiting the seller first (soonest deadline first), then every request."""
     principal = seller(signed)
     pending = returns.ReturnFilters(status=returns.ReturnStatus.PENDING)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         waiting = returns.list_returns(session, principal, WAITING, pending).items
         waiting.sort(key=_by_deadline(lambda r: r.seller_respond_by))
         found = returns.list_returns(
@@ -99,7 +88,7 @@ def _return_page(
     error: DomainError | None = None,
     typed: dict[str, str] | None = None,
 ) -> Response:
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         ret = returns.get_return(session, principal, return_id)
         context: dict[str, Any] = {
             "ret": return_actions.view(session, ret),
@@ -129,7 +118,7 @@ def approve_return(
     not_resellable: Annotated[bool, Form()] = False,
 ) -> Response:
     principal = seller(signed)
-    db = db_of(request)
+    db = database(request)
     try:
         if decision not in return_decisions.DECISIONS:
             raise InvalidInput(f"unknown decision {decision}", code="invalid_request")
@@ -137,7 +126,7 @@ def approve_return(
         offered = minor_amount(amount, currency) if decision == "OFFER_PARTIAL_REFUND" else None
         return_actions.approve(
             db,
-            _gateway(request),
+            gateway_of(request),
             principal,
             return_id,
             decision,
@@ -157,7 +146,7 @@ def reject_return(request: Request, signed: SignedIn, return_id: Id, reason: Tex
     try:
         if not reason.strip():
             raise InvalidInput("give the buyer a reason for the rejection", code="invalid_request")
-        with db_of(request).unit_of_work() as session:
+        with database(request).unit_of_work() as session:
             return_decisions.reject(session, principal, return_id, reason.strip())
     except DomainError as exc:
         return _return_page(request, principal, return_id, exc, {"reason": reason})
@@ -169,7 +158,7 @@ def evidence_file(request: Request, signed: SignedIn, file_id: Id) -> Response:
     """A buyer's photo or video, through the API's own download (its access check: the
     return's or dispute's shop only)."""
     principal = seller(signed)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         return download_file(file_id, request, session, principal)
 
 
@@ -185,7 +174,7 @@ def _cancel_rows(session: Any, rows: list[Any]) -> list[Any]:
 def cancellation_queue(request: Request, signed: SignedIn, cursor: str | None = None) -> Response:
     principal = seller(signed)
     pending = cancellations.Filters(status=CANCEL_PENDING)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         waiting = cancellations.list_cancellations(session, principal, WAITING, pending).items
         waiting.sort(key=_by_deadline(lambda c: c.respond_by))
         found = cancellations.list_cancellations(
@@ -204,7 +193,7 @@ def cancellation_queue(request: Request, signed: SignedIn, cursor: str | None = 
 def _cancel_page(
     request: Request, principal: Principal, cancel_id: int, error: DomainError | None = None
 ) -> Response:
-    found = cancellations.read(db_of(request), principal, cancel_id)
+    found = cancellations.read(database(request), principal, cancel_id)
     context: dict[str, Any] = {"c": found, "error": error, "typed": {}}
     return page(request, "center/cancellation.html", context, error.status if error else 200)
 
@@ -218,7 +207,7 @@ def cancellation_detail(request: Request, signed: SignedIn, cancel_id: Id) -> Re
 def approve_cancellation(request: Request, signed: SignedIn, cancel_id: Id) -> Response:
     principal = seller(signed)
     try:
-        cancellations.approve(db_of(request), _gateway(request), principal, cancel_id)
+        cancellations.approve(database(request), gateway_of(request), principal, cancel_id)
     except DomainError as exc:
         return _cancel_page(request, principal, cancel_id, exc)
     return _done(f"/center/cancellations/{cancel_id}")
@@ -233,7 +222,7 @@ def reject_cancellation(
         if not reason.strip():
             raise InvalidInput("give the buyer a reason for the rejection", code="invalid_request")
         cancellations.reject(
-            db_of(request), _gateway(request), principal, cancel_id, reason.strip(), comment
+            database(request), gateway_of(request), principal, cancel_id, reason.strip(), comment
         )
     except DomainError as exc:
         return _cancel_page(request, principal, cancel_id, exc)
@@ -247,7 +236,7 @@ def reject_cancellation(
 def dispute_queue(request: Request, signed: SignedIn, cursor: str | None = None) -> Response:
     """The shop's disputes, open ones first (an agent decides them; the seller follows)."""
     principal = seller(signed)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         found = dispute_actions.queue(
             session, principal, page_request(50, cursor or None), dispute_actions.DisputeFilters()
         )
@@ -261,7 +250,7 @@ def dispute_queue(request: Request, signed: SignedIn, cursor: str | None = None)
 @router.get("/disputes/{dispute_id}")
 def dispute_detail(request: Request, signed: SignedIn, dispute_id: Id) -> Response:
     principal = seller(signed)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         found = disputes.get_dispute(session, principal, dispute_id)
         currency = dispute_actions.currencies(session, [found.order_id])[found.order_id]
         detail = dispute_out(

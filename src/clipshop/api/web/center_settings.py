@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from clipshop.api.web.center_requests import Id, db_of, seller
+from clipshop.api.web.center_requests import Id, seller
 from clipshop.api.web.center_stock import ALL, shop_of
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database
 from clipshop.catalog import shops, warehouses
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import PageRequest
@@ -45,7 +46,7 @@ def _settings_page(
 ) -> Response:
     """``shown``: what is answered once (a new auth code, a new webhook secret)."""
     shop_id = shop_of(principal, shop_id)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         shop = shops.get_shop(session, principal, shop_id)
         context: dict[str, Any] = {
             "shop": shop,
@@ -84,7 +85,7 @@ def authorize_app(
     principal = seller(signed)
     wanted = [s for s in scopes.replace(",", " ").split() if s] or None
     try:
-        with db_of(request).unit_of_work() as session:
+        with database(request).unit_of_work() as session:
             made = apps.authorize_as(session, principal, shop_id, app_key.strip(), wanted)
             shown = {"auth_code": made.auth_code, "expires_at": made.expires_at}
     except DomainError as exc:
@@ -96,7 +97,7 @@ def authorize_app(
 @router.post("/settings/{shop_id}/apps/{authorization_id}/revoke")
 def revoke_app(request: Request, signed: SignedIn, shop_id: Id, authorization_id: Id) -> Response:
     principal = seller(signed)
-    with db_of(request).unit_of_work() as session:
+    with database(request).unit_of_work() as session:
         apps.revoke_as(session, principal, shop_id, authorization_id)
     return _back(shop_id)
 
@@ -116,7 +117,7 @@ def create_webhook(
     try:
         if not event_types:
             raise InvalidInput("choose at least one event type", code="invalid_request")
-        with db_of(request).unit_of_work() as session:
+        with database(request).unit_of_work() as session:
             sub = subscriptions.create(
                 session,
                 principal,
@@ -142,7 +143,7 @@ def enable_webhook(
     enabled: Annotated[bool, Form()] = False,
 ) -> Response:
     principal = seller(signed)
-    with db_of(request).unit_of_work() as session:
+    with database(request).unit_of_work() as session:
         subscriptions.update(session, principal, shop_id, webhook_id, {"enabled": enabled})
     return _back(shop_id)
 
@@ -155,7 +156,7 @@ def _hook_page(
     error: DomainError | None = None,
     replayed: int | None = None,
 ) -> Response:
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         sub = subscriptions.get(session, principal, shop_id, webhook_id)
         log = deliveries.list_deliveries(session, principal, shop_id, webhook_id, LOG).items
         context = {
@@ -194,7 +195,7 @@ def replay(
     zone = zone_of(request)
     try:
         since, until = _local("from", start, zone), _local("to", end, zone)
-        with db_of(request).unit_of_work() as session:
+        with database(request).unit_of_work() as session:
             count = deliveries.replay(session, principal, shop_id, webhook_id, since, until)
     except DomainError as exc:
         return _hook_page(request, principal, shop_id, webhook_id, exc)

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
-from clipshop.api.web.center_requests import Id, db_of, seller
+from clipshop.api.web.center_requests import Id, seller
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database
 from clipshop.catalog import inventory, products, warehouses
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import PageRequest, page_request
@@ -49,7 +50,7 @@ def _stock_page(
     results: list[uploads.RowResult] | None = None,
 ) -> Response:
     shop = shop_of(principal, shop_id)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         stores = warehouses.list_warehouses(session, principal, shop, ALL).items
         found = products.list_products(session, principal, shop, page_request(20, cursor))
         skus = products.skus_by_product(session, [p.id for p in found.items])
@@ -110,7 +111,7 @@ def adjust(
         if reason not in REASONS:
             raise InvalidInput(f"unknown reason {reason}", code="invalid_request")
         units = _delta(delta)
-        with db_of(request).unit_of_work() as session:
+        with database(request).unit_of_work() as session:
             inventory.adjust_stock(session, principal, sku_id, warehouse_id, units, reason, note)
     except DomainError as exc:
         typed = {"sku_id": str(sku_id), "delta": delta, "note": note, "reason": reason}
@@ -136,7 +137,7 @@ def tracking_upload(
             raise FileTooLarge(f"the upload may be at most {limit} bytes", limit=limit)
         if not data:
             raise InvalidInput("choose a CSV file to upload", code="empty_upload")
-        with db_of(request).unit_of_work() as session:
+        with database(request).unit_of_work() as session:
             results = uploads.upload_tracking(session, principal, carrier, shop_id, data)
     except DomainError as exc:
         return _stock_page(request, principal, shop_id, error=exc)

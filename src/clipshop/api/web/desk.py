@@ -14,6 +14,7 @@ from clipshop.aftersales import cancellations
 from clipshop.api.routers.orders import order_view
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database, gateway_of
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import page_request
@@ -21,7 +22,6 @@ from clipshop.deadlines.standing import Standing
 from clipshop.identity.principal import Permission, Principal
 from clipshop.orders import actions, queries
 from clipshop.orders.states import OrderStatus
-from clipshop.payments.gateway import PaymentGateway
 from clipshop.standing import service as standing
 from clipshop.standing.schemas import PerformanceOut
 
@@ -41,16 +41,6 @@ def staff(signed: Any) -> Principal:
     principal: Principal = signed.principal
     principal.require(Permission.DISPUTES_DECIDE)
     return principal
-
-
-def db_of(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def gateway_of(request: Request) -> PaymentGateway:
-    gateway: PaymentGateway = request.app.state.gateway
-    return gateway
 
 
 def filled(text: str, what: str) -> str:
@@ -76,7 +66,7 @@ def held_for_review(db: Database, principal: Principal) -> list[Any]:
 
 def _home(request: Request, principal: Principal, error: Any = None, typed: Any = None) -> Response:
     context = {
-        "held": held_for_review(db_of(request), principal),
+        "held": held_for_review(database(request), principal),
         "supervisor": principal.role.value in ("supervisor", "admin"),
         "error": error,
         "typed": typed or {},
@@ -101,7 +91,7 @@ def review(
     try:
         text = filled(note, "a note for the review")
         actions.review(
-            db_of(request), gateway_of(request), principal, order_id, decision == "CLEAR", text
+            database(request), gateway_of(request), principal, order_id, decision == "CLEAR", text
         )
     except DomainError as exc:
         return _home(request, principal, exc, {"order_id": str(order_id), "note": note})
@@ -109,7 +99,7 @@ def review(
 
 
 def _order(request: Request, principal: Principal, order_id: int, **extra: Any) -> Response:
-    order = order_view(db_of(request), principal, order_id)
+    order = order_view(database(request), principal, order_id)
     error = extra.get("error")
     context = {"order": order, "typed": {}, "error": None, **extra}
     return page(request, "desk/order.html", context, error.status if error else 200)
@@ -133,7 +123,7 @@ def operator_cancel(
     try:
         text = filled(reason, "the reason for the cancellation")
         cancellations.operator_cancel(
-            db_of(request), gateway_of(request), principal, order_id, text, line or None
+            database(request), gateway_of(request), principal, order_id, text, line or None
         )
     except DomainError as exc:
         typed = {"reason": reason, "lines": [str(i) for i in line or []]}
@@ -142,7 +132,7 @@ def operator_cancel(
 
 
 def _shop(request: Request, principal: Principal, shop_id: int, **extra: Any) -> Response:
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         performance = PerformanceOut.of(standing.shop_performance(session, principal, shop_id))
     error = extra.get("error")
     context = {
@@ -175,7 +165,7 @@ def set_standing(
     principal = staff(signed)
     try:
         text = filled(note, "a note for the standing change")
-        with db_of(request).unit_of_work() as session:
+        with database(request).unit_of_work() as session:
             standing.set_standing(
                 session, principal, shop_id, to, text, 0 if reset_breaches else None
             )

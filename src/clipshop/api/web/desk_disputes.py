@@ -11,10 +11,11 @@ from fastapi.responses import RedirectResponse
 from clipshop.aftersales import dispute_actions, disputes
 from clipshop.aftersales.dispute_schemas import dispute_out
 from clipshop.api.routers.fulfillment_files import download_file
-from clipshop.api.web.desk import Id, Text, db_of, filled, gateway_of, staff
+from clipshop.api.web.desk import Id, Text, filled, staff
 from clipshop.api.web.forms import minor_amount
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database, gateway_of
 from clipshop.core.errors import DomainError, PermissionDenied
 from clipshop.core.pagination import page_request
 from clipshop.identity.principal import Principal, Role
@@ -34,7 +35,7 @@ SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 def _queue(
     request: Request, principal: Principal, filters: Any, cursor: str | None, title: str
 ) -> Response:
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         found = dispute_actions.queue(session, principal, page_request(50, cursor), filters)
         money = dispute_actions.currencies(session, [d.order_id for d in found.items])
         rows = [dispute_out(d, money[d.order_id]) for d in found.items]
@@ -70,7 +71,7 @@ def escalations(
 def _dispute(
     request: Request, principal: Principal, dispute_id: int, error: Any = None, typed: Any = None
 ) -> Response:
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         found = disputes.get_dispute(session, principal, dispute_id)
         currency = dispute_actions.currencies(session, [found.order_id])[found.order_id]
         detail = dispute_out(
@@ -107,13 +108,13 @@ def decide(
 ) -> Response:
     principal = staff(signed)
     try:
-        with db_of(request).unit_of_work(write=False) as session:
+        with database(request).unit_of_work(write=False) as session:
             found = disputes.get_dispute(session, principal, dispute_id)
             currency = dispute_actions.currencies(session, [found.order_id])[found.order_id]
         text = filled(note, "a note for the decision")
         refund = _minor(amount, currency) if decision == "SUPPORT_BUYER" else None
         dispute_actions.decide(
-            db_of(request), gateway_of(request), principal, dispute_id, decision, text, refund
+            database(request), gateway_of(request), principal, dispute_id, decision, text, refund
         )
     except DomainError as exc:
         typed = {"decision": decision, "note": note, "amount": amount}
@@ -125,5 +126,5 @@ def decide(
 def evidence_file(request: Request, signed: SignedIn, file_id: Id) -> Response:
     """A buyer's photo or video, through the API's own download and its access check."""
     principal = staff(signed)
-    with db_of(request).unit_of_work(write=False) as session:
+    with database(request).unit_of_work(write=False) as session:
         return download_file(file_id, request, session, principal)

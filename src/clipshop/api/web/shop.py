@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.state import database
 from clipshop.catalog import storefront
 from clipshop.checkout import cart
-from clipshop.core.db import Database
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import page_request
 from clipshop.core.schemas import MoneyOut
@@ -33,11 +33,6 @@ def buyer(signed: Any) -> Principal:
     principal: Principal = signed.principal
     principal.require(Permission.CHECKOUT)
     return principal
-
-
-def database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def back_to(path: str) -> RedirectResponse:

@@ -10,12 +10,12 @@ from pydantic import ValidationError
 
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
-from clipshop.api.web.shop import IdPath, back_to, buyer, cart_lines, database, number, price
+from clipshop.api.web.shop import IdPath, back_to, buyer, cart_lines, number, price
+from clipshop.api.web.state import database, gateway_of
 from clipshop.checkout import payflow, place
 from clipshop.core.errors import DomainError, InvalidInput, NotFound
 from clipshop.identity.principal import Principal
 from clipshop.payments import methods
-from clipshop.payments.gateway import PaymentGateway
 from clipshop.pricing import quotes
 from clipshop.pricing.schemas import Address
 
@@ -39,11 +39,6 @@ FAILURES = {
     "bank_verification_failed": "The bank could not verify the payment.",
     "wallet_sync_failed": "The wallet could not be synchronised.",
 }
-
-
-def gateway_of(request: Request) -> PaymentGateway:
-    gateway: PaymentGateway = request.app.state.gateway
-    return gateway
 
 
 async def _fields(request: Request) -> dict[str, str]:

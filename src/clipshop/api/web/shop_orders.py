@@ -16,8 +16,9 @@ from clipshop.api.routers.fulfillment import order_tracking
 from clipshop.api.routers.orders import order_view
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
-from clipshop.api.web.shop import IdPath, Text, back_to, buyer, database, price
-from clipshop.api.web.shop_checkout import ADDRESS_FIELDS, address_of, gateway_of
+from clipshop.api.web.shop import IdPath, Text, back_to, buyer, price
+from clipshop.api.web.shop_checkout import ADDRESS_FIELDS, address_of
+from clipshop.api.web.state import database, gateway_of
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import page_request
 from clipshop.core.storage import Storage
