@@ -31,16 +31,23 @@ router = APIRouter(tags=["disputes"])
 DisputeId = Annotated[int, Path(gt=0, lt=2**63, description="Dispute id")]
 
 
-def _one(db: Database, caller: Principal, dispute_id: int) -> DisputeOut:
+def dispute_view(db: Database, caller: Principal, dispute_id: int) -> tuple[DisputeOut, str]:
+    """A dispute the caller may see, with its records and evidence, and its order's currency
+    (the API's answer; the seller center and the agent desk show the same)."""
     with db.unit_of_work(write=False) as session:
         dispute = disputes.get_dispute(session, caller, dispute_id)
         currency = dispute_actions.currencies(session, [dispute.order_id])[dispute.order_id]
-        return dispute_out(
+        detail = dispute_out(
             dispute,
             currency,
             disputes.records(session, dispute.id),
             disputes.evidence_files(session, dispute.id),
         )
+    return detail, currency
+
+
+def _one(db: Database, caller: Principal, dispute_id: int) -> DisputeOut:
+    return dispute_view(db, caller, dispute_id)[0]
 
 
 @router.post(

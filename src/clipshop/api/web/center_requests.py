@@ -23,6 +23,7 @@ from clipshop.aftersales import (
 from clipshop.aftersales.cancellation_schemas import cancellation_out
 from clipshop.aftersales.dispute_schemas import dispute_out
 from clipshop.aftersales.return_schemas import evidence_out, record_out
+from clipshop.api.routers.disputes import dispute_view
 from clipshop.api.routers.fulfillment_files import download_file
 from clipshop.api.web.forms import minor_amount
 from clipshop.api.web.render import PageRoute, page
@@ -250,13 +251,5 @@ def dispute_queue(request: Request, signed: SignedIn, cursor: str | None = None)
 @router.get("/disputes/{dispute_id}")
 def dispute_detail(request: Request, signed: SignedIn, dispute_id: Id) -> Response:
     principal = seller(signed)
-    with database(request).unit_of_work(write=False) as session:
-        found = disputes.get_dispute(session, principal, dispute_id)
-        currency = dispute_actions.currencies(session, [found.order_id])[found.order_id]
-        detail = dispute_out(
-            found,
-            currency,
-            disputes.records(session, found.id),
-            disputes.evidence_files(session, found.id),
-        )
+    detail, _currency = dispute_view(database(request), principal, dispute_id)
     return page(request, "center/dispute.html", {"d": detail})

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from clipshop.aftersales import dispute_actions, disputes
 from clipshop.aftersales.dispute_schemas import dispute_out
+from clipshop.api.routers.disputes import dispute_view
 from clipshop.api.routers.fulfillment_files import download_file
 from clipshop.api.web.desk import Id, Text, filled, staff
 from clipshop.api.web.forms import minor_amount
@@ -71,16 +72,8 @@ def escalations(
 def _dispute(
     request: Request, principal: Principal, dispute_id: int, error: Any = None, typed: Any = None
 ) -> Response:
-    with database(request).unit_of_work(write=False) as session:
-        found = disputes.get_dispute(session, principal, dispute_id)
-        currency = dispute_actions.currencies(session, [found.order_id])[found.order_id]
-        detail = dispute_out(
-            found,
-            currency,
-            disputes.records(session, found.id),
-            disputes.evidence_files(session, found.id),
-        )
-    context = {"d": detail, "open": found.status == disputes.OPEN, "error": error}
+    detail, currency = dispute_view(database(request), principal, dispute_id)
+    context = {"d": detail, "open": detail.status == disputes.OPEN, "error": error}
     context["currency"] = currency
     context["typed"] = typed or {}
     return page(request, "desk/dispute.html", context, error.status if error else 200)
