@@ -14,6 +14,7 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    CREATOR = "creator"
 
 
 class Permission(StrEnum):
@@ -59,6 +60,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(_STAFF),
     Role.SUPERVISOR: frozenset(_STAFF),
     Role.ADMIN: frozenset(Permission),
+    Role.CREATOR: frozenset({Permission.TOKENS_OWN}),
 }
 
 # Roles that see every shop's objects (read access is still limited by permissions).

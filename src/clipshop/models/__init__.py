@@ -33,6 +33,7 @@ from clipshop.models.payments import (
     SimGatewayOperation,
 )
 from clipshop.models.rules import ClockState, ShopStandingEvent, Timer
+from clipshop.models.social import LiveSession, Video
 from clipshop.models.web import SigninFailure, WebSession
 from clipshop.models.webhooks import WebhookDelivery, WebhookSubscription
 
@@ -49,6 +50,7 @@ __all__ = [
     "FeedEvent",
     "IdempotencyRecord",
     "InventoryMovement",
+    "LiveSession",
     "Order",
     "OrderEdit",
     "OrderEvent",
@@ -82,6 +84,7 @@ __all__ = [
     "TaxRate",
     "Timer",
     "User",
+    "Video",
     "Warehouse",
     "WebSession",
     "WebhookDelivery",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.models.base import Base, CreatedMixin, IdMixin
 
-ROLES = ("buyer", "seller", "agent", "supervisor", "admin")
+ROLES = ("buyer", "seller", "agent", "supervisor", "admin", "creator")
 MEMBER_ROLES = ("OWNER", "STAFF")
 
 

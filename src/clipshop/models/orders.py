@@ -88,6 +88,10 @@ class Order(IdMixin, CreatedMixin, Base):
     payment_failure: Mapped[str | None] = mapped_column(String(200))
     paid_at: Mapped[datetime | None]
     hold_until: Mapped[datetime | None]  # end of the remorse window while ON_HOLD
+    # Where the buyer came from (models.social.SOURCE_TYPES and the live session, video or
+    # creator's id), given at checkout; None: not from a live, a video or a showcase.
+    source_type: Mapped[str | None] = mapped_column(String(10))
+    source_id: Mapped[int | None]
     cancelled_by: Mapped[str | None] = mapped_column(String(10))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     # The region whose policy (deadlines/policies.toml) sets this order's deadlines: the shop's.
