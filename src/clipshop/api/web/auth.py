@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from clipshop.api.web.csrf import forget
+from clipshop.api.web.forms import Text
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SESSION_COOKIE, csrf_checked, csrf_protected, set_cookie
 from clipshop.core.db import Database
@@ -19,7 +18,6 @@ from clipshop.identity.web_sessions import Limits, sign_in, sign_out
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 SIGNIN_PATH = "/signin"
 LANDING = {Role.SELLER: "/center", Role.BUYER: "/shop", Role.AGENT: "/desk"}
-Text = Annotated[str, Form(max_length=1000)]
 
 
 def _local(target: str) -> str:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from clipshop.aftersales.cancellation_schemas import SellerReason
 from clipshop.api.routers.orders import order_view
+from clipshop.api.web.forms import Id
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
@@ -34,7 +35,6 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-OrderPath = Annotated[int, Path(gt=0, lt=2**63)]
 SEARCH = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 REASONS = list(SellerReason.__args__)  # type: ignore[attr-defined]
 SHIPPABLE_NAMES = frozenset(s.value for s in SHIPPABLE)
@@ -217,5 +217,5 @@ def order_page(
 
 
 @router.get("/orders/{order_id}")
-def order(request: Request, signed: SignedIn, order_id: OrderPath) -> Response:
+def order(request: Request, signed: SignedIn, order_id: Id) -> Response:
     return order_page(request, seller(signed), order_id)

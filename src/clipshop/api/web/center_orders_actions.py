@@ -5,15 +5,16 @@ the order's page again with the problem code and what the user typed."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
 from clipshop.aftersales import cancellations
 from clipshop.aftersales.cancellation_schemas import SellerCancelBody
-from clipshop.api.web.center_orders import OrderPath, order_page, seller
+from clipshop.api.web.center_orders import order_page, seller
+from clipshop.api.web.forms import Id, Ids, Text
 from clipshop.api.web.render import PageRoute
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database, gateway_of
@@ -30,8 +31,6 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-Field = Annotated[str, Form()]
-Ids = Annotated[list[str], Form()]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -77,11 +76,11 @@ def _done(order_id: int, what: str) -> Response:
 def ship(
     request: Request,
     signed: SignedIn,
-    order_id: OrderPath,
-    shipping_type: Field = "SELLER",
-    provider_code: Field = "",
-    tracking_number: Field = "",
-    handover_method: Field = "DROP_OFF",
+    order_id: Id,
+    shipping_type: Text = "SELLER",
+    provider_code: Text = "",
+    tracking_number: Text = "",
+    handover_method: Text = "DROP_OFF",
     line_item_id: Ids = [],  # noqa: B006 (FastAPI copies the default)
     combine_order_id: Ids = [],  # noqa: B006
 ) -> Response:
@@ -121,9 +120,9 @@ def ship(
 def cancel(
     request: Request,
     signed: SignedIn,
-    order_id: OrderPath,
-    reason_code: Field = "",
-    note: Field = "",
+    order_id: Id,
+    reason_code: Text = "",
+    note: Text = "",
     line_item_id: Ids = [],  # noqa: B006
 ) -> Response:
     """Seller cancel with a reason code: the checked items, or the whole order when none is

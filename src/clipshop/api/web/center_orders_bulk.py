@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from clipshop.api.web.center_orders import KINDS, find_orders, orders_out, seller
-from clipshop.api.web.center_orders_actions import Field, Ids, ids_of, make_package
+from clipshop.api.web.center_orders_actions import ids_of, make_package
+from clipshop.api.web.forms import Ids, Text
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
@@ -70,8 +71,8 @@ def _checked(name: str, values: list[str]) -> list[int]:
 def create_packages(
     request: Request,
     signed: SignedIn,
-    provider_code: Field = "",
-    handover_method: Field = "DROP_OFF",
+    provider_code: Text = "",
+    handover_method: Text = "DROP_OFF",
     order_id: Ids = [],  # noqa: B006 (FastAPI copies the default)
 ) -> Response:
     """A platform-shipped package (the platform buys the label) per checked order, each in a
@@ -113,7 +114,7 @@ def _package_ids(principal: Principal, request: Request, orders: list[int]) -> l
 def print_documents(
     request: Request,
     signed: SignedIn,
-    kind: Field = "LABEL_AND_SLIP",
+    kind: Text = "LABEL_AND_SLIP",
     order_id: Ids = [],  # noqa: B006
     package_id: Ids = [],  # noqa: B006
 ) -> Response:

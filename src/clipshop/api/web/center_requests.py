@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from clipshop.aftersales import (
@@ -25,7 +25,7 @@ from clipshop.aftersales.dispute_schemas import dispute_out
 from clipshop.aftersales.return_schemas import evidence_out, record_out
 from clipshop.api.routers.disputes import dispute_view
 from clipshop.api.routers.fulfillment_files import download_file
-from clipshop.api.web.forms import minor_amount
+from clipshop.api.web.forms import Id, Text, minor_amount
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database, gateway_of
@@ -40,8 +40,6 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-Id = Annotated[int, Path(gt=0, lt=2**63)]
-Text = Annotated[str, Form(max_length=1000)]
 WAITING = PageRequest(limit=100)
 
 

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from clipshop.api.web.center_requests import Id, seller
+from clipshop.api.web.center_requests import seller
 from clipshop.api.web.center_stock import ALL, shop_of
+from clipshop.api.web.forms import Id, Line, QueryId
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
@@ -32,7 +33,6 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-Line = Annotated[str, Form(max_length=2048)]
 LOG = PageRequest(limit=20)
 
 
@@ -65,7 +65,7 @@ def _settings_page(
 
 
 @router.get("/settings")
-def settings(request: Request, signed: SignedIn, shop_id: Id | None = None) -> Response:
+def settings(request: Request, signed: SignedIn, shop_id: QueryId = None) -> Response:
     return _settings_page(request, seller(signed), shop_id)
 
 

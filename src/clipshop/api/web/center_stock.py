@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
-from clipshop.api.web.center_requests import Id, seller
+from clipshop.api.web.center_requests import seller
+from clipshop.api.web.forms import FormId, QueryId
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
@@ -77,7 +78,7 @@ def _stock_page(
 
 @router.get("/stock")
 def stock(
-    request: Request, signed: SignedIn, shop_id: Id | None = None, cursor: str | None = None
+    request: Request, signed: SignedIn, shop_id: QueryId = None, cursor: str | None = None
 ) -> Response:
     return _stock_page(request, seller(signed), shop_id, cursor or None)
 
@@ -99,9 +100,9 @@ def _delta(text: str) -> int:
 def adjust(
     request: Request,
     signed: SignedIn,
-    shop_id: Annotated[int, Form(gt=0, lt=2**63)],
-    sku_id: Annotated[int, Form(gt=0, lt=2**63)],
-    warehouse_id: Annotated[int, Form(gt=0, lt=2**63)],
+    shop_id: FormId,
+    sku_id: FormId,
+    warehouse_id: FormId,
     delta: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=20)] = "ADJUST",
     note: Annotated[str, Form(max_length=500)] = "",
@@ -123,7 +124,7 @@ def adjust(
 def tracking_upload(
     request: Request,
     signed: SignedIn,
-    shop_id: Annotated[int, Form(gt=0, lt=2**63)],
+    shop_id: FormId,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Ship orders from a CSV of tracking numbers: each row's result is shown; a bad file is

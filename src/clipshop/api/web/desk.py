@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from clipshop.aftersales import cancellations
 from clipshop.api.routers.orders import order_view
+from clipshop.api.web.forms import Id, Text
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database, gateway_of
@@ -31,8 +32,6 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-Id = Annotated[int, Path(gt=0, lt=2**63)]
-Text = Annotated[str, Form(max_length=1000)]
 HELD_PAGES = 10  # ON_HOLD orders read per queue view, 100 a page (the hold lasts an hour)
 
 

@@ -12,8 +12,8 @@ from clipshop.aftersales import dispute_actions, disputes
 from clipshop.aftersales.dispute_schemas import dispute_out
 from clipshop.api.routers.disputes import dispute_view
 from clipshop.api.routers.fulfillment_files import download_file
-from clipshop.api.web.desk import Id, Text, filled, staff
-from clipshop.api.web.forms import minor_amount
+from clipshop.api.web.desk import filled, staff
+from clipshop.api.web.forms import Id, Text, minor_amount
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database, gateway_of

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from clipshop.api.web.forms import Id, Text
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
@@ -24,8 +25,6 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-IdPath = Annotated[int, Path(gt=0, lt=2**63)]
-Text = Annotated[str, Form(max_length=1000)]
 
 
 def buyer(signed: Any) -> Principal:
@@ -63,7 +62,7 @@ def browse(request: Request, signed: SignedIn, cursor: str | None = None) -> Res
 
 @router.get("/shops/{shop_id}")
 def shop_page(
-    request: Request, signed: SignedIn, shop_id: IdPath, cursor: str | None = None
+    request: Request, signed: SignedIn, shop_id: Id, cursor: str | None = None
 ) -> Response:
     principal = buyer(signed)
     with database(request).unit_of_work(write=False) as session:
@@ -114,7 +113,7 @@ def cart_page(request: Request, signed: SignedIn) -> Response:
 
 @router.post("/cart/{sku_id}")
 def set_item(
-    request: Request, signed: SignedIn, sku_id: IdPath, quantity: Text = "", remove: Text = ""
+    request: Request, signed: SignedIn, sku_id: Id, quantity: Text = "", remove: Text = ""
 ) -> Response:
     """Add to the cart, change a quantity (0 removes), or remove (the ``remove`` button)."""
     principal = buyer(signed)

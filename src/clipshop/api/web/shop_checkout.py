@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
+from clipshop.api.web.forms import Id
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
-from clipshop.api.web.shop import IdPath, back_to, buyer, cart_lines, number, price
+from clipshop.api.web.shop import back_to, buyer, cart_lines, number, price
 from clipshop.api.web.state import database, gateway_of
 from clipshop.checkout import payflow, place
 from clipshop.core.errors import DomainError, InvalidInput, NotFound
@@ -182,12 +183,12 @@ def _payment_page(
 
 
 @router.get("/payments/{payment_id}")
-def payment_page(request: Request, signed: SignedIn, payment_id: IdPath) -> Response:
+def payment_page(request: Request, signed: SignedIn, payment_id: Id) -> Response:
     return _payment_page(request, buyer(signed), payment_id, None)
 
 
 @router.post("/payments/{payment_id}/retry")
-def retry(request: Request, signed: SignedIn, payment_id: IdPath, form: Fields) -> Response:
+def retry(request: Request, signed: SignedIn, payment_id: Id, form: Fields) -> Response:
     """Pay a FAILED payment again with a saved or a new card."""
     principal = buyer(signed)
     try:

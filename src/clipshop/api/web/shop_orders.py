@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
 from clipshop.aftersales import cancellations, dispute_actions, disputes, eligibility, evidence
 from clipshop.aftersales import returns as return_requests
 from clipshop.aftersales.calculate import REASONS
 from clipshop.api.routers.fulfillment import order_tracking
 from clipshop.api.routers.orders import order_view
+from clipshop.api.web.forms import Id, Ids, Text
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
-from clipshop.api.web.shop import IdPath, Text, back_to, buyer, price
+from clipshop.api.web.shop import back_to, buyer, price
 from clipshop.api.web.shop_checkout import ADDRESS_FIELDS, address_of
 from clipshop.api.web.state import database, gateway_of
 from clipshop.core.errors import DomainError, InvalidInput
@@ -32,7 +33,6 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(csrf_protected)],
 )
-Checked = Annotated[list[str], Form()]  # checkboxes: the chosen line items
 VERBS = {  # the eligibility rules' action -> the deadline's words
     "CANCEL": "cancel",
     "REQUEST_CANCELLATION": "ask to cancel",
@@ -107,7 +107,7 @@ def _order_page(
 
 
 @router.get("/orders/{order_id}")
-def order(request: Request, signed: SignedIn, order_id: IdPath) -> Response:
+def order(request: Request, signed: SignedIn, order_id: Id) -> Response:
     return _order_page(request, buyer(signed), order_id)
 
 
@@ -122,7 +122,7 @@ def _typed(**fields: Any) -> dict[str, Any]:
 
 
 @router.post("/orders/{order_id}/cancel")
-def cancel(request: Request, signed: SignedIn, order_id: IdPath, reason: Text = "") -> Response:
+def cancel(request: Request, signed: SignedIn, order_id: Id, reason: Text = "") -> Response:
     """Cancel (UNPAID, ON_HOLD: at once) or ask the seller to (AWAITING_SHIPMENT)."""
     principal = buyer(signed)
     try:
@@ -152,11 +152,11 @@ def _uploads(files: list[UploadFile]) -> list[bytes]:
 def request_return(
     request: Request,
     signed: SignedIn,
-    order_id: IdPath,
+    order_id: Id,
     return_type: Text = "",
     reason: Text = "",
     description: Text = "",
-    line_item_ids: Checked = [],  # noqa: B006  (FastAPI copies defaults)
+    line_item_ids: Ids = [],  # noqa: B006  (FastAPI copies defaults)
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
 ) -> Response:
     """A return or refund request, with its photos and videos, all or nothing."""
@@ -181,12 +181,12 @@ def request_return(
 def open_dispute(
     request: Request,
     signed: SignedIn,
-    order_id: IdPath,
+    order_id: Id,
     kind: Text = "",
     reason: Text = "",
     description: Text = "",
     return_id: Text = "",
-    line_item_ids: Checked = [],  # noqa: B006
+    line_item_ids: Ids = [],  # noqa: B006
 ) -> Response:
     """A dispute: an escalation of a request, a damage claim, or a buyer-protection claim."""
     principal = buyer(signed)
@@ -214,7 +214,7 @@ async def _address_form(request: Request) -> dict[str, str]:
 def change_address(
     request: Request,
     signed: SignedIn,
-    order_id: IdPath,
+    order_id: Id,
     typed: Annotated[dict[str, str], Depends(_address_form)],
 ) -> Response:
     """A new shipping address before shipment; the fee difference is charged or refunded."""
