@@ -18,6 +18,13 @@ from clipshop.models.checkout import (
     SkuDiscount,
     TaxRate,
 )
+from clipshop.models.coupons import (
+    Bundle,
+    CouponUse,
+    CouponWallet,
+    FreeShippingPromotion,
+    ShopCoupon,
+)
 from clipshop.models.files import StoredFile
 from clipshop.models.fulfillment import Package, PackageEvent, SimCarrierStep
 from clipshop.models.identity import ApiToken, ShopMember, User
@@ -43,11 +50,15 @@ __all__ = [
     "AppAuthorization",
     "AuthCode",
     "Base",
+    "Bundle",
     "Cancellation",
     "CartItem",
     "ClockState",
+    "CouponUse",
+    "CouponWallet",
     "Dispute",
     "FeedEvent",
+    "FreeShippingPromotion",
     "IdempotencyRecord",
     "InventoryMovement",
     "LiveSession",
@@ -72,6 +83,7 @@ __all__ = [
     "ReturnLine",
     "ShippingProfile",
     "Shop",
+    "ShopCoupon",
     "ShopMember",
     "ShopStandingEvent",
     "SigninFailure",
