@@ -39,6 +39,7 @@ from clipshop.models.payments import (
     PaymentTransaction,
     SimGatewayOperation,
 )
+from clipshop.models.promotions import Promotion, PromotionBuyerUse, PromotionClaim
 from clipshop.models.rules import ClockState, ShopStandingEvent, Timer
 from clipshop.models.social import LiveSession, Video
 from clipshop.models.web import SigninFailure, WebSession
@@ -78,6 +79,9 @@ __all__ = [
     "PaymentTransaction",
     "PlatformVoucher",
     "Product",
+    "Promotion",
+    "PromotionBuyerUse",
+    "PromotionClaim",
     "RefundAllocation",
     "Return",
     "ReturnLine",
