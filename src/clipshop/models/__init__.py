@@ -1,6 +1,14 @@
 """SQLAlchemy tables, one module per aggregate. Importing this package registers them all."""
 
 from clipshop.core.tables import IdempotencyRecord
+from clipshop.models.affiliate import (
+    AffiliateInvitation,
+    AffiliateOffer,
+    Commission,
+    LivePin,
+    ShowcaseItem,
+    VideoProduct,
+)
 from clipshop.models.aftersales import (
     AftersaleRecord,
     Cancellation,
@@ -46,6 +54,8 @@ from clipshop.models.web import SigninFailure, WebSession
 from clipshop.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AffiliateInvitation",
+    "AffiliateOffer",
     "AftersaleRecord",
     "ApiToken",
     "AppAuthorization",
@@ -55,6 +65,7 @@ __all__ = [
     "Cancellation",
     "CartItem",
     "ClockState",
+    "Commission",
     "CouponUse",
     "CouponWallet",
     "Dispute",
@@ -62,6 +73,7 @@ __all__ = [
     "FreeShippingPromotion",
     "IdempotencyRecord",
     "InventoryMovement",
+    "LivePin",
     "LiveSession",
     "Order",
     "OrderEdit",
@@ -90,6 +102,7 @@ __all__ = [
     "ShopCoupon",
     "ShopMember",
     "ShopStandingEvent",
+    "ShowcaseItem",
     "SigninFailure",
     "SimCarrierStep",
     "SimGatewayOperation",
@@ -101,6 +114,7 @@ __all__ = [
     "Timer",
     "User",
     "Video",
+    "VideoProduct",
     "Warehouse",
     "WebSession",
     "WebhookDelivery",
