@@ -9,6 +9,11 @@ run again holding first (hot rows first, SKUs in ascending id order, a quantity 
 warehouses if need be). A sold-out SKU raises before anything commits, so nothing is held and
 nothing is charged. The gateway is called after the commit (``payflow.pay``), never while stock
 rows are locked.
+
+Flash deals are hot rows too: their units are taken just before the stock (``claims``), in
+deal id order, in both ways, and shop coupons (``promotions.waterfall.take``) after the stock
+(they need their order's row): one lock order, deals, stock, coupons. A deal lost since the
+quote refuses the checkout (409) or places it again priced without it (docs/deals.md).
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 from clipshop.catalog import holds
-from clipshop.checkout import cart, payflow, rows
+from clipshop.checkout import cart, claims, payflow, rows
 from clipshop.checkout.errors import BuyersOnly, Underage
 from clipshop.core import events
 from clipshop.core.batch import Handle, Query, Reads
@@ -39,8 +44,10 @@ from clipshop.payments import ledger, methods
 from clipshop.payments.errors import PaymentNotRetryable
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.pricing import quotes
+from clipshop.promotions.deal_price import Source
 
 ADULT_AGE = 18
+DEAL_TRIES = 2  # checkouts that lost a FALLBACK deal's units, then priced without it
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class CheckoutRequest:
     payment_method_id: int | None = None
     backup_payment_method_id: int | None = None
     claim_id: int | None = None  # the request's Idempotency-Key claim, kept on its attempt
+    source: Source | None = None  # a LIVE session, a VIDEO or a creator's SHOWCASE
+    coupon_codes: dict[int, str] | None = None  # a shop coupon code per shop id
 
 
 def destination(address: dict[str, Any]) -> quotes.Destination:
@@ -166,8 +175,7 @@ def _read(reads: Reads, asked: _Asked, shop_ids: list[int]) -> _Read:
     )
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):
     charge: payflow.Charge
     backup_method_id: int | None
 
@@ -178,6 +186,7 @@ def _place(
     principal: Principal,
     request: CheckoutRequest,
     stock_last: bool = True,
+    without_deals: frozenset[int] = frozenset(),
 ) -> Placed:
     _check_role(principal)
     items = resolve_items(session, principal, request.items)
@@ -192,6 +201,7 @@ def _place(
         request.services,
         request.voucher_code,
         reads,
+        quotes.Buyer(principal.user_id, request.source, request.coupon_codes or {}, without_deals),
     )
     shop_of = {u.sku.id: u.sku.shop_id for s in quote.shops for u in s.units}
     read = _read(reads, asked, sorted(set(shop_of.values())))
@@ -213,6 +223,8 @@ def _place(
     # with the COMMIT.
     with events.held(session):
         warehouses: dict[int, list[int]] = {}
+        if not stock_last:
+            claims.take_deals(session, quote, principal.user_id)
         if stock_last:
             # Every SKU can come from one warehouse: write every row first and lock the stock
             # rows last, so they stay locked only for the UPDATEs, their movements and COMMIT.
@@ -227,7 +239,7 @@ def _place(
         payment = ledger.open_payment(
             session, principal.user_id, quote.total_amount, quote.currency, primary.id
         )
-        placing.create_orders(
+        orders = placing.create_orders(
             session,
             quote,
             principal.user_id,
@@ -236,15 +248,18 @@ def _place(
             warehouses,
             reason,
         )
+        claims.write_claims(session, quote, orders, principal.user_id)
         attempt = ledger.new_attempt(
             session, payment, primary.id, quote.total_amount, request.claim_id
         )
         if request.items is None:
             cart.clear(session, principal.user_id, list(items))
         if stock_last:  # the UPDATE's autoflush writes the rows above first
+            claims.take_deals(session, quote, principal.user_id)
             for sku_id, wh in sorted(chosen.items()):  # one fixed lock order
                 at = holds.StockRow(shop_of[sku_id], sku_id, wh)
                 holds.take(session, at, items[sku_id], "checkout", principal.user_id)
+        claims.take_seller_claims(session, quote, orders, principal.user_id)
         # Last, after the stock rows: a shop's first checkouts all insert its one SHOP_REVIEW
         # timer, and waiting for that row before taking stock could deadlock with a checkout that
         # holds the stock and waits for the timer. Its read was done before the stock, so a shop
@@ -262,13 +277,24 @@ def place_and_view(
     keep: payflow.Keep | None = None,
 ) -> payflow.Outcome:
     """Place and pay: the outcome, given to ``keep`` in its own transaction before COMMIT."""
-    try:
-        with db.unit_of_work() as session:
-            placed = _place(session, db, principal, request)
-    except holds.TakeLost:  # the stock moved between the read and the take: hold first
-        with db.unit_of_work() as session:
-            placed = _place(session, db, principal, request, stock_last=False)
-    return payflow.pay(db, gateway, placed.charge, placed.backup_method_id, keep)
+    return payflow.pay(db, gateway, *_placed(db, principal, request), keep)
+
+
+def _placed(db: Database, principal: Principal, request: CheckoutRequest) -> Placed:
+    """Unit of work 1, run again (rolled back first) when the stock moved between the read
+    and the take (then holding first), or a flash deal lost its units (then priced with what
+    is left; after ``DEAL_TRIES`` losses, without that deal: the normal price)."""
+    stock_last, without, lost = True, frozenset[int](), 0
+    while True:
+        try:
+            with db.unit_of_work() as session:
+                return _place(session, db, principal, request, stock_last, without)
+        except holds.TakeLost:
+            stock_last = False
+        except claims.DealLost as deals:
+            lost += 1
+            if lost >= DEAL_TRIES:
+                without |= deals.deal_ids
 
 
 def place_order(

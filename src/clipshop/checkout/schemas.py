@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from clipshop.core.schemas import ID_PATTERN, IdStr, Line, MoneyOut, RequestModel, ResponseModel
 from clipshop.pricing.schemas import Address
+from clipshop.promotions.deal_price import Source
 
 
 class CartLine(RequestModel):
@@ -27,6 +28,11 @@ class CartOut(ResponseModel):
 class ItemIn(RequestModel):
     sku_id: IdStr
     quantity: int = Field(ge=1, le=99)
+
+
+class SourceIn(RequestModel):
+    type: Literal["LIVE", "VIDEO", "SHOWCASE"]
+    id: IdStr = Field(description="The live session, the video, or the creator (SHOWCASE)")
 
 
 class CheckoutBody(RequestModel):
@@ -49,6 +55,14 @@ class CheckoutBody(RequestModel):
     backup_payment_method_id: IdStr | None = Field(
         None, description="Tried when the primary method is declined"
     )
+    source: SourceIn | None = Field(
+        None, description="Where the buyer comes from: live-only prices need their LIVE session"
+    )
+    coupon_codes: dict[IdStr, Annotated[Line, StringConstraints(max_length=40)]] = Field(
+        default_factory=dict,
+        description="A shop coupon code per shop id",
+        json_schema_extra={"additionalProperties": False, "propertyNames": {"pattern": ID_PATTERN}},
+    )
 
     @field_validator("items")
     @classmethod
@@ -63,9 +77,19 @@ class CheckoutBody(RequestModel):
     def item_map(self) -> dict[int, int] | None:
         return None if self.items is None else {i.sku_id: i.quantity for i in self.items}
 
+    def source_of(self) -> Source | None:
+        return Source(self.source.type, self.source.id) if self.source else None
+
 
 class QuoteBody(CheckoutBody):
     pass
+
+
+class CutOut(ResponseModel):
+    kind: str  # SKU_DISCOUNT, PRODUCT_DISCOUNT, LIVE_PRICE, FLASH_DEAL, BUNDLE, COUPON, VOUCHER
+    promotion_id: IdStr | None
+    amount: MoneyOut
+    funded_by: str  # SELLER or PLATFORM
 
 
 class LineQuoteOut(ResponseModel):
@@ -78,6 +102,7 @@ class LineQuoteOut(ResponseModel):
     platform_discount: MoneyOut
     sale_price: MoneyOut
     tax: MoneyOut
+    cuts: list[CutOut] = Field(default_factory=list, description="What priced it, in order")
 
 
 class ShippingOptionOut(ResponseModel):
@@ -98,6 +123,9 @@ class ShopQuoteOut(ResponseModel):
     shipping_options: list[ShippingOptionOut]
     selected_shipping_service: str
     payment: dict[str, MoneyOut]
+    funded_by: dict[str, MoneyOut] = Field(
+        default_factory=dict, description="The order's discounts (products, shipping) by funder"
+    )
 
 
 class QuoteOut(ResponseModel):

@@ -1,4 +1,5 @@
-"""Creating the orders of a checkout from its quote: one order per shop, one line per unit."""
+"""Creating the orders of a checkout from its quote: one order per shop, one line per unit,
+with the checkout's source (a live session, a video, a creator's showcase) on each order."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from clipshop.core.ids import new_id
 from clipshop.orders import rows, sla, timeline
 from clipshop.orders.states import Actor, OrderStatus
 from clipshop.pricing.quotes import Quote, ShopQuote
+from clipshop.promotions.deal_price import Source
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ def _order(
     payment_id: int,
     address: dict[str, Any],
     review_reason: str | None,
+    source: Source | None,
 ) -> dict[str, Any]:
     option, shop, now = quote.selected, quote.shop, utcnow()
     order_id = new_id()
@@ -57,6 +60,8 @@ def _order(
         "review_hold": review_reason is not None,
         "review_reason": review_reason,
         "region": shop.region,
+        "source_type": source.type if source else None,
+        "source_id": source.id if source else None,
         # known before the INSERT, so it goes in with it; arms UNPAID_CANCEL
         "cancel_order_sla_time": sla.on_placed(session, order_id, shop.id, shop.region, now),
     }
@@ -70,14 +75,23 @@ def create_orders(
     address: dict[str, Any],
     warehouses: dict[int, list[int]],
     review_reason: str | None,
-) -> list[int]:
-    """``warehouses`` maps a SKU to the warehouse of each held unit, in order. Returns the
-    order ids; the rows (orders, their timers, lines and events) are written with the
-    transaction's next statement or its COMMIT (``orders.rows``)."""
-    orders, lines = [], []
+) -> list[tuple[int, list[int]]]:
+    """``warehouses`` maps a SKU to the warehouse of each held unit, in order. Returns, per
+    shop order of the quote, its id and its line ids (one per unit, in the quote's order);
+    the rows (orders, their timers, lines and events) are written with the transaction's
+    next statement or its COMMIT (``orders.rows``)."""
+    orders: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
     for shop_quote in quote.shops:
         order = _order(
-            session, shop_quote, quote.currency, buyer_id, payment_id, address, review_reason
+            session,
+            shop_quote,
+            quote.currency,
+            buyer_id,
+            payment_id,
+            address,
+            review_reason,
+            quote.source,
         )
         orders.append(order)
         lines += [
@@ -109,7 +123,10 @@ def create_orders(
             session, placed, "ORDER_PLACED", Actor.BUYER, buyer_id, "", None, unpaid
         )
     announce_all(session, [_placed_event(order, buyer_id) for order in orders])
-    return [order["id"] for order in orders]
+    line_ids: dict[int, list[int]] = {order["id"]: [] for order in orders}
+    for line in lines:
+        line_ids[line["order_id"]].append(line["id"])
+    return list(line_ids.items())
 
 
 def _placed_event(order: dict[str, Any], buyer_id: int) -> OrderStatusChanged:

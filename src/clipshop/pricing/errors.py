@@ -1,6 +1,6 @@
 """Errors of pricing: what makes a checkout unquotable."""
 
-from clipshop.core.errors import Conflict, InvalidInput
+from clipshop.core.errors import Conflict, InvalidInput, NotFound
 
 
 class NotSellable(Conflict):
@@ -21,3 +21,7 @@ class UnknownVoucher(InvalidInput):
 
 class UnknownShippingService(InvalidInput):
     code = "invalid_shipping_service"
+
+
+class UnknownSource(NotFound):
+    code = "source_not_found"

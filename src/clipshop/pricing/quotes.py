@@ -4,8 +4,11 @@ For every line:  sale_price = original_price - seller_discount - platform_discou
 For every order: sub_total = original_total_product_price - seller_discount - platform_discount
                  shipping_fee = original_shipping_fee - shipping discounts
                  total_amount = sub_total + shipping_fee + tax
-A platform voucher's discount is allocated over all units of the checkout in proportion to
-their price after the seller discount (largest remainder), so the shares sum exactly.
+Each unit is a ``promotions.lines.PricedUnit``: its cuts, in waterfall order, are the price
+level (the lowest of SKU discount, product discount, live price, flash deal:
+``promotions.deal_price``), the shop's seller steps (``promotions.waterfall``: bundles,
+coupon), then the platform voucher, allocated over all units of the checkout in proportion
+to their price so far (largest remainder), so the shares sum exactly (docs/deals.md).
 """
 
 from __future__ import annotations
@@ -28,22 +31,23 @@ from clipshop.pricing.errors import (
     MixedCurrencies,
     NotSellable,
     UnknownShippingService,
+    UnknownSource,
     UnknownVoucher,
 )
+from clipshop.promotions import waterfall
+from clipshop.promotions.deal_price import Offer, Source, price_level
+from clipshop.promotions.lines import Claim, Cut, Funder, Kind, PricedUnit
 
 
 @dataclass
-class Unit:
-    sku: Sku
-    product_title: str
-    original_price: int
-    seller_discount: int
-    platform_discount: int = 0
-    tax: int = 0
+class Unit(PricedUnit):
+    sku: Sku = field(kw_only=True)
+    product_title: str = field(kw_only=True)
+    tax: int = field(default=0, kw_only=True)
 
     @property
     def sale_price(self) -> int:
-        return self.original_price - self.seller_discount - self.platform_discount
+        return self.price
 
 
 @dataclass
@@ -52,6 +56,7 @@ class ShopQuote:
     units: list[Unit]
     options: list[shipping.ShippingOption]
     selected: shipping.ShippingOption
+    claims: list[Claim] = field(default_factory=list)  # flash deals, then the seller steps'
 
     @property
     def original_total_product_price(self) -> int:
@@ -77,6 +82,13 @@ class ShopQuote:
     def total_amount(self) -> int:
         return self.sub_total + self.selected.fee + self.tax
 
+    def funded(self) -> dict[Funder, int]:
+        """Every discount of this order (products and shipping) by who funds it."""
+        return {
+            Funder.SELLER: self.seller_discount + self.selected.seller_discount,
+            Funder.PLATFORM: self.platform_discount,
+        }
+
 
 @dataclass
 class Quote:
@@ -84,6 +96,8 @@ class Quote:
     shops: list[ShopQuote]
     voucher_code: str | None = None
     warnings: list[str] = field(default_factory=list)
+    offers: dict[int, Offer] = field(default_factory=dict)  # the promotions read, by id
+    source: Source | None = None
 
     @property
     def total_amount(self) -> int:
@@ -95,6 +109,18 @@ class Destination:
     country: str
     state: str | None
     postal_code: str
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who a quote is for and what they bring: their id (None: nobody, per-buyer limits
+    are not applied), the checkout's source, shop coupon codes by shop, and flash deals
+    that must not be applied (lost at a checkout's take: priced normally)."""
+
+    id: int | None = None
+    source: Source | None = None
+    coupon_codes: dict[int, str] = field(default_factory=dict)
+    without_deals: frozenset[int] = frozenset()
 
 
 # Built once: checkout and quote run them on every request.
@@ -140,12 +166,12 @@ def _apply_voucher(session: Session, code: str, currency: str, units: list[Unit]
         raise UnknownVoucher(f"voucher {code!r} does not exist or is not valid now")
     if voucher.currency != currency:
         raise UnknownVoucher(f"voucher {code!r} is for {voucher.currency} orders")
-    base = [u.original_price - u.seller_discount for u in units]
+    base = [u.price for u in units]
     if sum(base) < voucher.min_spend:
         raise UnknownVoucher(f"voucher {code!r} needs a minimum spend of {voucher.min_spend}")
     discount = min(voucher.max_discount, sum(base) * voucher.percent_off // 100)
     for unit, share in zip(units, allocate(discount, base), strict=True):
-        unit.platform_discount = share
+        unit.take(Cut(Kind.VOUCHER, share, None, Funder.PLATFORM))
 
 
 def quote(
@@ -154,9 +180,35 @@ def quote(
     destination: Destination,
     services: dict[int, str] | None = None,
     voucher_code: str | None = None,
+    buyer: Buyer | None = None,
 ) -> Quote:
     """Price ``items`` ({sku_id: quantity}) for one destination. Reads only."""
-    return quote_and_read(session, items, destination, services, voucher_code)
+    return quote_and_read(session, items, destination, services, voucher_code, None, buyer)
+
+
+def _check_source(source: Source, found: str | None) -> None:
+    """A LIVE session or VIDEO that exists; a SHOWCASE of a creator (else UnknownSource)."""
+    if found is None or (source.type == "SHOWCASE" and found != "creator"):
+        what = "creator" if source.type == "SHOWCASE" else source.type.lower()
+        raise UnknownSource(
+            f"source {source.type} {source.id}: no such {what}",
+            source_type=source.type,
+            source_id=str(source.id),
+        )
+
+
+def _units(found: dict[int, tuple[Sku, Product]], items: dict[int, int]) -> dict[int, list[Unit]]:
+    """One unit per item, by shop, SKUs in ascending id order."""
+    by_shop: dict[int, list[Unit]] = defaultdict(list)
+    for sku_id in sorted(items):
+        sku, product = found[sku_id]
+        by_shop[sku.shop_id].extend(
+            Unit(
+                sku.shop_id, sku.id, sku.product_id, sku.price, sku=sku, product_title=product.title
+            )
+            for _ in range(items[sku_id])
+        )
+    return by_shop
 
 
 def quote_and_read(
@@ -166,12 +218,14 @@ def quote_and_read(
     services: dict[int, str] | None = None,
     voucher_code: str | None = None,
     reads: Reads | None = None,
+    buyer: Buyer | None = None,
 ) -> Quote:
     """``quote``, and ``reads``: the caller's own queries, sent in the round trip of the
-    quote's second reads (discounts, tax rates, shipping profiles); their values are then
-    in ``reads``."""
+    quote's second reads (discounts, promotions, tax rates, shipping profiles, the source);
+    their values are then in ``reads``."""
     if not items:
         raise EmptyCheckout("nothing to check out: add items to the cart or send items")
+    buyer = buyer or Buyer()
     found, shops = _load_skus(session, items)
     shop_ids = sorted({sku.shop_id for sku, _ in found.values()})
     currencies = {s.currency for s in shops.values()}
@@ -183,17 +237,32 @@ def quote_and_read(
     currency = currencies.pop()
     reads = reads if reads is not None else Reads()
     discounted = reads.add(rows.discounts(list(items)))
+    offered = reads.add(rows.offers(list(items), buyer.id))
     rated = reads.add(tax.rates_query(destination.country, destination.state))
     profiled = {shop_id: reads.add(shipping.profiles_query(shop_id)) for shop_id in shop_ids}
+    source = buyer.source
+    sourced = reads.add(rows.source(source.type, source.id)) if source else None
     reads.run(session)
+    if source is not None and sourced is not None:
+        _check_source(source, reads[sourced])
     profiles = {shop_id: reads[handle] for shop_id, handle in profiled.items()}
+    # A shop that may not promote (RESTRICTED, SUSPENDED) runs none of its promotions.
+    offers = [
+        o
+        for o in reads[offered]
+        if shops[o.shop_id].standing not in shop_standing.NO_PROMOTIONS
+        and o.id not in buyer.without_deals
+    ]
+    by_shop = _units(found, items)
     discounts = reads[discounted]
-    by_shop: dict[int, list[Unit]] = defaultdict(list)
-    for sku_id in sorted(items):
-        sku, product = found[sku_id]
-        cut = min(discounts.get(sku_id, 0), sku.price)
-        by_shop[sku.shop_id].extend(
-            Unit(sku, product.title, sku.price, cut) for _ in range(items[sku_id])
+    now = utcnow()
+    claims: dict[int, list[Claim]] = {}
+    for shop_id in shop_ids:
+        units = by_shop[shop_id]
+        claims[shop_id] = price_level(units, discounts, offers, source)
+        code = buyer.coupon_codes.get(shop_id)
+        claims[shop_id] += waterfall.seller_steps(
+            session, shop_id, buyer.id, list(units), code, now
         )
     all_units = [u for shop_id in shop_ids for u in by_shop[shop_id]]
     if voucher_code:
@@ -201,7 +270,7 @@ def quote_and_read(
     rate = reads[rated]
     for unit in all_units:
         unit.tax = tax.line_tax(unit.sale_price, currency, rate)
-    result = Quote(currency, [], voucher_code)
+    result = Quote(currency, [], voucher_code, offers={o.id: o for o in offers}, source=source)
     for shop_id in shop_ids:
         units = by_shop[shop_id]
         weight = sum(u.sku.weight_grams for u in units)
@@ -213,6 +282,7 @@ def quote_and_read(
             destination.postal_code,
             weight,
             sub_total,
+            waterfall.free_shipping_threshold(session, shop_id, now),
         )
         if not opts:
             raise UnknownShippingService(f"shop {shop_id} does not ship to {destination.country}")
@@ -226,7 +296,7 @@ def quote_and_read(
             raise UnknownShippingService(
                 f"shop {shop_id} offers {', '.join(o.service for o in opts)}, not {wanted}"
             )
-        result.shops.append(ShopQuote(shops[shop_id], units, opts, chosen))
+        result.shops.append(ShopQuote(shops[shop_id], units, opts, chosen, claims[shop_id]))
     return result
 
 

@@ -94,8 +94,11 @@ def options_from(
     postal_code: str,
     weight_grams: int,
     products_sub_total: int,
+    promoted_threshold: int | None = None,
 ) -> list[ShippingOption]:
-    """The shop's options for one parcel to ``country`` (``profiles``: ``profiles_for``)."""
+    """The shop's options for one parcel to ``country`` (``profiles``: ``profiles_for``);
+    ``promoted_threshold``: a free-shipping promotion's, combined with each profile's (the
+    lower wins)."""
     extra = CROSS_BORDER_EXTRA_DAYS if shop.shop_type == "CROSS_BORDER" else (0, 0)
     result = []
     for profile in profiles:
@@ -104,7 +107,8 @@ def options_from(
             continue  # this service does not ship there
         if any(postal_code.startswith(p) for p in profile["rural_postal_prefixes"]):
             fee += int(profile["rural_surcharge"])
-        threshold = profile["free_shipping_threshold"]
+        thresholds = (profile["free_shipping_threshold"], promoted_threshold)
+        threshold = min((t for t in thresholds if t is not None), default=None)
         free = threshold is not None and products_sub_total >= threshold
         result.append(
             ShippingOption(

@@ -26,6 +26,7 @@ from clipshop.checkout.schemas import (
     CartLine,
     CartOut,
     CheckoutBody,
+    CutOut,
     LineQuoteOut,
     MethodCreate,
     MethodOut,
@@ -87,6 +88,15 @@ def _quote_out(q: quotes.Quote) -> QuoteOut:
                         platform_discount=money(u.platform_discount, c),
                         sale_price=money(u.sale_price, c),
                         tax=money(u.tax, c),
+                        cuts=[
+                            CutOut(
+                                kind=cut.kind.value,
+                                promotion_id=cut.promotion_id,
+                                amount=money(cut.amount, c),
+                                funded_by=cut.funded_by.value,
+                            )
+                            for cut in u.cuts
+                        ],
                     )
                     for u in s.units
                 ],
@@ -116,6 +126,7 @@ def _quote_out(q: quotes.Quote) -> QuoteOut:
                     "tax": money(s.tax, c),
                     "total_amount": money(s.total_amount, c),
                 },
+                funded_by={f.value: money(n, c) for f, n in s.funded().items()},
             )
         )
     return QuoteOut(currency=c, orders=shops, total_amount=money(q.total_amount, c))
@@ -135,6 +146,7 @@ def quote(body: QuoteBody, session: DB, caller: Caller) -> QuoteOut:
         place.destination(body.shipping_address.model_dump()),
         dict(body.shipping_services),
         body.voucher_code,
+        quotes.Buyer(caller.user_id, body.source_of(), dict(body.coupon_codes)),
     )
     return _quote_out(q)
 
@@ -225,6 +237,8 @@ def checkout(
             payment_method_id=body.payment_method_id,
             backup_payment_method_id=body.backup_payment_method_id,
             claim_id=claim_id,
+            source=body.source_of(),
+            coupon_codes=dict(body.coupon_codes),
         )
         return place.place_and_view(db, gateway, caller, checkout, answer.keep)
 
