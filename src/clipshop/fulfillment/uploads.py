@@ -9,8 +9,6 @@ itself (not UTF-8 CSV, missing or unknown columns, too many rows) refuse the who
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,6 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clipshop.catalog.shops import get_shop
+from clipshop.core.csvrows import MAX_CSV_BYTES as MAX_CSV_BYTES  # the upload routes' limit
+from clipshop.core.csvrows import MAX_ROWS as MAX_ROWS
+from clipshop.core.csvrows import CsvRow, read_rows
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.ids import parse_id
 from clipshop.fulfillment.carriers import CarrierAdapter
@@ -25,20 +26,8 @@ from clipshop.fulfillment.packages import ShipRequest, create_package
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import Order
 
-MAX_ROWS = 1000
-MAX_CSV_BYTES = 1024 * 1024
 REQUIRED = ("order_id", "provider_code", "tracking_number")
-COLUMNS = (*REQUIRED, "line_item_ids")
-
-
-class InvalidCsv(InvalidInput):
-    code = "invalid_csv"
-    title = "Invalid CSV file"
-
-
-class TooManyRows(InvalidInput):
-    code = "too_many_rows"
-    title = "Too many rows"
+OPTIONAL = ("line_item_ids",)
 
 
 @dataclass(frozen=True)
@@ -55,71 +44,12 @@ class RowResult:
         return "OK" if self.package_id is not None else "ERROR"
 
 
-@dataclass(frozen=True)
-class _Row:
-    number: int
-    values: dict[str, str]
-    width_error: str | None = None
+def parse_csv(data: bytes) -> list[CsvRow]:
+    """The data rows of a tracking CSV file, or a refusal of the whole file."""
+    return read_rows(data, REQUIRED, OPTIONAL)
 
 
-def parse_csv(data: bytes) -> list[_Row]:
-    """The data rows of a CSV file (blank lines skipped), or a refusal of the whole file."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidCsv("the file is not a UTF-8 CSV text file") from None
-    if "\x00" in text:
-        raise InvalidCsv("the file is not a CSV text file (it contains NUL bytes)")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
-            raise InvalidCsv("the file is empty: the first line must name the columns")
-        names = [h.strip().lower() for h in header]
-        _check_header(names)
-        rows: list[_Row] = []
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(rows) == MAX_ROWS:
-                raise TooManyRows(f"a file may have at most {MAX_ROWS} rows", max_rows=MAX_ROWS)
-            width = None
-            if len(record) != len(names):
-                width = f"expected {len(names)} fields, found {len(record)}"
-            values = {
-                n: (record[i].strip() if i < len(record) else "") for i, n in enumerate(names)
-            }
-            rows.append(_Row(len(rows) + 1, values, width))
-    except csv.Error as exc:
-        raise InvalidCsv(f"the file is not valid CSV: {exc}") from None
-    if not rows:
-        raise InvalidCsv("the file has a header but no rows")
-    return rows
-
-
-def _check_header(names: list[str]) -> None:
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    missing = [c for c in REQUIRED if c not in names]
-    unknown = [n for n in names if n not in COLUMNS]
-    if duplicated or missing or unknown:
-        problems = []
-        if missing:
-            problems.append("missing " + ", ".join(missing))
-        if unknown:
-            problems.append("unknown " + ", ".join(repr(n) for n in unknown))
-        if duplicated:
-            problems.append("repeated " + ", ".join(duplicated))
-        hint = " (columns are separated by commas)" if any(";" in n for n in names) else ""
-        raise InvalidCsv(
-            f"the header must name the columns {', '.join(REQUIRED)} and optionally "
-            f"line_item_ids: {'; '.join(problems)}{hint}",
-            code="invalid_csv_header",
-            missing=missing,
-            unknown=unknown,
-        )
-
-
-def _request(row: _Row) -> ShipRequest:
+def _request(row: CsvRow) -> ShipRequest:
     """The row as a ship-by-seller request; InvalidInput when a field is malformed."""
     if row.width_error:
         raise InvalidInput(row.width_error, code="invalid_row")

@@ -1,6 +1,7 @@
 """The seller center's inventory: stock per warehouse of a shop's SKUs, adjusting it with a
-reason, the low-stock list, and shipping many orders from a CSV of tracking numbers with the
-result of each row (``fulfillment.uploads``, the API's upload service)."""
+reason, the low-stock list, setting stock from a CSV (``catalog.stock_uploads``) and shipping
+many orders from a CSV of tracking numbers (``fulfillment.uploads``, the API's upload service),
+each with the result of every row."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from clipshop.api.web.forms import FormId, QueryId
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
-from clipshop.catalog import inventory, products, warehouses
+from clipshop.catalog import inventory, products, stock_uploads, warehouses
+from clipshop.core.csvrows import MAX_CSV_BYTES
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import PageRequest, page_request
 from clipshop.core.storage import FileTooLarge
@@ -49,6 +51,7 @@ def _stock_page(
     error: DomainError | None = None,
     typed: dict[str, str] | None = None,
     results: list[uploads.RowResult] | None = None,
+    stock_results: list[stock_uploads.StockRowResult] | None = None,
 ) -> Response:
     shop = shop_of(principal, shop_id)
     with database(request).unit_of_work(write=False) as session:
@@ -72,6 +75,7 @@ def _stock_page(
         "error": error,
         "typed": typed or {},
         "results": results,
+        "stock_results": stock_results,
     }
     return page(request, "center/stock.html", context, error.status if error else 200)
 
@@ -120,6 +124,31 @@ def adjust(
     return RedirectResponse(f"/center/stock?shop_id={shop_id}", status_code=303)
 
 
+def _csv_file(file: UploadFile) -> bytes:
+    """The uploaded CSV's bytes; too large or empty: refused before any database work."""
+    data = file.file.read(MAX_CSV_BYTES + 1)  # spooled by the form parser already
+    if len(data) > MAX_CSV_BYTES:
+        raise FileTooLarge(f"the upload may be at most {MAX_CSV_BYTES} bytes", limit=MAX_CSV_BYTES)
+    if not data:
+        raise InvalidInput("choose a CSV file to upload", code="empty_upload")
+    return data
+
+
+@router.post("/stock/import")
+def stock_import(
+    request: Request, signed: SignedIn, shop_id: FormId, file: Annotated[UploadFile, File()]
+) -> Response:
+    """Set stock levels from a CSV: each row's result is shown; a bad file is refused whole."""
+    principal = seller(signed)
+    try:
+        data = _csv_file(file)
+        with database(request).unit_of_work() as session:
+            results = stock_uploads.upload_stock(session, principal, shop_id, data)
+    except DomainError as exc:
+        return _stock_page(request, principal, shop_id, error=exc)
+    return _stock_page(request, principal, shop_id, stock_results=results)
+
+
 @router.post("/stock/tracking")
 def tracking_upload(
     request: Request,
@@ -130,14 +159,9 @@ def tracking_upload(
     """Ship orders from a CSV of tracking numbers: each row's result is shown; a bad file is
     refused whole."""
     principal = seller(signed)
-    data = file.file.read(uploads.MAX_CSV_BYTES + 1)  # spooled by the form parser already
     carrier = request.app.state.carrier
     try:
-        if len(data) > uploads.MAX_CSV_BYTES:
-            limit = uploads.MAX_CSV_BYTES
-            raise FileTooLarge(f"the upload may be at most {limit} bytes", limit=limit)
-        if not data:
-            raise InvalidInput("choose a CSV file to upload", code="empty_upload")
+        data = _csv_file(file)
         with database(request).unit_of_work() as session:
             results = uploads.upload_tracking(session, principal, carrier, shop_id, data)
     except DomainError as exc:
