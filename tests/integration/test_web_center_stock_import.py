@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from clipshop.api.routers import stock_uploads as stock_upload_api
 from clipshop.core.db import Database
 from tests.conftest import World
 from tests.integration.checkout_api import API, ok, stock
@@ -139,3 +140,30 @@ def test_a_bad_file_or_a_post_without_the_token_is_refused_whole(
     assert other.status_code == 404
     assert stock(client, web.seller_a, web.shop_a.sku_id)[0] == 10
     assert len(stock_moves(db, web.shop_a.id)) == 1
+
+
+def test_the_same_import_through_the_api(client: TestClient, web: World) -> None:
+    app: Any = client.app
+    if not any(
+        getattr(r, "path", "") == f"{API}/shops/{{shop_id}}/stock/upload" for r in app.routes
+    ):
+        app.include_router(stock_upload_api.router, prefix=API)  # until api/app.py mounts it
+    text = f"sku_id,quantity\n{web.shop_a.sku_id},7\n{web.shop_b.sku_id},7\n"
+    url = f"{API}/shops/{web.shop_a.id}/stock/upload"
+    raw = {**web.seller_a.headers, "Content-Type": "text/csv"}
+    body = ok(client.post(url, content=text.encode(), headers=raw))
+    assert (body["total"], body["succeeded"], body["failed"]) == (2, 1, 1)
+    assert [(r["line"], r["status"], r["code"]) for r in body["rows"]] == [
+        (2, "OK", None),
+        (3, "ERROR", "not_found"),
+    ]
+    assert (body["rows"][0]["available"], body["rows"][0]["delta"]) == (7, -3)
+    assert stock(client, web.seller_a, web.shop_a.sku_id)[0] == 7
+    files = {"file": ("s.csv", b"quantity\n1\n", "text/csv")}
+    bad = client.post(url, files=files, headers=web.seller_a.headers)
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_csv_header")
+    foreign = client.post(
+        url, content=text.encode(), headers={**web.seller_b.headers, "Content-Type": "text/csv"}
+    )
+    assert foreign.status_code == 404
+    assert stock(client, web.seller_b, web.shop_b.sku_id)[0] == 10
