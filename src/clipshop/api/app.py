@@ -40,6 +40,7 @@ from clipshop.api.routers import (
     webhook_deliveries,
     webhooks,
 )
+from clipshop.api.routers import coupons as coupon_routes
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
 from clipshop.core.storage import LocalFileStorage, Storage
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(webhook_deliveries.router, prefix=API_PREFIX)
     app.include_router(webhooks.router, prefix=API_PREFIX)
     app.include_router(partner_apps.router, prefix=API_PREFIX)
+    app.include_router(coupon_routes.router, prefix=API_PREFIX)
     # The TikTok-compatible seller API, at the origin's root (docs/tiktok-api.md).
     app.include_router(partner_tokens.router)
     app.include_router(partner_shops.router)
