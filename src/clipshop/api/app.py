@@ -22,12 +22,14 @@ from clipshop.api.partner import tokens as partner_tokens
 from clipshop.api.routers import (
     cancellations,
     checkout,
+    creators,
     disputes,
     documents,
     events,
     fulfillment,
     fulfillment_files,
     identity,
+    live,
     order_changes,
     orders,
     partner_apps,
@@ -41,6 +43,7 @@ from clipshop.api.routers import (
     webhooks,
 )
 from clipshop.api.routers import coupons as coupon_routes
+from clipshop.api.routers import promotions as promotion_routes
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
 from clipshop.core.storage import LocalFileStorage, Storage
@@ -98,6 +101,9 @@ def create_app(
     app.include_router(webhooks.router, prefix=API_PREFIX)
     app.include_router(partner_apps.router, prefix=API_PREFIX)
     app.include_router(coupon_routes.router, prefix=API_PREFIX)
+    app.include_router(promotion_routes.router, prefix=API_PREFIX)
+    app.include_router(live.router, prefix=API_PREFIX)
+    app.include_router(creators.router, prefix=API_PREFIX)
     # The TikTok-compatible seller API, at the origin's root (docs/tiktok-api.md).
     app.include_router(partner_tokens.router)
     app.include_router(partner_shops.router)

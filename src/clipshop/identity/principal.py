@@ -32,6 +32,8 @@ class Permission(StrEnum):
     AFTERSALES_DECIDE = "aftersales:decide"  # a shop answers cancel/return/refund requests
     DISPUTES_DECIDE = "disputes:decide"  # the platform arbitrates and cancels as operator
     WEBHOOKS_MANAGE = "webhooks:manage"  # a shop's webhook subscriptions and their secrets
+    # a creator hosts lives and videos, keeps a showcase, answers invitations, reads earnings
+    AFFILIATE_SELL = "affiliate:sell"
 
 
 _STAFF = {
@@ -60,7 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(_STAFF),
     Role.SUPERVISOR: frozenset(_STAFF),
     Role.ADMIN: frozenset(Permission),
-    Role.CREATOR: frozenset({Permission.TOKENS_OWN}),
+    Role.CREATOR: frozenset({Permission.TOKENS_OWN, Permission.AFFILIATE_SELL}),
 }
 
 # Roles that see every shop's objects (read access is still limited by permissions).
