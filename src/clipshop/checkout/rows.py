@@ -48,7 +48,8 @@ _DEAL = rawsql.Statement(
         Promotion.id == bindparam("deal"),
         Promotion.sold + bindparam("n") <= Promotion.quantity,
     )
-    .values(sold=Promotion.sold + bindparam("n"))
+    # updated_at stays: it tells the seller's last change, not the last sale
+    .values(sold=Promotion.sold + bindparam("n"), updated_at=Promotion.updated_at)
     .returning(Promotion.sold)
 )
 

@@ -34,7 +34,10 @@ from clipshop.pricing.errors import (
     UnknownSource,
     UnknownVoucher,
 )
-from clipshop.promotions import waterfall
+from clipshop.promotions import (
+    giveback,  # noqa: F401  (registers the give-back handlers)
+    waterfall,
+)
 from clipshop.promotions.deal_price import Offer, Source, price_level
 from clipshop.promotions.lines import Claim, Cut, Funder, Kind, PricedUnit
 
