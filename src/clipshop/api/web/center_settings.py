@@ -6,14 +6,15 @@ service the JSON API calls (``partner.apps``, ``webhooks.subscriptions`` / ``del
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from clipshop.api.web.center_requests import seller
+from clipshop.api.web.center_shipping import save_profile, shipping_forms
 from clipshop.api.web.center_stock import ALL, shop_of
-from clipshop.api.web.forms import Id, Line, QueryId
+from clipshop.api.web.forms import Id, Line, QueryId, Text
 from clipshop.api.web.render import PageRoute, page, zone_of
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
@@ -36,7 +37,7 @@ router = APIRouter(
 LOG = PageRequest(limit=20)
 
 
-def _settings_page(
+def settings_page(
     request: Request,
     principal: Principal,
     shop_id: int | None,
@@ -54,6 +55,7 @@ def _settings_page(
             "handling_days": for_region(shop.region).rts_business_days,
             "warehouses": warehouses.list_warehouses(session, principal, shop_id, ALL).items,
             "profiles": profiles_for(session, shop_id),
+            "shipping": shipping_forms(profiles_for(session, shop_id), shop.currency, typed or {}),
             "apps": apps.authorizations(session, principal, shop_id),
             "hooks": subscriptions.list_for_shop(session, principal, shop_id),
             "event_types": sorted(subscriptions.known_event_types()),
@@ -66,7 +68,43 @@ def _settings_page(
 
 @router.get("/settings")
 def settings(request: Request, signed: SignedIn, shop_id: QueryId = None) -> Response:
-    return _settings_page(request, seller(signed), shop_id)
+    return settings_page(request, seller(signed), shop_id)
+
+
+@router.post("/settings/{shop_id}/shipping/{service}")
+def save_shipping(
+    request: Request,
+    signed: SignedIn,
+    shop_id: Id,
+    service: Literal["STANDARD", "EXPRESS"],
+    name: Text = "",
+    min_days: Text = "",
+    max_days: Text = "",
+    rates: Line = "",
+    rural_surcharge: Text = "",
+    rural_postal_prefixes: Text = "",
+    free_shipping_threshold: Text = "",
+) -> Response:
+    """Save a service's shipping profile; a refusal shows the form again at its field."""
+    principal = seller(signed)
+    typed = {
+        "service": service,
+        "name": name,
+        "min_days": min_days,
+        "max_days": max_days,
+        "rates": rates,
+        "rural_surcharge": rural_surcharge,
+        "rural_postal_prefixes": rural_postal_prefixes,
+        "free_shipping_threshold": free_shipping_threshold,
+    }
+    try:
+        with database(request).unit_of_work() as session:
+            save_profile(session, principal, shop_id, service, typed)
+    except DomainError as exc:
+        return settings_page(request, principal, shop_id, error=exc, typed=typed)
+    return RedirectResponse(
+        f"/center/settings?shop_id={shop_id}#shipping-{service.lower()}", status_code=303
+    )
 
 
 def _back(shop_id: int) -> Response:
@@ -90,8 +128,8 @@ def authorize_app(
             shown = {"auth_code": made.auth_code, "expires_at": made.expires_at}
     except DomainError as exc:
         typed = {"app_key": app_key, "scopes": scopes}
-        return _settings_page(request, principal, shop_id, exc, typed)
-    return _settings_page(request, principal, shop_id, shown=shown)
+        return settings_page(request, principal, shop_id, exc, typed)
+    return settings_page(request, principal, shop_id, shown=shown)
 
 
 @router.post("/settings/{shop_id}/apps/{authorization_id}/revoke")
@@ -130,8 +168,8 @@ def create_webhook(
             shown = {"secret": sub.secret, "webhook_id": sub.id}
     except DomainError as exc:
         typed = {"url": url, "description": description, "types": " ".join(event_types or [])}
-        return _settings_page(request, principal, shop_id, exc, typed)
-    return _settings_page(request, principal, shop_id, shown=shown)
+        return settings_page(request, principal, shop_id, exc, typed)
+    return settings_page(request, principal, shop_id, shown=shown)
 
 
 @router.post("/settings/{shop_id}/webhooks/{webhook_id}/enabled")
