@@ -11,6 +11,7 @@ from clipshop.core.cli import Listing, fail, open_database, out
 from clipshop.core.db import Database
 from clipshop.core.money import Money
 from clipshop.core.settings import get_settings
+from clipshop.demo.desk_world import seed_desk
 from clipshop.demo.seed import SHOPS, DemoWorld, seed_demo
 from clipshop.demo.sim import simulate, total_steps
 from clipshop.demo.sim_script import plan
@@ -20,7 +21,8 @@ from clipshop.payments.simulated import SimulatedGateway
 
 TIKTOK_HELP = (
     "Also seed (or top up) the TikTok sandbox world in the first demo shop: orders in every "
-    "status, pending return and cancellation requests (docs/tiktok-api.md, Sandbox); moves the "
+    "status, pending return and cancellation requests (docs/tiktok-api.md, Sandbox), an open "
+    "dispute and an order held for fraud review for the agents' desk; moves the "
     "sandbox clock about 45 days the first time"
 )
 
@@ -32,7 +34,9 @@ def _seed(db: Database, tiktok_world: bool = False) -> DemoWorld:
         world = seed_demo(session)
     if tiktok_world:
         owner = next(u for u in world.users if u.key == SHOPS[0]["owner"])
-        seed_world(db, SimulatedGateway(db), int(world.shops[0].id), int(owner.id))
+        gateway = SimulatedGateway(db)
+        seed_world(db, gateway, int(world.shops[0].id), int(owner.id))
+        seed_desk(db, gateway, int(world.shops[0].id), int(owner.id))
     return world
 
 

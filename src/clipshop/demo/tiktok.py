@@ -41,5 +41,5 @@ def seed_tiktok(session: Session, shops: list[tuple[int, str]]) -> DemoTikTok:
     for shop_id, name in shops:
         made = apps.grant_for_owner(session, app.app_key, shop_id)
         expires = expires or made.expires_at.isoformat()
-        out.append(DemoTikTokShop(str(shop_id), name, made.authorization.cipher, made.auth_code))
+        out.append(DemoTikTokShop(str(shop_id), name, apps.shop_cipher(shop_id), made.auth_code))
     return DemoTikTok(app.app_key, app.app_secret, out[0].auth_code, expires, out)

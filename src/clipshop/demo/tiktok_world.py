@@ -57,7 +57,7 @@ ADDRESS = {
 
 
 @dataclass
-class _Actors:
+class Actors:
     db: Database
     gateway: PaymentGateway
     shop_id: int
@@ -98,19 +98,19 @@ def _buyer(db: Database) -> tuple[Principal, tuple[int, int]]:
     return principal, (saved[OK_CARD[-4:]], saved[DECLINED_CARD[-4:]])
 
 
-def _actors(db: Database, gateway: PaymentGateway, shop_id: int, owner_id: int) -> _Actors:
+def actors(db: Database, gateway: PaymentGateway, shop_id: int, owner_id: int) -> Actors:
     buyer, cards = _buyer(db)
     with db.unit_of_work(write=False) as session:
         seller = principal_for(session, session.get_one(User, owner_id))
         by_code = {
             s.seller_sku: s.id for s in session.scalars(select(Sku).where(Sku.shop_id == shop_id))
         }
-    return _Actors(
+    return Actors(
         db, gateway, shop_id, buyer, seller, cards, [by_code[c] for c in ITEMS], SimulatedCarrier()
     )
 
 
-def _order(a: _Actors, n: int, declined: bool = False) -> int:
+def _order(a: Actors, n: int, declined: bool = False) -> int:
     """The buyer's ``n``-th order: one or two units of one or two demo SKUs."""
     items = {a.skus[n % len(a.skus)]: 1 + n % 2}
     if n % 3 == 0:
@@ -126,7 +126,7 @@ def _order(a: _Actors, n: int, declined: bool = False) -> int:
     return order.id
 
 
-def _ship(a: _Actors, order_id: int, scenario: str) -> None:
+def _ship(a: Actors, order_id: int, scenario: str) -> None:
     request = ShipRequest(
         order_ids=[order_id],
         line_item_ids=None,
@@ -140,11 +140,11 @@ def _ship(a: _Actors, order_id: int, scenario: str) -> None:
         create_package(session, a.seller, a.carrier, request)
 
 
-def _wait(a: _Actors, delta: timedelta) -> None:
+def _wait(a: Actors, delta: timedelta) -> None:
     advance(a.db, a.gateway, delta)
 
 
-def _request_return(a: _Actors, order_id: int) -> None:
+def _request_return(a: Actors, order_id: int) -> None:
     with a.db.unit_of_work() as session:
         lines = session.scalars(
             select(OrderLineItem.id).where(OrderLineItem.order_id == order_id)
@@ -154,11 +154,11 @@ def _request_return(a: _Actors, order_id: int) -> None:
         )
 
 
-def _request_cancel(a: _Actors, order_id: int) -> None:
+def _request_cancel(a: Actors, order_id: int) -> None:
     cancellations.buyer_request(a.db, a.gateway, a.buyer, order_id, "ordered by mistake", None)
 
 
-def _count(a: _Actors, model: type[Return] | type[Cancellation]) -> int:
+def _count(a: Actors, model: type[Return] | type[Cancellation]) -> int:
     with a.db.unit_of_work(write=False) as session:
         found = session.scalar(
             select(func.count())
@@ -168,7 +168,7 @@ def _count(a: _Actors, model: type[Return] | type[Cancellation]) -> int:
     return int(found or 0)
 
 
-def _orders(a: _Actors, status: str) -> list[int]:
+def orders_in(a: Actors, status: str) -> list[int]:
     with a.db.unit_of_work(write=False) as session:
         return list(
             session.scalars(
@@ -179,7 +179,7 @@ def _orders(a: _Actors, status: str) -> list[int]:
         )
 
 
-def _first_run(a: _Actors) -> None:
+def _first_run(a: Actors) -> None:
     """A completed order: delivered, then its 30-day return window closes."""
     done = _order(a, 1)
     _wait(a, HOUR)
@@ -187,17 +187,17 @@ def _first_run(a: _Actors) -> None:
     _wait(a, timedelta(days=37))
 
 
-def _shipped(a: _Actors) -> None:
+def _shipped(a: Actors) -> None:
     """Two delivered orders, the later one with a pending return request, one in transit
     (collected, never delivered) and one awaiting collection (never collected): up to a
     week of the clock, for the carrier."""
     scenarios = []
     if not _count(a, Return):
-        scenarios += ["on_time"] * max(2 - len(_orders(a, "DELIVERED")), 0)
+        scenarios += ["on_time"] * max(2 - len(orders_in(a, "DELIVERED")), 0)
     week = "on_time" in scenarios  # the older parcels may be settled as lost on the way
-    if week or not _orders(a, "IN_TRANSIT"):
+    if week or not orders_in(a, "IN_TRANSIT"):
         scenarios.append("lost_in_transit")
-    if week or not _orders(a, "AWAITING_COLLECTION"):
+    if week or not orders_in(a, "AWAITING_COLLECTION"):
         scenarios.append("never_collected")
     fresh = [(_order(a, 2 + i), scenario) for i, scenario in enumerate(scenarios)]
     if fresh:
@@ -206,26 +206,26 @@ def _shipped(a: _Actors) -> None:
             _ship(a, order_id, scenario)
         _wait(a, timedelta(days=7 if week else 1))
     if not _count(a, Return):
-        _request_return(a, _orders(a, "DELIVERED")[-1])
+        _request_return(a, orders_in(a, "DELIVERED")[-1])
 
 
-def _top_up(a: _Actors) -> None:
+def _top_up(a: Actors) -> None:
     """Shipped orders and a pending return, orders awaiting shipment and a pending
     cancellation request (one hour for the remorse window), then an order on hold, one
     unpaid and one cancelled by its buyer."""
     _shipped(a)
-    missing = AWAITING - len(_orders(a, "AWAITING_SHIPMENT"))
+    missing = AWAITING - len(orders_in(a, "AWAITING_SHIPMENT"))
     cancel = None if _count(a, Cancellation) else _order(a, 6)
     fresh = [_order(a, 7 + i) for i in range(max(missing, 0))]
     if cancel is not None or fresh:
         _wait(a, HOUR)
     if cancel is not None:
         _request_cancel(a, cancel)
-    if not _orders(a, "ON_HOLD"):
+    if not orders_in(a, "ON_HOLD"):
         _order(a, 10)
-    if not _orders(a, "CANCELLED"):
+    if not orders_in(a, "CANCELLED"):
         actions.buyer_cancel(a.db, a.gateway, a.buyer, _order(a, 11), "changed my mind")
-    if not _orders(a, "UNPAID"):
+    if not orders_in(a, "UNPAID"):
         _order(a, 12, declined=True)  # last: a declined payment counts toward fraud review
 
 
@@ -233,7 +233,7 @@ def seed_world(db: Database, gateway: PaymentGateway, shop_id: int, owner_id: in
     """Seed the world in the shop ``shop_id`` (owned by ``owner_id``), or top it up, at the
     platform's time (another process may have moved the clock)."""
     shared_clock.sync(db)
-    a = _actors(db, gateway, shop_id, owner_id)
-    if not _orders(a, "COMPLETED"):
+    a = actors(db, gateway, shop_id, owner_id)
+    if not orders_in(a, "COMPLETED"):
         _first_run(a)
     _top_up(a)

@@ -1,0 +1,75 @@
+"""Work for the agents' desk in the TikTok sandbox world (``serve --demo --tiktok``): an open
+buyer-protection claim on the buyer's completed order (the dispute queue) and an order held for
+fraud review (its billing address is not where it ships), both through the real services.
+Topped up like the rest of the world: each is added only when the buyer has none."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from clipshop.aftersales import dispute_actions
+from clipshop.aftersales.disputes import OPEN, Claim
+from clipshop.checkout.place import CheckoutRequest, place_order
+from clipshop.core.db import Database
+from clipshop.core.errors import DomainError
+from clipshop.demo import tiktok_world as tw
+from clipshop.models import Dispute, Order, OrderLineItem
+from clipshop.payments.gateway import PaymentGateway
+
+BILLING = {**tw.ADDRESS, "address_line1": "9 Elsewhere Rd", "city": "Reno", "state": "NV"}
+BILLING["postal_code"] = "89501"
+
+
+def _open_dispute_exists(a: tw.Actors) -> bool:
+    with a.db.unit_of_work(write=False) as session:
+        found = session.scalar(
+            select(Dispute.id).where(Dispute.buyer_id == a.buyer.user_id, Dispute.status == OPEN)
+        )
+    return found is not None
+
+
+def _review_held_exists(a: tw.Actors) -> bool:
+    with a.db.unit_of_work(write=False) as session:
+        found = session.scalar(
+            select(Order.id).where(
+                Order.buyer_id == a.buyer.user_id, Order.status == "ON_HOLD", Order.review_hold
+            )
+        )
+    return found is not None
+
+
+def _claim(a: tw.Actors) -> None:
+    """A buyer-protection claim (the item is not as described) on the newest order it may
+    be filed on: completed or delivered, within the protection window."""
+    for order_id in reversed(tw.orders_in(a, "COMPLETED") + tw.orders_in(a, "DELIVERED")):
+        with a.db.unit_of_work(write=False) as session:
+            lines = list(
+                session.scalars(select(OrderLineItem.id).where(OrderLineItem.order_id == order_id))
+            )
+        claim = Claim(
+            "BUYER_PROTECTION", "NOT_AS_DESCRIBED", lines, "The colour is nothing like the video."
+        )
+        try:
+            dispute_actions.open_dispute(a.db, a.buyer, order_id, claim)
+        except DomainError:
+            continue  # a return open on it, or its window closed: try the next
+        return
+
+
+def _held(a: tw.Actors) -> None:
+    request = CheckoutRequest(
+        shipping_address=tw.ADDRESS,
+        billing_address=BILLING,
+        items={a.skus[0]: 1},
+        payment_method_id=a.cards[0],
+    )
+    place_order(a.db, a.gateway, a.buyer, request)
+
+
+def seed_desk(db: Database, gateway: PaymentGateway, shop_id: int, owner_id: int) -> None:
+    """After ``tiktok_world.seed_world`` in the same shop (its buyer and delivered orders)."""
+    a = tw.actors(db, gateway, shop_id, owner_id)
+    if not _open_dispute_exists(a):
+        _claim(a)
+    if not _review_held_exists(a):
+        _held(a)
