@@ -48,6 +48,8 @@ VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
             ("seller-dashboard", _go("/center")),
             ("seller-orders", _go("/center/orders")),
             ("seller-order", _first_link("/center/orders", "table a[href^='/center/orders/']")),
+            ("seller-stock", _go("/center/stock")),
+            ("seller-settings", _go("/center/settings")),
         ],
     ),
     (
