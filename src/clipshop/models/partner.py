@@ -15,6 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from clipshop.models.base import Base, CreatedMixin, IdMixin
 
 AUTHORIZATION_STATUSES = ("ACTIVE", "REVOKED")
+# a shop's grant (with its cipher) or a creator's, never both nor neither
+ONE_GRANTEE = (
+    "(shop_id IS NOT NULL AND cipher IS NOT NULL AND creator_user_id IS NULL)"
+    " OR (shop_id IS NULL AND cipher IS NULL AND creator_user_id IS NOT NULL)"
+)
 
 
 class PartnerApp(IdMixin, CreatedMixin, Base):
@@ -30,22 +35,28 @@ class PartnerApp(IdMixin, CreatedMixin, Base):
 
 
 class AppAuthorization(IdMixin, CreatedMixin, Base):
-    """A shop's grant of scopes to an app, made by ``granted_by`` (the shop's owner).
-    ``cipher`` is the shop's opaque ``shop_cipher``; ``open_id`` names the grant to the app."""
+    """A grant of scopes to an app, made by ``granted_by``: either a shop's (its owner grants;
+    ``cipher`` is the shop's opaque ``shop_cipher``) or a creator's own (``creator_user_id``,
+    no shop, no cipher; the token's ``user_type`` 1). ``open_id`` names the grant to the app."""
 
     __tablename__ = "partner_app_authorizations"
     __table_args__ = (
         UniqueConstraint("app_id", "shop_id"),
+        UniqueConstraint(
+            "app_id", "creator_user_id", name="uq_partner_app_authorizations_app_id_creator"
+        ),
         CheckConstraint(f"status IN {AUTHORIZATION_STATUSES!r}", name="status"),
+        CheckConstraint(ONE_GRANTEE, name="one_grantee"),
         Index("ix_partner_app_authorizations_app_id_granted_by", "app_id", "granted_by"),
     )
 
     app_id: Mapped[int] = mapped_column(ForeignKey("partner_apps.id"))
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
+    creator_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="ACTIVE")
-    cipher: Mapped[str] = mapped_column(String(64))
+    cipher: Mapped[str | None] = mapped_column(String(64))
     open_id: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None]
 

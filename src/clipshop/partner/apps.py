@@ -71,10 +71,12 @@ def app_by_key(session: Session, app_key: str) -> PartnerApp | None:
     return session.scalars(select(PartnerApp).where(PartnerApp.app_key == app_key)).first()
 
 
-def _checked_scopes(scopes: list[str] | None) -> list[str]:
+def checked_scopes(scopes: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    """``scopes`` (None: all of ``allowed``), each one of ``allowed``: a shop grants seller
+    scopes, a creator creator scopes."""
     if scopes is None:
-        return list(known_scopes.ALL)
-    unknown = sorted(set(scopes) - set(known_scopes.ALL))
+        return list(allowed)
+    unknown = sorted(set(scopes) - set(allowed))
     if unknown:
         raise InvalidInput(f"unknown scopes: {', '.join(unknown)}", code="unknown_scope")
     if not scopes:
@@ -93,7 +95,7 @@ def grant(
     session: Session, app: PartnerApp, shop_id: int, granted_by: int, scopes: list[str] | None
 ) -> Grant:
     """Authorize ``app`` on the shop (again: new scopes, the same cipher) and issue a code."""
-    checked = _checked_scopes(scopes)
+    checked = checked_scopes(scopes, known_scopes.ALL)
     found = session.scalars(
         select(AppAuthorization).where(
             AppAuthorization.app_id == app.id, AppAuthorization.shop_id == shop_id
@@ -112,6 +114,10 @@ def grant(
     else:
         found.granted_by, found.scopes = granted_by, checked
         found.status, found.revoked_at = "ACTIVE", None
+    return issue_code(session, found)
+
+
+def issue_code(session: Session, found: AppAuthorization) -> Grant:
     session.flush()
     code = secrets.token_urlsafe(24)
     expires_at = wall_now() + AUTH_CODE_LIFETIME

@@ -8,7 +8,7 @@ import typer
 
 from clipshop.core.cli import fail, open_database
 from clipshop.core.errors import DomainError
-from clipshop.partner import apps
+from clipshop.partner import affiliate_apps, apps
 
 apps_app = typer.Typer(
     help="Apps of the TikTok-compatible seller API.", no_args_is_help=True, rich_markup_mode=None
@@ -53,7 +53,10 @@ def apps_create(
 @apps_app.command("auth-code")
 def apps_auth_code(
     app: str = typer.Option(..., "--app", help="The app's app_key"),
-    shop: int = typer.Option(..., "--shop", help="The shop's id"),
+    shop: int | None = typer.Option(None, "--shop", help="The shop's id"),
+    creator: int | None = typer.Option(
+        None, "--creator", help="A creator's user id (instead of --shop: the affiliate module)"
+    ),
     scope: list[str] | None = typer.Option(
         None, "--scope", help="A scope to grant (repeat; default: every scope)"
     ),
@@ -61,17 +64,24 @@ def apps_auth_code(
 ) -> None:
     """Issue an auth code.
 
-    Authorizes the app on the shop in its owner's name and prints a single-use auth code
-    (valid 10 minutes) to exchange at GET /api/v2/token/get."""
+    Authorizes the app on the shop in its owner's name (or, with --creator, for the creator)
+    and prints a single-use auth code (valid 10 minutes) to exchange at GET /api/v2/token/get."""
+    if (shop is None) == (creator is None):
+        fail("give either --shop or --creator")
     db = open_database()
     try:
         with db.unit_of_work() as session:
-            made = apps.grant_for_owner(session, app, shop, scope or None)
+            if creator is not None:
+                made = affiliate_apps.grant_for_creator(session, app, creator, scope or None)
+                values = {"creator_id": str(creator)}
+            else:
+                assert shop is not None
+                made = apps.grant_for_owner(session, app, shop, scope or None)
+                values = {"shop_id": str(shop), "shop_cipher": apps.shop_cipher(shop)}
             values = {
                 "auth_code": made.auth_code,
                 "expires_at": made.expires_at.isoformat(),
-                "shop_id": str(shop),
-                "shop_cipher": made.authorization.cipher,
+                **values,
                 "authorization_id": str(made.authorization.id),
             }
     except DomainError as exc:

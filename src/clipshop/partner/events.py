@@ -136,6 +136,8 @@ def delete_webhook(session: Session, app_id: int, shop_id: int, event_type: str)
 def stop(session: Session, authorization: AppAuthorization) -> int:
     """The shop revoked the app: its webhooks of the shop are disabled and their pending
     deliveries failed (``webhooks.sender.disable``, which tells the seller); how many."""
+    if authorization.shop_id is None:  # a creator's grant: no shop, no webhooks
+        return 0
     s = WebhookSubscription
     ids = session.scalars(
         select(s.id).where(_mine(authorization.app_id, authorization.shop_id), s.enabled)

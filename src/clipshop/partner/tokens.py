@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.models import AppAuthorization, AuthCode, PartnerApp, PartnerToken, Shop
+from clipshop.models import AppAuthorization, AuthCode, PartnerApp, PartnerToken, Shop, User
 from clipshop.partner import errors
-from clipshop.partner.apps import app_by_key, digest, wall_now
+from clipshop.partner.apps import app_by_key, digest, shop_cipher, wall_now
 from clipshop.partner.errors import PartnerError
 
 
@@ -37,18 +37,28 @@ def _grant_error(message: str) -> PartnerError:
     return PartnerError(errors.GRANT_INVALID, message, 400)
 
 
+SELLER, CREATOR = 0, 1  # the answer's ``user_type``
+
+
 def _token_data(
-    token: PartnerToken, access: str, refresh: str, auth: AppAuthorization, shop: Shop
+    session: Session, token: PartnerToken, access: str, refresh: str, auth: AppAuthorization
 ) -> dict[str, Any]:
+    """A shop's grant names the shop (``user_type`` 0); a creator's names the creator
+    (``user_type`` 1, no region: clipshop keeps none for a user)."""
+    if auth.shop_id is not None:
+        shop = session.get_one(Shop, auth.shop_id)
+        name, region, user_type = shop.name, shop.region, SELLER
+    else:
+        name, region, user_type = session.get_one(User, auth.creator_user_id).name, "", CREATOR
     return {
         "access_token": access,
         "access_token_expire_in": int(token.access_expires_at.timestamp()),
         "refresh_token": refresh,
         "refresh_token_expire_in": int(token.refresh_expires_at.timestamp()),
         "open_id": auth.open_id,
-        "seller_name": shop.name,
-        "seller_base_region": shop.region,
-        "user_type": 0,
+        "seller_name": name,
+        "seller_base_region": region,
+        "user_type": user_type,
         "granted_scopes": list(auth.scopes),
     }
 
@@ -82,7 +92,7 @@ def exchange_code(
     )
     session.add(token)
     session.flush()
-    return _token_data(token, access, refresh, auth, session.get_one(Shop, auth.shop_id))
+    return _token_data(session, token, access, refresh, auth)
 
 
 def refresh(
@@ -107,7 +117,7 @@ def refresh(
     access = "TTP_" + secrets.token_urlsafe(32)
     token.access_hash, token.access_expires_at = digest(access), now + lifetimes.access
     session.flush()
-    return _token_data(token, access, refresh_token, auth, session.get_one(Shop, auth.shop_id))
+    return _token_data(session, token, access, refresh_token, auth)
 
 
 @dataclass(frozen=True)
@@ -122,13 +132,15 @@ class AuthorizedShop:
 @dataclass(frozen=True)
 class Access:
     """What a valid access token reaches: its app, its scopes, and the shops the same seller
-    authorized the same app for (oldest grant first)."""
+    authorized the same app for (oldest grant first); a creator's token reaches no shop but
+    its creator (``creator_id``)."""
 
     app_id: int
     app_key: str
     authorization_id: int
     scopes: frozenset[str]
     shops: tuple[AuthorizedShop, ...]
+    creator_id: int | None = None
 
 
 def resolve(session: Session, app: PartnerApp, access_token: str) -> Access:
@@ -143,18 +155,21 @@ def resolve(session: Session, app: PartnerApp, access_token: str) -> Access:
         raise PartnerError(errors.INVALID_ACCESS_TOKEN, "access token was revoked", 401)
     if token.access_expires_at <= wall_now():
         raise PartnerError(errors.ACCESS_TOKEN_EXPIRED, "access token has expired", 401)
+    if auth.creator_user_id is not None:
+        scopes = frozenset(auth.scopes)
+        return Access(app.id, app.app_key, auth.id, scopes, (), auth.creator_user_id)
     rows = session.execute(
-        select(AppAuthorization, Shop)
-        .join(Shop, Shop.id == AppAuthorization.shop_id)
+        select(Shop)
+        .join(AppAuthorization, Shop.id == AppAuthorization.shop_id)
         .where(
             AppAuthorization.app_id == app.id,
             AppAuthorization.granted_by == auth.granted_by,
             AppAuthorization.status == "ACTIVE",
         )
         .order_by(AppAuthorization.created_at, AppAuthorization.id)
-    ).all()
+    ).scalars()
     shops = tuple(
-        AuthorizedShop(shop.id, grant.cipher, shop.name, shop.region, shop.shop_type)
-        for grant, shop in rows
+        AuthorizedShop(shop.id, shop_cipher(shop.id), shop.name, shop.region, shop.shop_type)
+        for shop in rows
     )
     return Access(app.id, app.app_key, auth.id, frozenset(auth.scopes), shops)
