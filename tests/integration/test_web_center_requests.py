@@ -181,9 +181,12 @@ def test_the_seller_sees_its_disputes_with_the_buyers_evidence(
     photo = ok(evidence(client, web.buyer, opened["id"], PNG, "image/png"), 201)
     sign_in(client, "seller.a@test.dev")
     assert f"/center/disputes/{opened['id']}" in client.get("/center/disputes").text
+    dashboard = client.get("/center").text.split('id="req-h"')[1].split("</section>")[0]
+    assert f'<a href="/center/disputes/{opened["id"]}">Dispute {opened["id"]}</a>' in dashboard
     detail = client.get(f"/center/disputes/{opened['id']}")
     assert detail.status_code == 200 and f'src="/center/files/{photo["id"]}"' in detail.text
     assert client.get(f"/center/files/{photo['id']}").content == PNG
     client.cookies.clear()
     sign_in(client, "seller.b@test.dev")
     assert client.get(f"/center/disputes/{opened['id']}").status_code == 404
+    assert f"Dispute {opened['id']}" not in client.get("/center").text

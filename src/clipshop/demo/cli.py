@@ -36,7 +36,7 @@ def _seed(db: Database, tiktok_world: bool = False) -> DemoWorld:
         owner = next(u for u in world.users if u.key == SHOPS[0]["owner"])
         gateway = SimulatedGateway(db)
         seed_world(db, gateway, int(world.shops[0].id), int(owner.id))
-        seed_desk(db, gateway, int(world.shops[0].id), int(owner.id))
+        seed_desk(db, gateway, int(world.shops[0].id), int(owner.id), int(world.shops[1].id))
     return world
 
 

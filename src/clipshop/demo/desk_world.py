@@ -1,6 +1,7 @@
 """Work for the agents' desk in the TikTok sandbox world (``serve --demo --tiktok``): an open
 buyer-protection claim on the buyer's completed order (the dispute queue) and an order held for
-fraud review (its billing address is not where it ships), both through the real services.
+fraud review (its billing address is not where it ships, in the other demo shop), both
+through the real services.
 Topped up like the rest of the world: each is added only when the buyer has none."""
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from clipshop.checkout.place import CheckoutRequest, place_order
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError
 from clipshop.demo import tiktok_world as tw
-from clipshop.models import Dispute, Order, OrderLineItem
+from clipshop.models import Dispute, Order, OrderLineItem, Sku
 from clipshop.payments.gateway import PaymentGateway
 
 BILLING = {**tw.ADDRESS, "address_line1": "9 Elsewhere Rd", "city": "Reno", "state": "NV"}
 BILLING["postal_code"] = "89501"
+HELD_SKU = "LED-5M"  # Harbor Gadgets' (demo.seed.SHOPS), well stocked
 
 
 def _open_dispute_exists(a: tw.Actors) -> bool:
@@ -56,20 +58,29 @@ def _claim(a: tw.Actors) -> None:
         return
 
 
-def _held(a: tw.Actors) -> None:
+def _held(a: tw.Actors, other_shop_id: int) -> None:
+    """In the other demo shop, so the TikTok shop's orders stay as docs/tiktok-api.md says."""
+    with a.db.unit_of_work(write=False) as session:
+        sku_id = session.scalar(
+            select(Sku.id).where(Sku.shop_id == other_shop_id, Sku.seller_sku == HELD_SKU)
+        )
+    assert sku_id is not None
     request = CheckoutRequest(
         shipping_address=tw.ADDRESS,
         billing_address=BILLING,
-        items={a.skus[0]: 1},
+        items={sku_id: 1},
         payment_method_id=a.cards[0],
     )
     place_order(a.db, a.gateway, a.buyer, request)
 
 
-def seed_desk(db: Database, gateway: PaymentGateway, shop_id: int, owner_id: int) -> None:
-    """After ``tiktok_world.seed_world`` in the same shop (its buyer and delivered orders)."""
+def seed_desk(
+    db: Database, gateway: PaymentGateway, shop_id: int, owner_id: int, other_shop_id: int
+) -> None:
+    """After ``tiktok_world.seed_world`` in the same shop (its buyer and delivered orders);
+    the held order is in ``other_shop_id``."""
     a = tw.actors(db, gateway, shop_id, owner_id)
     if not _open_dispute_exists(a):
         _claim(a)
     if not _review_held_exists(a):
-        _held(a)
+        _held(a, other_shop_id)

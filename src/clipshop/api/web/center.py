@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from clipshop.aftersales import cancellations, returns
+from clipshop.aftersales import cancellations, dispute_actions, disputes, returns
 from clipshop.api.web import charts
 from clipshop.api.web.center_orders import seller
 from clipshop.api.web.render import PageRoute, page, zone_of
@@ -44,6 +44,9 @@ def dashboard(request: Request, signed: SignedIn) -> Response:
         rets = returns.list_returns(
             session, principal, FIRST, returns.ReturnFilters(status=returns.ReturnStatus.PENDING)
         ).items
+        open_disputes = dispute_actions.queue(
+            session, principal, FIRST, dispute_actions.DisputeFilters(status=disputes.OPEN)
+        ).items
         low = [
             (shop_id, sku, total)
             for shop_id in sorted(principal.shop_ids)
@@ -62,6 +65,7 @@ def dashboard(request: Request, signed: SignedIn) -> Response:
         "at_risk": [o for o in due if o.rts_sla_time and o.rts_sla_time < now + AT_RISK],
         "cancellations": cancels,
         "returns": rets,
+        "disputes": open_disputes,
         "low_stock": low,
     }
     return page(request, "center/dashboard.html", context)
