@@ -11,6 +11,7 @@ from clipshop import __version__
 from clipshop.api import docs_pages, errors, openapi, web
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
+from clipshop.api.partner import affiliate as partner_affiliate
 from clipshop.api.partner import events as partner_events
 from clipshop.api.partner import fulfillment as partner_fulfillment
 from clipshop.api.partner import logistics as partner_logistics
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(partner_logistics.router)
     web.install(app)  # the browser pages (docs/web.md)
     app.include_router(partner_events.router)
+    app.include_router(partner_affiliate.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 
 from clipshop.api.deps import DB, Caller, ShopId, id_path
-from clipshop.partner import apps
+from clipshop.partner import affiliate_apps, apps
+from clipshop.partner.affiliate_schemas import CreatorAuthorizationCreated
 from clipshop.partner.schemas import (
     AppCreate,
     AppCreated,
@@ -18,6 +19,7 @@ from clipshop.partner.schemas import (
 
 router = APIRouter(tags=["apps"])
 AuthorizationId = Annotated[int, id_path("App authorization id")]
+CreatorId = Annotated[int, id_path("The creator's user id")]
 
 
 @router.post(
@@ -68,4 +70,40 @@ def revoke_app(
     shop_id: ShopId, authorization_id: AuthorizationId, session: DB, caller: Caller
 ) -> Response:
     apps.revoke_as(session, caller, shop_id, authorization_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/creators/{creator_id}/app-authorizations",
+    response_model=CreatorAuthorizationCreated,
+    status_code=201,
+    summary="Authorize an app for yourself, a creator (the affiliate module): a single-use "
+    "auth code, valid 10 minutes",
+)
+def authorize_app_as_creator(
+    creator_id: CreatorId, body: AuthorizationCreate, session: DB, caller: Caller
+) -> CreatorAuthorizationCreated:
+    made = affiliate_apps.authorize_creator_as(
+        session, caller, creator_id, body.app_key, body.scopes
+    )
+    auth = made.authorization
+    return CreatorAuthorizationCreated(
+        id=auth.id,
+        creator_id=creator_id,
+        app_key=body.app_key,
+        scopes=list(auth.scopes),
+        auth_code=made.auth_code,
+        auth_code_expires_at=made.expires_at,
+    )
+
+
+@router.delete(
+    "/creators/{creator_id}/app-authorizations/{authorization_id}",
+    status_code=204,
+    summary="Revoke an app's authorization by the creator: its tokens stop working at once",
+)
+def revoke_app_as_creator(
+    creator_id: CreatorId, authorization_id: AuthorizationId, session: DB, caller: Caller
+) -> Response:
+    affiliate_apps.revoke_creator_as(session, caller, creator_id, authorization_id)
     return Response(status_code=204)
