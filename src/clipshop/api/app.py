@@ -17,6 +17,7 @@ from clipshop.api.partner import fulfillment as partner_fulfillment
 from clipshop.api.partner import logistics as partner_logistics
 from clipshop.api.partner import orders as partner_orders
 from clipshop.api.partner import products as partner_products
+from clipshop.api.partner import promotions as partner_promotions
 from clipshop.api.partner import returns as partner_returns
 from clipshop.api.partner import shops as partner_shops
 from clipshop.api.partner import tokens as partner_tokens
@@ -111,6 +112,7 @@ def create_app(
     app.include_router(partner_orders.router)
     app.include_router(partner_returns.router)
     app.include_router(partner_products.router)
+    app.include_router(partner_promotions.router)
     app.include_router(partner_fulfillment.router)
     app.include_router(partner_logistics.router)
     web.install(app)  # the browser pages (docs/web.md)
