@@ -7,12 +7,17 @@ the reference's shapes."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from clipshop.cli import app as cli_app
 from clipshop.core.db import Database
+from clipshop.core.settings import get_settings
 from clipshop.identity.principal import Role
 from clipshop.models import AppAuthorization, LivePin, ShowcaseItem
 from clipshop.partner import affiliate_schemas as api
@@ -328,3 +333,32 @@ def test_tokens_never_cross_and_lives_stay_their_creators(
         headers=world.seller_a.headers,
     )
     assert shop_grant.status_code == 422 and problem_code(shop_grant) == "unknown_scope"
+
+
+def test_the_cli_issues_a_creators_code(
+    client: TestClient, db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creator = make_actor(db, Role.CREATOR, "maya@test.dev")
+    key, secret = make_app(db, "CLI tool")
+    monkeypatch.setenv("CLIPSHOP_DATABASE_URL", db.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        both = ["apps", "auth-code", "--app", key, "--shop", str(world.shop_a.id)]
+        refusal = CliRunner().invoke(cli_app, [*both, "--creator", str(creator.id)])
+        assert refusal.exit_code == 1 and "either --shop or --creator" in refusal.output
+        seller = ["apps", "auth-code", "--app", key, "--creator", str(world.seller_a.id)]
+        not_creator = CliRunner().invoke(cli_app, seller)
+        assert not_creator.exit_code == 1 and "creator_not_found" in not_creator.output
+        args = ["apps", "auth-code", "--app", key, "--creator", str(creator.id), "--json"]
+        made = CliRunner().invoke(cli_app, args)
+        assert made.exit_code == 0, made.output
+    finally:
+        get_settings.cache_clear()
+    printed = json.loads(made.stdout)
+    assert printed["creator_id"] == str(creator.id) and "shop_cipher" not in printed
+    params = {"app_key": key, "app_secret": secret, "auth_code": printed["auth_code"]}
+    got = client.get("/api/v2/token/get", params={**params, "grant_type": "authorized_code"})
+    assert got.json()["code"] == 0 and got.json()["data"]["user_type"] == 1
+    with db.unit_of_work(write=False) as session:
+        grants = session.scalars(select(AppAuthorization)).all()
+        assert [(g.creator_user_id, g.granted_by) for g in grants] == [(creator.id, creator.id)]
