@@ -13,6 +13,7 @@ from clipshop.identity.principal import Permission, Principal, Role
 from clipshop.models import LiveSession, Product, User, Video
 
 T = TypeVar("T")
+H = TypeVar("H", LiveSession, Video)
 
 
 def require_host(caller: Principal, shop_id: int | None) -> None:
@@ -43,6 +44,17 @@ def any_product(session: Session, product_id: int) -> Product:
     if product is None:
         raise NotFound("product not found", code="product_not_found")
     return product
+
+
+def hosted(session: Session, caller: Principal | None, model: type[H], row_id: int, what: str) -> H:
+    """A live or a video the caller sees (``caller`` None: anyone, for the public pages);
+    otherwise 404 ``<what>_not_found``."""
+    row = session.get(model, row_id)
+    if row is None or (
+        caller is not None and not sees_hosted(caller, row.host_user_id, row.shop_id)
+    ):
+        raise NotFound(f"{what} not found", code=f"{what}_not_found")
+    return row
 
 
 def creator_self(caller: Principal, creator_id: int) -> None:

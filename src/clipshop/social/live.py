@@ -33,10 +33,7 @@ def start(session: Session, caller: Principal, title: str, shop_id: int | None) 
 
 
 def get(session: Session, caller: Principal, live_id: int) -> LiveSession:
-    live = session.get(LiveSession, live_id)
-    if live is None or not access.sees_hosted(caller, live.host_user_id, live.shop_id):
-        raise NotFound("live session not found", code="live_not_found")
-    return live
+    return access.hosted(session, caller, LiveSession, live_id, "live")
 
 
 def _hosted(session: Session, caller: Principal, live_id: int) -> LiveSession:
@@ -143,7 +140,4 @@ def unpin(session: Session, caller: Principal, live_id: int, product_id: int) ->
 
 def public(session: Session, live_id: int) -> LiveSession:
     """The live for the buyer's page (anyone)."""
-    live = session.get(LiveSession, live_id)
-    if live is None:
-        raise NotFound("live session not found", code="live_not_found")
-    return live
+    return access.hosted(session, None, LiveSession, live_id, "live")

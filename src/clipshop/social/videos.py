@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.core.errors import Conflict, NotFound
+from clipshop.core.errors import Conflict
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity.principal import Principal
 from clipshop.models import Product, Video, VideoProduct
@@ -37,10 +37,7 @@ def create(
 
 
 def get(session: Session, caller: Principal, video_id: int) -> Video:
-    video = session.get(Video, video_id)
-    if video is None or not access.sees_hosted(caller, video.host_user_id, video.shop_id):
-        raise NotFound("video not found", code="video_not_found")
-    return video
+    return access.hosted(session, caller, Video, video_id, "video")
 
 
 def products_of(session: Session, video_id: int) -> list[Product]:
