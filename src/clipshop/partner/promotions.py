@@ -7,8 +7,9 @@ made as the shop's seller (so a RESTRICTED shop is refused as natively). The kin
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from clipshop.partner.paging import decode_token, encode_token
 TYPES = (*product_deals.TYPES, "SHIPPING_DISCOUNT", "BUY_MORE_SAVE_MORE")
 STATUSES = ("DRAFT", "NOT_START", "ONGOING", "EXPIRED", "DEACTIVATED", "NOT_EFFECTIVE")
 DEFAULT_PAGE_SIZE = 50
+A = TypeVar("A", bound=BaseModel)
 
 
 class Activity(Protocol):
@@ -68,61 +70,47 @@ def create(session: Session, who: Principal, shop: Shop, body: api.CreateActivit
         made = shop_kinds.create_tiers(session, who, shop, body, begins, ends)
     else:
         made = shop_kinds.create_shipping(session, who, shop, body, begins, ends)
-    shown = made.detail(utcnow())
-    return api.Created(
-        activity_id=shown.activity_id,
-        status=shown.status,
-        create_time=shown.create_time,
-        update_time=shown.update_time,
-    )
+    return _answer(api.Created, made, utcnow())
+
+
+def _open(session: Session, shop: Shop, activity_id: str, what: str) -> tuple[Activity, datetime]:
+    """The shop's activity, refused (36009006) when DEACTIVATED or EXPIRED."""
+    activity = find(session, shop, activity_id)
+    now = utcnow()
+    base.check_open(activity.state(now), what)
+    return activity, now
+
+
+def _answer(model: type[A], activity: Activity, now: datetime, **more: Any) -> A:
+    """``model`` of the activity as it stands now (the fields it has), with ``more``."""
+    wanted = set(model.model_fields) - set(more)
+    return model(**activity.detail(now).model_dump(include=wanted), **more)
 
 
 def update(
     session: Session, who: Principal, shop: Shop, activity_id: str, body: api.UpdateActivity
 ) -> api.Updated:
-    activity = find(session, shop, activity_id)
-    now = utcnow()
-    base.check_open(activity.state(now), "be changed")
+    activity, now = _open(session, shop, activity_id, "be changed")
     before = activity.detail(now)
     begin = body.begin_time if body.begin_time is not None else before.begin_time
     end = body.end_time if body.end_time is not None else before.end_time
     begins, ends = base.window(begin, end)
     activity.update(who, body.title, begins, ends)
-    after = activity.detail(now)
-    return api.Updated(
-        activity_id=after.activity_id, title=after.title, update_time=after.update_time
-    )
+    return _answer(api.Updated, activity, now)
 
 
 def deactivate(session: Session, who: Principal, shop: Shop, activity_id: str) -> api.Deactivated:
-    activity = find(session, shop, activity_id)
-    now = utcnow()
-    base.check_open(activity.state(now), "be deactivated")
+    activity, now = _open(session, shop, activity_id, "be deactivated")
     activity.deactivate(who)
-    after = activity.detail(now)
-    return api.Deactivated(
-        activity_id=after.activity_id,
-        status=after.status,
-        title=after.title,
-        update_time=after.update_time,
-    )
+    return _answer(api.Deactivated, activity, now)
 
 
 def put_products(
     session: Session, who: Principal, shop: Shop, activity_id: str, body: api.UpdateProducts
 ) -> api.ProductsUpdated:
-    activity = find(session, shop, activity_id)
-    now = utcnow()
-    base.check_open(activity.state(now), "take products")
+    activity, now = _open(session, shop, activity_id, "take products")
     count = activity.put_products(who, body.products)
-    after = activity.detail(now)
-    return api.ProductsUpdated(
-        activity_id=after.activity_id,
-        status=after.status,
-        title=after.title,
-        total_count=count,
-        update_time=after.update_time,
-    )
+    return _answer(api.ProductsUpdated, activity, now, total_count=count)
 
 
 def remove_products(
@@ -130,16 +118,11 @@ def remove_products(
 ) -> api.ProductsRemoved:
     if not body.product_ids and not body.sku_ids:
         raise invalid_parameter("product_ids or sku_ids is required")
-    activity = find(session, shop, activity_id)
-    now = utcnow()
-    base.check_open(activity.state(now), "change its products")
+    activity, now = _open(session, shop, activity_id, "change its products")
     product_ids = [base.id_of(x, "product_ids") for x in body.product_ids]
     sku_ids = [base.id_of(x, "sku_ids") for x in body.sku_ids]
     activity.remove(who, product_ids, sku_ids)
-    after = activity.detail(now)
-    return api.ProductsRemoved(
-        activity_id=after.activity_id, status=after.status, update_time=after.update_time
-    )
+    return _answer(api.ProductsRemoved, activity, now)
 
 
 def _all(session: Session, shop: Shop, title: str | None) -> list[Activity]:

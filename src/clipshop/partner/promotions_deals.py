@@ -162,11 +162,6 @@ class Deals:
             create_time=base.unix_time(self.head.created_at),
             update_time=max(base.unix_time(r.updated_at) for r in self.rows),
             product_level="PRODUCT" if products and uniform else "VARIATION",
-            duration_type="NORMAL",
-            activity_commands=[],
-            discount=api.DiscountOut(),
-            participation_limit=[],
-            target_user_info={"user_type": "ALL_USER"},
             products=products,
         )
 

@@ -37,12 +37,7 @@ class SkuIn(Body):
     quantity_per_user: Limit = -1
 
 
-class ProductIn(Body):
-    id: Id
-    activity_price_amount: Decimal | None = None
-    discount: Decimal | None = None
-    quantity_limit: Limit = -1
-    quantity_per_user: Limit = -1
+class ProductIn(SkuIn):
     skus: Annotated[list[SkuIn], Field(max_length=300)] = Field(default_factory=list)
 
 
@@ -132,12 +127,7 @@ class SkuOut(Shape):
     quantity_per_user: int
 
 
-class ProductOut(Shape):
-    id: str
-    activity_price: Price | None = None
-    discount: str | None = None
-    quantity_limit: int
-    quantity_per_user: int
+class ProductOut(SkuOut):
     skus: list[SkuOut]
 
 
@@ -162,10 +152,7 @@ class DiscountOut(Shape):
     shipping_discount: ShippingOut | None = None
 
 
-class Activity(Shape):
-    """An activity as search lists it (``id``); detail adds ``activity_id`` and products."""
-
-    id: str
+class ActivityFields(Shape):
     title: str
     activity_type: str
     status: str
@@ -181,21 +168,16 @@ class Activity(Shape):
     target_user_info: dict[str, str] = Field(default_factory=lambda: {"user_type": "ALL_USER"})
 
 
-class ActivityDetail(Shape):
+class Activity(ActivityFields):
+    """An activity as search lists it."""
+
+    id: str
+
+
+class ActivityDetail(ActivityFields):
+    """An activity as its detail answers it."""
+
     activity_id: str
-    title: str
-    activity_type: str
-    status: str
-    begin_time: int
-    end_time: int
-    create_time: int
-    update_time: int
-    product_level: str
-    duration_type: str
-    activity_commands: list[str]
-    discount: DiscountOut
-    participation_limit: list[dict[str, str]]
-    target_user_info: dict[str, str]
     products: list[ProductOut]
 
 

@@ -18,24 +18,29 @@ from clipshop.promotions import bundles, free_shipping
 from clipshop.promotions.coupon_schemas import BundleIn, FreeShippingIn
 
 
-def _detail(
-    row: Bundle | FreeShippingPromotion,
-    shop: Shop,
-    now: datetime,
-    **fields: Any,
-) -> api.ActivityDetail:
-    return api.ActivityDetail(
-        activity_id=str(row.id),
-        status=base.status(shop, row.active, row.starts_at, row.ends_at, now),
-        begin_time=base.unix_time(row.starts_at),
-        end_time=base.unix_time(row.ends_at),
-        create_time=base.unix_time(row.created_at),
-        duration_type="NORMAL",
-        activity_commands=[],
-        participation_limit=[],
-        target_user_info={"user_type": "ALL_USER"},
-        **fields,
-    )
+class OneRow:
+    """An activity that is one native row (its id the activity's)."""
+
+    kind = ""
+
+    def __init__(self, session: Session, shop: Shop, row: Any) -> None:
+        self.session, self.shop = session, shop
+        self.row: Bundle | FreeShippingPromotion = row
+
+    def state(self, now: datetime) -> str:
+        return base.status(self.shop, self.row.active, self.row.starts_at, self.row.ends_at, now)
+
+    def _detail(self, now: datetime, **fields: Any) -> api.ActivityDetail:
+        return api.ActivityDetail(
+            activity_id=str(self.row.id),
+            activity_type=self.kind,
+            status=self.state(now),
+            begin_time=base.unix_time(self.row.starts_at),
+            end_time=base.unix_time(self.row.ends_at),
+            create_time=base.unix_time(self.row.created_at),
+            update_time=base.unix_time(self.row.created_at),  # the rows keep no update time
+            **fields,
+        )
 
 
 # --- BUY_MORE_SAVE_MORE: a TIERS bundle ------------------------------------------------------
@@ -69,16 +74,12 @@ def _product_ids(products: list[api.ProductIn]) -> list[int]:
     return [base.id_of(p.id, f"products[{i}].id") for i, p in enumerate(products)]
 
 
-class Tiers:
+class Tiers(OneRow):
     """A BUY_MORE_SAVE_MORE activity: a TIERS bundle."""
 
     kind = "BUY_MORE_SAVE_MORE"
 
-    def __init__(self, session: Session, shop: Shop, row: Bundle) -> None:
-        self.session, self.shop, self.row = session, shop, row
-
-    def state(self, now: datetime) -> str:
-        return base.status(self.shop, self.row.active, self.row.starts_at, self.row.ends_at, now)
+    row: Bundle
 
     def detail(self, now: datetime) -> api.ActivityDetail:
         details = [
@@ -95,13 +96,9 @@ class Tiers:
             api.ProductOut(id=str(p), quantity_limit=-1, quantity_per_user=-1, skus=[])
             for p in self.row.product_ids
         ]
-        return _detail(
-            self.row,
-            self.shop,
+        return self._detail(
             now,
             title=self.row.title,
-            activity_type=self.kind,
-            update_time=base.unix_time(self.row.created_at),
             product_level="PRODUCT",
             discount=api.DiscountOut(bmsm_discount={"details": details}),
             products=products,
@@ -169,16 +166,12 @@ def shipping_title(row: FreeShippingPromotion, currency: str) -> str:
     return f"Free shipping from {Money(row.threshold, currency).to_decimal_string()} {currency}"
 
 
-class Shipping:
+class Shipping(OneRow):
     """A SHIPPING_DISCOUNT activity: free shipping for the whole shop from a threshold."""
 
     kind = "SHIPPING_DISCOUNT"
 
-    def __init__(self, session: Session, shop: Shop, row: FreeShippingPromotion) -> None:
-        self.session, self.shop, self.row = session, shop, row
-
-    def state(self, now: datetime) -> str:
-        return base.status(self.shop, self.row.active, self.row.starts_at, self.row.ends_at, now)
+    row: FreeShippingPromotion
 
     def detail(self, now: datetime) -> api.ActivityDetail:
         threshold = self.row.threshold
@@ -191,13 +184,9 @@ class Shipping:
             shipping_method="ALL_SHIPPING_METHOD",
             area_scope={"type": "WHOLE"},
         )
-        return _detail(
-            self.row,
-            self.shop,
+        return self._detail(
             now,
             title=shipping_title(self.row, self.shop.currency),
-            activity_type=self.kind,
-            update_time=base.unix_time(self.row.created_at),
             product_level="SHOP",
             discount=api.DiscountOut(shipping_discount=shipping),
             products=[],
