@@ -55,6 +55,7 @@ from clipshop.models import Base, IdempotencyRecord, Order, Payment, User
 from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
 from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
+from tests.integration import matrix_coupons as mc
 from tests.integration import matrix_fulfillment as mf
 from tests.integration import matrix_partner as mp
 from tests.integration import matrix_returns as mr
@@ -255,7 +256,7 @@ def _parse_matrix(text: str) -> dict[RowKey, dict[tuple[str, str], int]]:
     return rows
 
 
-MATRIX = _parse_matrix(MATRIX_TABLE)
+MATRIX = _parse_matrix(MATRIX_TABLE + mc.ROWS)
 
 
 def api_routes() -> list[RouteKey]:
@@ -311,6 +312,7 @@ class MatrixWorld:
     webhooks: dict[str, int] = field(default_factory=dict)  # scope -> a subscription
     deliveries: dict[str, int] = field(default_factory=dict)  # scope -> one of its deliveries
     partner: mp.PartnerWorld | None = None  # an app authorized on both shops
+    promotions: dict[str, dict[str, int]] = field(default_factory=dict)  # matrix_coupons
 
     def buyer(self, scope: str) -> Actor:
         """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
@@ -441,6 +443,7 @@ def build_world(
         db, owners, {s: world.shop(s) for s in SCOPES}
     )
     world.partner = mp.build_partner(db, {s: world.shop(s) for s in SCOPES})
+    world.promotions = mc.build_promotions(db, owners, {s: world.shop(s) for s in SCOPES})
     if with_commerce or with_fulfillment or with_returns:
         world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
     if with_commerce:
@@ -727,6 +730,7 @@ def _authorize_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, An
 
 
 REQUESTS: dict[RowKey, RequestSpec] = {
+    **mc.requests(RequestSpec, lambda world: world.promotions),
     ("POST", "/api/v1/apps", ""): RequestSpec(body=_const(mp.APP_BODY)),
     ("POST", "/api/v1/shops/{shop_id}/app-authorizations", ""): RequestSpec(body=_authorize_body),
     ("POST", "/api/v1/shops/{shop_id}/webhooks", ""): RequestSpec(body=_const(mw.CREATE_BODY)),
