@@ -4,16 +4,13 @@ no shop and no cipher, creator scopes only; revoked like a shop's (docs/tiktok-a
 
 from __future__ import annotations
 
-import secrets
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.core.errors import NotFound, PermissionDenied
 from clipshop.identity.principal import Principal, Role
 from clipshop.models import AppAuthorization, PartnerApp
 from clipshop.partner import scopes as known_scopes
-from clipshop.partner.apps import Grant, app_by_key, checked_scopes, issue_code, revoke
+from clipshop.partner.apps import Grant, app_by_key, checked_scopes, grant_to, revoke
 from clipshop.social.access import check_creator
 
 
@@ -22,23 +19,7 @@ def grant_creator(
 ) -> Grant:
     """Authorize ``app`` for the creator (again: new scopes) and issue a code."""
     checked = checked_scopes(scopes, known_scopes.CREATOR_ALL)
-    found = session.scalars(
-        select(AppAuthorization).where(
-            AppAuthorization.app_id == app.id, AppAuthorization.creator_user_id == creator_id
-        )
-    ).first()
-    if found is None:
-        found = AppAuthorization(
-            app_id=app.id,
-            creator_user_id=creator_id,
-            granted_by=creator_id,
-            scopes=checked,
-            open_id=secrets.token_urlsafe(24),
-        )
-        session.add(found)
-    else:
-        found.scopes, found.status, found.revoked_at = checked, "ACTIVE", None
-    return issue_code(session, found)
+    return grant_to(session, app, creator_id, checked, None, creator_id)
 
 
 def _app(session: Session, app_key: str) -> PartnerApp:

@@ -95,29 +95,45 @@ def grant(
     session: Session, app: PartnerApp, shop_id: int, granted_by: int, scopes: list[str] | None
 ) -> Grant:
     """Authorize ``app`` on the shop (again: new scopes, the same cipher) and issue a code."""
-    checked = checked_scopes(scopes, known_scopes.ALL)
+    return grant_to(session, app, granted_by, checked_scopes(scopes, known_scopes.ALL), shop_id)
+
+
+def grant_to(
+    session: Session,
+    app: PartnerApp,
+    granted_by: int,
+    checked: list[str],
+    shop_id: int | None,
+    creator_id: int | None = None,
+) -> Grant:
+    """The app's grant by the shop, or by the creator (made, or active again with
+    ``checked`` scopes) and a fresh code for it."""
+    grantee = (
+        AppAuthorization.shop_id == shop_id
+        if shop_id is not None
+        else AppAuthorization.creator_user_id == creator_id
+    )
     found = session.scalars(
-        select(AppAuthorization).where(
-            AppAuthorization.app_id == app.id, AppAuthorization.shop_id == shop_id
-        )
+        select(AppAuthorization).where(AppAuthorization.app_id == app.id, grantee)
     ).first()
     if found is None:
         found = AppAuthorization(
             app_id=app.id,
             shop_id=shop_id,
+            creator_user_id=creator_id,
             granted_by=granted_by,
             scopes=checked,
-            cipher=shop_cipher(shop_id),
+            cipher=shop_cipher(shop_id) if shop_id is not None else None,
             open_id=secrets.token_urlsafe(24),
         )
         session.add(found)
     else:
         found.granted_by, found.scopes = granted_by, checked
         found.status, found.revoked_at = "ACTIVE", None
-    return issue_code(session, found)
+    return _issue_code(session, found)
 
 
-def issue_code(session: Session, found: AppAuthorization) -> Grant:
+def _issue_code(session: Session, found: AppAuthorization) -> Grant:
     session.flush()
     code = secrets.token_urlsafe(24)
     expires_at = wall_now() + AUTH_CODE_LIFETIME
