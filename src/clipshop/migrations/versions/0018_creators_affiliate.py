@@ -18,7 +18,7 @@ branch_labels: str | None = None
 depends_on: str | None = None
 
 RATE = "rate_bps >= 0 AND rate_bps <= 10000"
-INDEXES = {
+INDEXES: dict[str, list[tuple[str, ...]]] = {
     "affiliate_invitations": [("creator_id", "id"), ("shop_id", "id")],
     "affiliate_offers": [("shop_id", "id")],
     "affiliate_commissions": [("creator_id", "id"), ("order_id",), ("shop_id", "id")],
