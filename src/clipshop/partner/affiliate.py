@@ -1,6 +1,7 @@
 """The affiliate module's live room, over ``social.live`` (docs/tiktok-api.md, "Affiliate
-(creators)"): the creator's live room is its newest live session still LIVE, else its newest
-one; its products are the live's ordered pins, the top one is ``pinned_product_id``."""
+(creators)"): the creator's live room is its newest live session still LIVE (of its
+``RECENT`` newest), else its newest one; its products are the live's ordered pins, the top
+one is ``pinned_product_id``."""
 
 from __future__ import annotations
 
