@@ -22,7 +22,12 @@ from clipshop.partner import scopes
 from tests.conftest import World
 from tests.integration.checkout_api import API, ok, quote
 from tests.integration.coupon_support import coupon_body, create, set_standing
-from tests.integration.promotion_support import cuts
+from tests.integration.promotion_support import (
+    cuts,
+    live_session,
+    post_promotion,
+    promotion_body,
+)
 from tests.partner_support import PartnerClient, answer, connect, refused
 
 A = "/promotion/202309/activities"
@@ -375,3 +380,26 @@ def test_other_shops_scopes_and_restricted_shops(
     assert shown(theirs, foreign).status == "NOT_EFFECTIVE"
     off = answer(theirs.post(f"{A}/{foreign}/deactivate"), api.Deactivated)
     assert off.status == "DEACTIVATED"  # stopping is always allowed
+
+
+def test_native_promotions_are_activities_and_keep_their_live_session(
+    client: TestClient, db: Database, world: World
+) -> None:
+    product, (small, large) = two_sku_product(db, world)
+    live = live_session(db, world)
+    body = promotion_body(small, title="Live hour", percent_off=15, live_session_id=str(live))
+    native = ok(post_promotion(client, world.seller_a, world.shop_a.id, **body), 201)
+    partner = connect(client, db, [world.shop_a.id], BOTH)
+    listed = answer(partner.post(f"{A}/search", {}), api.SearchActivitiesData).activities
+    assert [(a.id, a.activity_type, a.title) for a in listed] == [
+        (native["id"], "DIRECT_DISCOUNT", "Live hour")
+    ]
+    more = {"id": str(product), "skus": [{"id": str(large), "discount": "15"}]}
+    path = f"{A}/{native['id']}/products"
+    answer(partner.call("PUT", path, json_body={"products": [more]}), api.ProductsUpdated)
+    detail = shown(partner, native["id"])
+    assert [s.id for s in detail.products[0].skus] == [str(small), str(large)]
+    assert detail.product_level == "PRODUCT"  # every SKU of the product, at one discount
+    with db.unit_of_work(write=False) as session:
+        sessions = session.scalars(select(Promotion.live_session_id).order_by(Promotion.id))
+        assert list(sessions) == [live, live]

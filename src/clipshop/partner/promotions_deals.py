@@ -255,6 +255,7 @@ class Like:
     title: str
     starts_at: datetime
     ends_at: datetime
+    live_session_id: int | None = None
 
 
 def create_row(
@@ -271,6 +272,7 @@ def create_row(
         "ends_at": base.aware(like.ends_at),
         "quantity": terms.quantity,
         "per_buyer_limit": terms.per_buyer_limit,
+        "live_session_id": like.live_session_id,
     }
     row = deals.create(session, who, shop.id, base.checked(PromotionIn, fields))
     session.refresh(row)  # deals.create leaves the ids as the request's strings until read
