@@ -56,6 +56,7 @@ from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
 from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
 from tests.integration import matrix_coupons as mc
+from tests.integration import matrix_deals as md
 from tests.integration import matrix_fulfillment as mf
 from tests.integration import matrix_partner as mp
 from tests.integration import matrix_returns as mr
@@ -256,7 +257,7 @@ def _parse_matrix(text: str) -> dict[RowKey, dict[tuple[str, str], int]]:
     return rows
 
 
-MATRIX = _parse_matrix(MATRIX_TABLE + mc.ROWS)
+MATRIX = _parse_matrix(MATRIX_TABLE + mc.ROWS + md.ROWS)
 
 
 def api_routes() -> list[RouteKey]:
@@ -313,6 +314,7 @@ class MatrixWorld:
     deliveries: dict[str, int] = field(default_factory=dict)  # scope -> one of its deliveries
     partner: mp.PartnerWorld | None = None  # an app authorized on both shops
     promotions: dict[str, dict[str, int]] = field(default_factory=dict)  # matrix_coupons
+    deals: dict[str, int] = field(default_factory=dict)  # matrix_deals: a flash deal per scope
 
     def buyer(self, scope: str) -> Actor:
         """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
@@ -444,6 +446,7 @@ def build_world(
     )
     world.partner = mp.build_partner(db, {s: world.shop(s) for s in SCOPES})
     world.promotions = mc.build_promotions(db, owners, {s: world.shop(s) for s in SCOPES})
+    world.deals = md.build_deals(db, owners, {s: world.shop(s) for s in SCOPES})
     if with_commerce or with_fulfillment or with_returns:
         world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
     if with_commerce:
@@ -731,6 +734,7 @@ def _authorize_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, An
 
 REQUESTS: dict[RowKey, RequestSpec] = {
     **mc.requests(RequestSpec, lambda world: world.promotions),
+    **md.requests(RequestSpec, lambda world: world.deals),
     ("POST", "/api/v1/apps", ""): RequestSpec(body=_const(mp.APP_BODY)),
     ("POST", "/api/v1/shops/{shop_id}/app-authorizations", ""): RequestSpec(body=_authorize_body),
     ("POST", "/api/v1/shops/{shop_id}/webhooks", ""): RequestSpec(body=_const(mw.CREATE_BODY)),

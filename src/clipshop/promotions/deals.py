@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipshop.catalog.shops import get_shop_for_write
+from clipshop.catalog.shops import get_shop, get_shop_for_write
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound
 from clipshop.core.money import AmountError, check_cap
@@ -73,13 +73,17 @@ def create(session: Session, principal: Principal, shop_id: int, data: Promotion
     return promotion
 
 
-def get(session: Session, principal: Principal, shop_id: int, promotion_id: int) -> Promotion:
-    """One promotion of the shop (404 for another shop's)."""
-    get_shop_for_write(session, principal, shop_id)
+def _find(session: Session, shop_id: int, promotion_id: int) -> Promotion:
     promotion = session.get(Promotion, promotion_id)
     if promotion is None or promotion.shop_id != shop_id:
         raise PromotionNotFound("promotion not found")
     return promotion
+
+
+def get(session: Session, principal: Principal, shop_id: int, promotion_id: int) -> Promotion:
+    """One promotion of the shop (404 for another shop's)."""
+    get_shop(session, principal, shop_id)
+    return _find(session, shop_id, promotion_id)
 
 
 def update(
@@ -90,7 +94,7 @@ def update(
     data: PromotionUpdate,
 ) -> Promotion:
     shop = _shop(session, principal, shop_id)
-    promotion = get(session, principal, shop_id, promotion_id)
+    promotion = _find(session, shop_id, promotion_id)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     if "percent_off" in changes and changes["percent_off"] is not None:
         changes["deal_price"] = None
@@ -108,7 +112,8 @@ def deactivate(
 ) -> Promotion:
     """Stops applying from now on (claims already taken stay; a RESTRICTED shop may stop
     its promotions)."""
-    promotion = get(session, principal, shop_id, promotion_id)
+    get_shop_for_write(session, principal, shop_id)
+    promotion = _find(session, shop_id, promotion_id)
     promotion.active = False
     session.flush()
     return promotion
@@ -117,7 +122,7 @@ def deactivate(
 def list_for_shop(
     session: Session, principal: Principal, shop_id: int, active: bool | None = None
 ) -> list[Promotion]:
-    get_shop_for_write(session, principal, shop_id)
+    get_shop(session, principal, shop_id)
     query = select(Promotion).where(Promotion.shop_id == shop_id)
     if active is not None:
         query = query.where(Promotion.active.is_(active))
