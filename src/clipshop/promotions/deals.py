@@ -95,7 +95,11 @@ def update(
 ) -> Promotion:
     shop = _shop(session, principal, shop_id)
     promotion = _find(session, shop_id, promotion_id)
-    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    changes: dict[str, Any] = {  # null leaves a field as it is, but removes a per-buyer limit
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k == "per_buyer_limit"
+    }
     if "percent_off" in changes and changes["percent_off"] is not None:
         changes["deal_price"] = None
     if "deal_price" in changes and changes["deal_price"] is not None:
