@@ -54,19 +54,5 @@ def upload_stock(
         total=len(results),
         succeeded=ok,
         failed=len(results) - ok,
-        rows=[
-            StockRowOut(
-                line=r.line,
-                status="OK" if r.status == "OK" else "ERROR",
-                sku=r.sku,
-                quantity=r.quantity,
-                sku_id=r.sku_id,
-                warehouse_id=r.warehouse_id,
-                available=r.available,
-                delta=r.delta,
-                code=r.code,
-                message=r.message,
-            )
-            for r in results
-        ],
+        rows=[StockRowOut.model_validate(r) for r in results],
     )
