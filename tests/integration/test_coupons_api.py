@@ -134,9 +134,10 @@ def test_buyer_claims_a_coupon_into_the_wallet(
     assert [c["coupon"]["code"] for c in mine] == ["SAVE5"]
 
     unknown = claim(client, buyer, shop.id, "NOPE")
-    assert unknown.status_code == 422 and problem_code(unknown) == "unknown_coupon"
+    assert unknown.status_code == 409 and problem_code(unknown) == "unknown_coupon"
     elsewhere = claim(client, buyer, world.shop_b.id, "SAVE5")
     assert problem_code(elsewhere) == "unknown_coupon"
+    assert claim(client, buyer, 2**62, "SAVE5").status_code == 404  # no such shop
     by_seller = claim(client, world.seller_a, shop.id, "SAVE5")
     assert by_seller.status_code == 403
     set_standing(db, shop.id, "RESTRICTED")

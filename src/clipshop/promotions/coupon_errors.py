@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from clipshop.core.errors import Conflict, InvalidInput, NotFound
+from clipshop.core.errors import Conflict, NotFound
 
 
-class UnknownCoupon(InvalidInput):
-    """422: no coupon of that shop has the code the buyer sent."""
+class UnknownCoupon(Conflict):
+    """409: no coupon of that shop has the code the buyer sent (well-formed input that the
+    shop refuses, like the other coupon refusals)."""
 
     code = "unknown_coupon"
     title = "Unknown coupon"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
 from clipshop.core.money import MINOR_CEILING
 from clipshop.core.schemas import IdStr, MinorUnits, Name, RequestModel, ResponseModel, When
@@ -17,13 +17,9 @@ Percent = Annotated[int, Field(ge=1, le=100)]
 PositiveMinor = Annotated[int, Field(gt=0, le=MINOR_CEILING)]
 
 
-class CouponIn(RequestModel):
+class _CouponFields(RequestModel):
     code: CouponCode
     title: Name
-    kind: Literal["AMOUNT", "PERCENT"]
-    amount_off: PositiveMinor | None = Field(None, description="AMOUNT: minor units off")
-    percent_off: Percent | None = Field(None, description="PERCENT: percent off")
-    max_discount: PositiveMinor | None = Field(None, description="PERCENT: the cap")
     min_spend: MinorUnits = 0
     min_completed_orders: int = Field(
         0, ge=0, le=10_000, description="> 0: a loyalty coupon for buyers with that many"
@@ -33,15 +29,19 @@ class CouponIn(RequestModel):
     total_limit: Limit
     per_buyer_limit: Limit = 1
 
-    @model_validator(mode="after")
-    def _kind(self) -> CouponIn:
-        if self.kind == "AMOUNT" and (self.amount_off is None or self.percent_off is not None):
-            raise ValueError("an AMOUNT coupon has amount_off and no percent_off")
-        if self.kind == "PERCENT" and (self.percent_off is None or self.amount_off is not None):
-            raise ValueError("a PERCENT coupon has percent_off and no amount_off")
-        if self.kind == "AMOUNT" and self.max_discount is not None:
-            raise ValueError("max_discount caps a PERCENT coupon only")
-        return self
+
+class AmountCouponIn(_CouponFields):
+    kind: Literal["AMOUNT"]
+    amount_off: PositiveMinor = Field(description="minor units off the order's products")
+
+
+class PercentCouponIn(_CouponFields):
+    kind: Literal["PERCENT"]
+    percent_off: Percent
+    max_discount: PositiveMinor | None = Field(None, description="the cap; none: uncapped")
+
+
+CouponCreate = Annotated[AmountCouponIn | PercentCouponIn, Field(discriminator="kind")]
 
 
 class CouponUpdate(RequestModel):
@@ -90,25 +90,26 @@ class Tier(RequestModel):
     percent_off: Percent
 
 
-class BundleIn(RequestModel):
+class _BundleFields(RequestModel):
     title: Name
-    kind: Literal["TIERS", "BUY_X_GET_Y"]
     product_ids: list[IdStr] = Field(min_length=1, max_length=500)
-    tiers: list[Tier] = Field(default_factory=list, max_length=10)
-    buy_quantity: int | None = Field(None, ge=1, le=100)
-    free_quantity: int | None = Field(None, ge=1, le=100)
     starts_at: When
     ends_at: When
 
-    @model_validator(mode="after")
-    def _kind(self) -> BundleIn:
-        if self.kind == "TIERS" and (not self.tiers or self.buy_quantity or self.free_quantity):
-            raise ValueError("a TIERS bundle has tiers and no buy/free quantities")
-        if self.kind == "BUY_X_GET_Y" and (
-            self.tiers or not self.buy_quantity or not self.free_quantity
-        ):
-            raise ValueError("a BUY_X_GET_Y bundle has buy_quantity and free_quantity, no tiers")
-        return self
+
+class TiersBundleIn(_BundleFields):
+    kind: Literal["TIERS"]
+    tiers: list[Tier] = Field(min_length=1, max_length=10)
+
+
+class BuyGetBundleIn(_BundleFields):
+    kind: Literal["BUY_X_GET_Y"]
+    buy_quantity: int = Field(ge=1, le=100)
+    free_quantity: int = Field(ge=1, le=100)
+
+
+BundleCreate = Annotated[TiersBundleIn | BuyGetBundleIn, Field(discriminator="kind")]
+BundleIn = TiersBundleIn  # the name the partner API's BUY_MORE_SAVE_MORE (TIERS) validates with
 
 
 class BundleUpdate(RequestModel):

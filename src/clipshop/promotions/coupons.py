@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.db import insert_ignore
+from clipshop.core.errors import NotFound
 from clipshop.deadlines.standing import NO_PROMOTIONS
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import CouponWallet, Shop, ShopCoupon
 from clipshop.promotions import coupon_store as store
-from clipshop.promotions.coupon_errors import CouponNotValid, PromotionConflict, UnknownCoupon
+from clipshop.promotions.coupon_errors import CouponNotValid, PromotionConflict
 from clipshop.promotions.waterfall import usable_coupon
 
 
@@ -80,7 +81,7 @@ def claim(
     principal.require(Permission.CHECKOUT)
     shop = session.get(Shop, shop_id)
     if shop is None:
-        raise UnknownCoupon(f"shop {shop_id} has no coupon {code!r}", coupon_code=code)
+        raise NotFound("shop not found")
     now = utcnow()
     coupon = usable_coupon(session, shop_id, principal.user_id, code, now)
     if shop.standing in NO_PROMOTIONS:

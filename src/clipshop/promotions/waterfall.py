@@ -124,8 +124,8 @@ def usable_coupon(
     session: Session, shop_id: int, buyer_id: int | None, code: str, now: datetime
 ) -> ShopCoupon:
     """The shop's coupon of ``code`` if it may be used now by this buyer (limits read here,
-    taken by ``take``): UnknownCoupon (422), CouponNotValid, CouponUsedUp, CouponBuyerLimit,
-    CouponNotEligible (409)."""
+    taken by ``take``): UnknownCoupon, CouponNotValid, CouponUsedUp, CouponBuyerLimit,
+    CouponNotEligible (all 409)."""
     coupon = session.scalar(
         select(ShopCoupon).where(ShopCoupon.shop_id == shop_id, ShopCoupon.code == code)
     )

@@ -15,11 +15,11 @@ from pydantic import BaseModel
 from clipshop.api.deps import DB, Caller, ShopId, id_path
 from clipshop.promotions import bundles, coupons, free_shipping
 from clipshop.promotions.coupon_schemas import (
-    BundleIn,
+    BundleCreate,
     BundleOut,
     BundleUpdate,
     CouponClaimIn,
-    CouponIn,
+    CouponCreate,
     CouponOut,
     CouponUpdate,
     FreeShippingIn,
@@ -37,7 +37,7 @@ def _resource(
     what: str,
     service: ModuleType,
     names: tuple[str, str],
-    schemas: tuple[type[BaseModel], type[BaseModel], type[BaseModel]],
+    schemas: tuple[Any, type[BaseModel], type[BaseModel]],  # the create body may be a union
 ) -> None:
     """Register create, list, get, update (PATCH: the fields sent) and deactivate of one
     seller resource at /shops/{shop_id}/``path``. ``names``: the service's list and update
@@ -85,14 +85,14 @@ _resource(
     "coupon",
     coupons,
     ("list_coupons", "update_coupon"),
-    (CouponIn, CouponUpdate, CouponOut),
+    (CouponCreate, CouponUpdate, CouponOut),
 )
 _resource(
     "bundles",
     "bundle",
     bundles,
     ("list_bundles", "update_bundle"),
-    (BundleIn, BundleUpdate, BundleOut),
+    (BundleCreate, BundleUpdate, BundleOut),
 )
 _resource(
     "free-shipping-promotions",
