@@ -10,7 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from clipshop.core import events
+from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
+from clipshop.core.events import RefundStatusChanged
+from clipshop.core.ids import new_id
 from clipshop.models import CouponUse, Order
 from clipshop.promotions import coupon_uses, waterfall
 from clipshop.promotions.coupon_errors import CouponBuyerLimit, CouponUsedUp
@@ -110,6 +114,45 @@ def test_per_buyer_limit_and_give_back_on_cancel(
     assert uses_of(db, shop.id) == {"SAVE5": 0}
     checkout(client, world.buyer, {shop.sku_id: 2}, coupon_codes=codes)
     assert uses_of(db, shop.id) == {"SAVE5": 1} and count(db, CouponUse) == 2
+
+
+def test_full_refund_gives_back_once_and_a_partial_one_does_not(
+    client: TestClient, db: Database, world: World
+) -> None:
+    coupon(client, world)
+    add_card(client, world.buyer, OK_CARD, make_default=True)
+    shop, codes = world.shop_a, {str(world.shop_a.id): "SAVE5"}
+    order = checkout(client, world.buyer, {shop.sku_id: 3}, coupon_codes=codes)["orders"][0]
+    order_id, total = int(order["id"]), minor(order, "total_amount")
+
+    def refunded(amount: int) -> None:
+        """The order's refunded amount set to ``amount`` and a refund of it announced."""
+        with db.unit_of_work() as session:
+            session.execute(
+                update(Order).where(Order.id == order_id).values(refunded_amount=amount)
+            )
+            events.announce(
+                session,
+                RefundStatusChanged(
+                    shop_id=shop.id,
+                    at=utcnow(),
+                    refund_id=new_id(),
+                    payment_id=int(order["payment_id"]),
+                    order_id=order_id,
+                    amount=amount,
+                    currency="USD",
+                    from_status="PENDING",
+                    to_status="SUCCEEDED",
+                    reason="test",
+                ),
+            )
+
+    refunded(total - 1)  # partial: the use is kept
+    assert uses_of(db, shop.id) == {"SAVE5": 1}
+    refunded(total)
+    assert uses_of(db, shop.id) == {"SAVE5": 0} and wallet_uses(db, world.buyer.id) == 0
+    refunded(total)  # announced again: given back once only
+    assert uses_of(db, shop.id) == {"SAVE5": 0} and wallet_uses(db, world.buyer.id) == 0
 
 
 def test_total_limit_refuses_the_next_order(client: TestClient, db: Database, world: World) -> None:
