@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from clipshop.api.routers import stock_uploads as stock_upload_api
 from clipshop.core.db import Database
 from tests.conftest import World
 from tests.integration.checkout_api import API, ok, stock
@@ -143,11 +142,6 @@ def test_a_bad_file_or_a_post_without_the_token_is_refused_whole(
 
 
 def test_the_same_import_through_the_api(client: TestClient, web: World) -> None:
-    app: Any = client.app
-    if not any(
-        getattr(r, "path", "") == f"{API}/shops/{{shop_id}}/stock/upload" for r in app.routes
-    ):
-        app.include_router(stock_upload_api.router, prefix=API)  # until api/app.py mounts it
     text = f"sku_id,quantity\n{web.shop_a.sku_id},7\n{web.shop_b.sku_id},7\n"
     url = f"{API}/shops/{web.shop_a.id}/stock/upload"
     raw = {**web.seller_a.headers, "Content-Type": "text/csv"}

@@ -41,6 +41,7 @@ from clipshop.api.routers import (
     returns,
     sandbox,
     shops,
+    stock_uploads,
     webhook_deliveries,
     webhooks,
 )
@@ -92,6 +93,7 @@ def create_app(
     for module in (identity, shops, products, pricing, checkout, orders, fulfillment, sandbox):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(documents.router, prefix=API_PREFIX)
+    app.include_router(stock_uploads.router, prefix=API_PREFIX)
     app.include_router(fulfillment_files.router, prefix=API_PREFIX)
     app.include_router(order_changes.router, prefix=API_PREFIX)
     app.include_router(performance.router, prefix=API_PREFIX)
