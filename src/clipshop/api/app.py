@@ -53,6 +53,7 @@ from clipshop.core.storage import LocalFileStorage, Storage
 from clipshop.fulfillment.carriers import SimulatedCarrier
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.simulated import SimulatedGateway
+from clipshop.worker import reactions
 
 API_PREFIX = "/api/v1"
 
@@ -64,6 +65,7 @@ def create_app(
     storage: Storage | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    reactions.register()  # every event handler, whichever routers import their modules
     db = database or Database(settings)
 
     @asynccontextmanager

@@ -10,7 +10,7 @@ import typer
 
 from clipshop.core.cli import Listing, open_database, out
 from clipshop.payments.simulated import SimulatedGateway
-from clipshop.worker import shared_clock
+from clipshop.worker import reactions, shared_clock
 from clipshop.worker.jobs import JobReport, run_due, run_forever
 
 
@@ -48,6 +48,7 @@ def worker(
     On PostgreSQL run as many as you like: they share the due timers (FOR UPDATE
     SKIP LOCKED). On SQLite run one, or none besides the one inside serve. On SQLite the
     database is migrated first; on PostgreSQL run "clipshop db upgrade" before."""
+    reactions.register()
     db = open_database()
     gateway = SimulatedGateway(db)
     try:

@@ -16,7 +16,7 @@ from clipshop.orders import changes
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
 from clipshop.webhooks.sender import SendReport, send_due
-from clipshop.worker import shared_clock
+from clipshop.worker import reactions, shared_clock
 from clipshop.worker.relay import RelayReport, relay
 from clipshop.worker.sweeper import SweepReport, sweep
 
@@ -48,6 +48,7 @@ def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) 
     deadline timers fire, then refunds that earlier timed out are retried; last the outbox
     relay delivers the events all this announced (and earlier ones due for a retry), and the
     webhook sender sends the deliveries that are due."""
+    reactions.register()  # payments settled, packages moved: their events reach every handler
     report = JobReport()
     report.reconciled = reconcile(db, gateway, RECONCILE_AFTER)
     report.reconciled += changes.settle_stale_charges(db, gateway, RECONCILE_AFTER)

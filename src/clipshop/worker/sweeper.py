@@ -24,6 +24,7 @@ from clipshop.models import Timer
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.ledger import clip
 from clipshop.payments.refunds import execute_refunds
+from clipshop.worker import reactions
 from clipshop.worker.handlers import HANDLERS, Outcome
 
 log = logging.getLogger("clipshop.sweeper")
@@ -91,6 +92,7 @@ def sweep(
     max_batches: int | None = None,
 ) -> SweepReport:
     """Apply every timer due by ``now`` (default: the platform clock), batch by batch."""
+    reactions.register()  # what the timers cancel or refund reaches every event handler
     now = now or utcnow()
     size = batch_size or db.settings.sweep_batch_size
     report = SweepReport()
