@@ -34,13 +34,14 @@ ROWS = "".join(f"{line}\n" for line in _TABLE.splitlines() if line.strip())  # a
 def build_deals(
     db: Database, owners: dict[str, Actor], shops: dict[str, ShopFixture]
 ) -> dict[str, int]:
-    """{scope: id} of a flash deal on each scope's SKU."""
+    """{scope: id} of a flash deal on each scope's SKU, at 9.00 of its 10.00: the other
+    worlds' orders of that SKU still have enough to refund (a return's partial offer)."""
     made = {}
     when = {k: datetime.fromisoformat(v).astimezone(UTC) for k, v in WINDOW.items()}
     with db.unit_of_work() as session:
         for scope, shop in shops.items():
             body = PromotionIn(
-                kind="FLASH_DEAL", sku_id=shop.sku_id, deal_price=1, quantity=5, **when
+                kind="FLASH_DEAL", sku_id=shop.sku_id, deal_price=900, quantity=5, **when
             )
             made[scope] = deals.create(session, owners[scope].principal, shop.id, body).id
     return made

@@ -9,6 +9,8 @@ Columns (callers):
   seller      seller A, OWNER of shop A
   staff       a seller who is a STAFF member of shop A
   agent, supervisor, admin
+  creator     creator A (only in the rows with an eighth cell: lives, videos, affiliate,
+              matrix_social; "foreign" there is creator B's object)
 
 Scopes: "own" means shop A's objects (for user and token routes: the caller's own user or
 token, for anon: shop A / seller A); "foreign" means shop B's objects, owned by seller B
@@ -60,6 +62,7 @@ from tests.integration import matrix_deals as md
 from tests.integration import matrix_fulfillment as mf
 from tests.integration import matrix_partner as mp
 from tests.integration import matrix_returns as mr
+from tests.integration import matrix_social as ms
 from tests.integration import matrix_webhooks as mw
 from tests.integration.fulfillment_files_api import (
     JPEG,
@@ -69,6 +72,7 @@ from tests.integration.fulfillment_files_api import (
 )
 
 CALLERS = ("anon", "buyer", "seller", "staff", "agent", "supervisor", "admin")
+CREATOR = "creator"  # an eighth column, in the rows that have one (matrix_social)
 SCOPES = ("own", "foreign")
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -142,6 +146,7 @@ GET    /api/v1/packages                                               401     20
 GET    /api/v1/packages/{package_id}                                  401     200/404 200/404 200/404 200     200     200
 POST   /api/v1/packages/{package_id}/tracking                         401     403     200/404 200/404 403     403     200
 POST   /api/v1/shops/{shop_id}/packages/upload                        401     403     200/404 200/404 403     403     200
+POST   /api/v1/shops/{shop_id}/stock/upload                           401     403     200/404 200/404 403     403     200
 GET    /api/v1/packages/{package_id}/label                            401     403     200/404 200/404 403     403     200
 GET    /api/v1/packages/{package_id}/packing-slip                     401     403     200/404 200/404 403     403     200
 POST   /api/v1/packages/labels                                        401     403     200/404 200/404 403     403     200
@@ -245,11 +250,11 @@ def _parse_matrix(text: str) -> dict[RowKey, dict[tuple[str, str], int]]:
         assert match, f"cannot parse matrix line: {line!r}"
         method, path, variant, cells = match.groups()
         values = cells.split()
-        assert len(values) == len(CALLERS), f"{len(CALLERS)} cells expected: {line!r}"
+        assert len(values) in (len(CALLERS), len(CALLERS) + 1), f"7 or 8 cells: {line!r}"
         key = (method, path, variant or "")
         assert key not in rows, f"duplicate matrix row: {line!r}"
         expected: dict[tuple[str, str], int] = {}
-        for caller, cell in zip(CALLERS, values, strict=True):
+        for caller, cell in zip((*CALLERS, CREATOR)[: len(values)], values, strict=True):
             own, _, foreign = cell.partition("/")
             expected[caller, "own"] = int(own)
             expected[caller, "foreign"] = int(foreign or own)
@@ -257,7 +262,7 @@ def _parse_matrix(text: str) -> dict[RowKey, dict[tuple[str, str], int]]:
     return rows
 
 
-MATRIX = _parse_matrix(MATRIX_TABLE + mc.ROWS + md.ROWS)
+MATRIX = _parse_matrix(MATRIX_TABLE + mc.ROWS + md.ROWS + ms.ROWS)
 
 
 def api_routes() -> list[RouteKey]:
@@ -315,6 +320,7 @@ class MatrixWorld:
     partner: mp.PartnerWorld | None = None  # an app authorized on both shops
     promotions: dict[str, dict[str, int]] = field(default_factory=dict)  # matrix_coupons
     deals: dict[str, int] = field(default_factory=dict)  # matrix_deals: a flash deal per scope
+    social: ms.Social | None = None  # lives, videos, offers, creators (matrix_social)
 
     def buyer(self, scope: str) -> Actor:
         """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
@@ -427,6 +433,7 @@ def build_world(
         "agent": make_actor(db, Role.AGENT, "agent@matrix.dev"),
         "supervisor": make_actor(db, Role.SUPERVISOR, "supervisor@matrix.dev"),
         "admin": admin,
+        CREATOR: make_actor(db, Role.CREATOR, "creator@matrix.dev"),
     }
     world = MatrixWorld(
         callers=callers,
@@ -447,6 +454,9 @@ def build_world(
     world.partner = mp.build_partner(db, {s: world.shop(s) for s in SCOPES})
     world.promotions = mc.build_promotions(db, owners, {s: world.shop(s) for s in SCOPES})
     world.deals = md.build_deals(db, owners, {s: world.shop(s) for s in SCOPES})
+    world.social = ms.build_social(
+        db, callers[CREATOR], admin, {s: world.shop(s) for s in SCOPES}, world.partner.app_key
+    )
     if with_commerce or with_fulfillment or with_returns:
         world.buyer_b = make_actor(db, Role.BUYER, "buyer.b@matrix.dev")
     if with_commerce:
@@ -525,6 +535,7 @@ class RequestSpec:
     ids: Builder | None = None  # overrides of path parameters
     headers: Builder | None = None  # extra headers (Content-Type of a raw body, a signature)
     forbidden_code: str = "forbidden"  # the problem code of the row's 403s
+    not_found_code: str = "not_found"  # the problem code of the row's 404s
     unauthenticated_code: str = "missing_token"  # the problem code of the row's 401s
     reads_only: bool = False  # an unsafe method that writes nothing (a quote)
     idempotency_key: bool = False  # the route requires an Idempotency-Key header
@@ -666,6 +677,11 @@ def _upload_body(world: MatrixWorld, caller: str, scope: str) -> bytes:
     return mf.tracking_csv(world.ful.open_orders[scope], NEW_TRACKING)
 
 
+def _stock_csv(world: MatrixWorld, caller: str, scope: str) -> bytes:
+    shop = world.shop(scope)
+    return f"sku_id,warehouse_id,quantity\n{shop.sku_id},{shop.warehouse_id},7\n".encode()
+
+
 def _labels_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, Any]:
     return {"package_ids": [str(world.ful.packages[scope])], "kind": "LABEL"}
 
@@ -735,6 +751,7 @@ def _authorize_body(world: MatrixWorld, caller: str, scope: str) -> dict[str, An
 REQUESTS: dict[RowKey, RequestSpec] = {
     **mc.requests(RequestSpec, lambda world: world.promotions),
     **md.requests(RequestSpec, lambda world: world.deals),
+    **ms.requests(RequestSpec, lambda world: world.social, lambda world: world.partner.app_key),
     ("POST", "/api/v1/apps", ""): RequestSpec(body=_const(mp.APP_BODY)),
     ("POST", "/api/v1/shops/{shop_id}/app-authorizations", ""): RequestSpec(body=_authorize_body),
     ("POST", "/api/v1/shops/{shop_id}/webhooks", ""): RequestSpec(body=_const(mw.CREATE_BODY)),
@@ -859,6 +876,9 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     ),
     ("POST", "/api/v1/shops/{shop_id}/packages/upload", ""): RequestSpec(
         body=_upload_body, headers=_const({"Content-Type": "text/csv"}), fulfillment=True
+    ),
+    ("POST", "/api/v1/shops/{shop_id}/stock/upload", ""): RequestSpec(
+        body=_stock_csv, headers=_const({"Content-Type": "text/csv"})
     ),
     ("GET", "/api/v1/packages/{package_id}/label", ""): RequestSpec(fulfillment=True),
     ("GET", "/api/v1/packages/{package_id}/packing-slip", ""): RequestSpec(fulfillment=True),
@@ -1020,9 +1040,6 @@ def build_call(row: RowKey, world: MatrixWorld, caller: str, scope: str) -> Call
     return Call(method, url, body, query, spec, headers)
 
 
-REFUSAL_CODES = {401: "missing_token", 403: "forbidden", 404: "not_found"}
-
-
 def _check(
     client: TestClient,
     db: Database,
@@ -1057,9 +1074,11 @@ def _check(
         problems.append(f"expected {expected}, got {response.status_code}: {response.text[:300]}")
     elif expected >= 400:
         code = problem_code(response)
-        wanted = {403: call.spec.forbidden_code, 401: call.spec.unauthenticated_code}.get(
-            expected, REFUSAL_CODES.get(expected)
-        )
+        wanted = {
+            403: call.spec.forbidden_code,
+            401: call.spec.unauthenticated_code,
+            404: call.spec.not_found_code,
+        }.get(expected)
         if code != (wanted or code):
             problems.append(f"expected problem code {wanted}, got {code}")
     if (expected >= 400 or call.reads) and changed:
@@ -1072,7 +1091,7 @@ def _check(
 
 def _cases(row: RowKey, world: MatrixWorld) -> Iterator[tuple[str, str, int]]:
     """(caller, scope, expected); a scope whose request equals the other's runs once."""
-    for caller in CALLERS:
+    for caller in (c for c in (*CALLERS, CREATOR) if (c, "own") in MATRIX[row]):
         seen: dict[str, int] = {}
         for scope in SCOPES:
             expected = MATRIX[row][caller, scope]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import Conflict, NotFound
 from clipshop.core.pagination import Page, PageRequest, paginate
-from clipshop.identity.principal import Principal
+from clipshop.identity.principal import Permission, Principal
 from clipshop.models import LivePin, LiveSession, Product, ShowcaseItem
 from clipshop.social import access
 from clipshop.social.rates import rates_for
@@ -37,7 +37,10 @@ def get(session: Session, caller: Principal, live_id: int) -> LiveSession:
 
 
 def _hosted(session: Session, caller: Principal, live_id: int) -> LiveSession:
-    """The live, for a change by its host: its shop's seller or its creator."""
+    """The live, for a change by its host: its shop's seller or its creator (other roles:
+    403 before any look-up)."""
+    if not caller.has(Permission.CATALOG_WRITE):
+        caller.require(Permission.AFFILIATE_SELL)
     live = get(session, caller, live_id)
     if live.shop_id is None and live.host_user_id != caller.user_id:
         raise NotFound("live session not found", code="live_not_found")

@@ -14,8 +14,9 @@ from clipshop.social import access
 _SYNC = {"populate_existing": True, "synchronize_session": False}
 
 
-def _seller(caller: Principal, shop_id: int) -> None:
-    caller.require(Permission.CATALOG_WRITE)
+def _seller(caller: Principal, shop_id: int, need: Permission = Permission.CATALOG_WRITE) -> None:
+    """The shop's sellers change (and the platform's staff read, ``need`` catalog:read)."""
+    caller.require(need)
     caller.check_shop(shop_id)
 
 
@@ -53,7 +54,7 @@ def close_offer(
 
 
 def shop_offers(session: Session, caller: Principal, shop_id: int) -> list[AffiliateOffer]:
-    _seller(caller, shop_id)
+    _seller(caller, shop_id, Permission.CATALOG_READ)
     stmt = select(AffiliateOffer).where(AffiliateOffer.shop_id == shop_id)
     return list(session.scalars(stmt.order_by(AffiliateOffer.id)))
 
@@ -91,7 +92,7 @@ def invite(
 def shop_invitations(
     session: Session, caller: Principal, shop_id: int
 ) -> list[AffiliateInvitation]:
-    _seller(caller, shop_id)
+    _seller(caller, shop_id, Permission.CATALOG_READ)
     stmt = select(AffiliateInvitation).where(AffiliateInvitation.shop_id == shop_id)
     return list(session.scalars(stmt.order_by(AffiliateInvitation.id)))
 

@@ -116,7 +116,7 @@ def shop_commissions(
     session: Session, caller: Principal, shop_id: int, order_id: int | None
 ) -> list[Commission]:
     """The commission on a shop's orders (its sellers see what each order owes creators)."""
-    caller.require(Permission.ORDERS_READ)
+    caller.require(Permission.CATALOG_READ)  # not buyers: they read orders, not shops
     caller.check_shop(shop_id)
     stmt = select(Commission).where(Commission.shop_id == shop_id)
     if order_id is not None:
