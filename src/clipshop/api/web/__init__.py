@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from clipshop.api.web import (
     auth,
     center,
+    center_live,
     center_orders,
     center_orders_actions,
     center_orders_bulk,
@@ -21,6 +22,7 @@ from clipshop.api.web import (
     home,
     shop,
     shop_checkout,
+    shop_live,
     shop_orders,
 )
 from clipshop.api.web.render import STATIC_DIR
@@ -34,6 +36,7 @@ def install(app: FastAPI) -> None:
         home,
         auth,
         center,
+        center_live,
         center_orders,
         center_orders_actions,
         center_orders_bulk,
@@ -43,6 +46,7 @@ def install(app: FastAPI) -> None:
         center_stock,
         shop,
         shop_checkout,
+        shop_live,
         shop_orders,
         desk,
         desk_disputes,

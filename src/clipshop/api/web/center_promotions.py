@@ -4,12 +4,14 @@ promotion, and deactivating one, on the API's services and request schemas (docs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
 
 from clipshop.api.web.center_orders_actions import validated
 from clipshop.api.web.center_requests import seller
@@ -218,7 +220,7 @@ _BUILDERS = {
     "bundle": _bundle_body,
     "free-shipping": _shipping_body,
 }
-_SAVE = {
+_SAVE: dict[str, Callable[[Session, Principal, int, dict[str, Any]], Any]] = {
     "deal": lambda s, p, shop, b: deals.create(s, p, shop, validated(PromotionIn, b)),
     "coupon": lambda s, p, shop, b: coupons.create(s, p, shop, _checked(_COUPON, b).model_dump()),
     "bundle": lambda s, p, shop, b: bundles.create(s, p, shop, _checked(_BUNDLE, b).model_dump()),

@@ -49,6 +49,7 @@ def page(
         "now": now,
         "when": lambda at: times.when(at, zone),
         "deadline": lambda verb, due: times.deadline(verb, due, now, zone),
+        "countdown": lambda due: times.countdown(due, now),
     }
     response = templates.TemplateResponse(request, name, {**base, **(context or {})})
     response.status_code = status

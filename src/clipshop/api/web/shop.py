@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from clipshop.api.web.forms import Id, Text
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
+from clipshop.api.web.shop_deals import deals_now
 from clipshop.api.web.state import database
 from clipshop.catalog import storefront
 from clipshop.checkout import cart
@@ -70,9 +71,11 @@ def shop_page(
         found, offers = storefront.products(
             session, principal, shop_id, page_request(20, cursor or None)
         )
+        sku_ids = [o.sku.id for p in found.items for o in offers[p.id]]
         context = {
             "shop": {"id": shop.id, "name": shop.name},
             "products": [(p, offers[p.id]) for p in found.items],
+            "deals": deals_now(session, sku_ids),
             "next_cursor": found.next_cursor,
         }
     return page(request, "shop/products.html", {**context, "price": price})

@@ -19,6 +19,7 @@ from clipshop.identity.principal import Principal
 from clipshop.payments import methods
 from clipshop.pricing import quotes
 from clipshop.pricing.schemas import Address
+from clipshop.promotions.deal_price import Source
 
 router = APIRouter(
     prefix="/shop",
@@ -31,6 +32,8 @@ ADDRESS_FIELDS = (
     *("city", "state", "postal_code", "country"),
 )
 SERVICE = "service_"  # + shop id: the shipping service chosen for that shop
+COUPON = "coupon_"  # + shop id: the shop coupon code typed for that shop
+SOURCES = ("LIVE", "VIDEO", "SHOWCASE")
 NEW_CARD = "new"
 # The sandbox gateway's failure codes (docs/payments.md), in the buyer's words.
 FAILURES = {
@@ -72,6 +75,30 @@ def _services(form: dict[str, str]) -> dict[int, str]:
     }
 
 
+def _coupons(form: dict[str, str]) -> dict[int, str]:
+    return {
+        int(k[len(COUPON) :]): v
+        for k, v in form.items()
+        if k.startswith(COUPON) and k[len(COUPON) :].isdigit() and v
+    }
+
+
+def _source(form: dict[str, str]) -> Source | None:
+    """Where the checkout comes from (a live page's link carries LIVE and its id)."""
+    kind, id_text = form.get("source_type", ""), form.get("source_id", "")
+    if not kind and not id_text:
+        return None
+    if kind not in SOURCES or not id_text.isdigit() or not 0 < int(id_text) < 2**63:
+        raise InvalidInput(
+            "the source must be LIVE, VIDEO or SHOWCASE and an id", code="invalid_source"
+        )
+    return Source(kind, int(id_text))
+
+
+def _buyer(principal: Principal, form: dict[str, str]) -> quotes.Buyer:
+    return quotes.Buyer(principal.user_id, _source(form), _coupons(form))
+
+
 def _quote(request: Request, principal: Principal, form: dict[str, str]) -> quotes.Quote | None:
     address = address_of(form)
     if address is None:
@@ -85,6 +112,7 @@ def _quote(request: Request, principal: Principal, form: dict[str, str]) -> quot
             place.destination(address),
             _services(form),
             form.get("voucher_code") or None,
+            _buyer(principal, form),
         )
 
 
@@ -123,15 +151,25 @@ def _checkout_page(
         except DomainError as exc:
             error = exc
     context = {
-        "form": {k: v for k, v in form.items() if k in ADDRESS_FIELDS or k == "voucher_code"},
+        "form": {k: v for k, v in form.items() if _kept(k)},
         "lines": lines,
         "quote": quote,
         "methods": _saved(request, principal),
         "error": error,
         "price": price,
         "service_field": SERVICE,
+        "coupon_field": COUPON,
     }
     return page(request, "shop/checkout.html", context, error.status if error else 200)
+
+
+def _kept(name: str) -> bool:
+    """The fields the checkout page keeps between its steps."""
+    return (
+        name in ADDRESS_FIELDS
+        or name in ("voucher_code", "source_type", "source_id")
+        or name.startswith(COUPON)
+    )
 
 
 @router.get("/checkout")
@@ -147,6 +185,7 @@ def checkout(request: Request, signed: SignedIn, form: Fields) -> Response:
         address = address_of(form)
         if address is None:
             raise InvalidInput("enter the shipping address", code="invalid_address")
+        source = _source(form)  # checked before the card is tokenized
         outcome = place.place_and_view(
             database(request),
             gateway_of(request),
@@ -156,6 +195,8 @@ def checkout(request: Request, signed: SignedIn, form: Fields) -> Response:
                 services=_services(form),
                 voucher_code=form.get("voucher_code") or None,
                 payment_method_id=_method(request, principal, form),
+                source=source,
+                coupon_codes=_coupons(form),
             ),
         )
     except DomainError as exc:
