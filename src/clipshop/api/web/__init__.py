@@ -9,6 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from clipshop.api.web import (
     auth,
     center,
+    center_affiliate,
+    center_creator,
     center_live,
     center_orders,
     center_orders_actions,
@@ -36,6 +38,8 @@ def install(app: FastAPI) -> None:
         home,
         auth,
         center,
+        center_affiliate,
+        center_creator,
         center_live,
         center_orders,
         center_orders_actions,

@@ -17,7 +17,12 @@ from clipshop.identity.web_sessions import Limits, sign_in, sign_out
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 SIGNIN_PATH = "/signin"
-LANDING = {Role.SELLER: "/center", Role.BUYER: "/shop", Role.AGENT: "/desk"}
+LANDING = {
+    Role.SELLER: "/center",
+    Role.CREATOR: "/center/creator",
+    Role.BUYER: "/shop",
+    Role.AGENT: "/desk",
+}
 
 
 def _local(target: str) -> str:
