@@ -56,6 +56,8 @@ def test_a_status_change_writes_its_event_to_the_outbox(db: Database, world: Wor
         "actor": "BUYER",
         "actor_id": str(world.buyer.id),
         "reason": "",
+        "source_type": None,  # the checkout's source (LIVE, VIDEO, SHOWCASE): none here
+        "source_id": None,
     }
     assert paid[3] == {
         "shop_id": str(world.shop_a.id),
@@ -67,6 +69,8 @@ def test_a_status_change_writes_its_event_to_the_outbox(db: Database, world: Wor
         "actor": "BUYER",
         "actor_id": str(world.buyer.id),
         "reason": "payment captured",
+        "source_type": None,  # only a placed event carries the source
+        "source_id": None,
     }
     assert held[:3] == ("stock.changed", world.shop_a.id, None)  # the unit the order holds
     assert (held[3]["sku_id"], held[3]["delta"]) == (str(world.shop_a.sku_id), -1)

@@ -14,26 +14,10 @@ from clipshop.catalog.shops import get_shop, get_shop_for_write
 from clipshop.core.db import upsert
 from clipshop.core.errors import Conflict, InvalidInput
 from clipshop.core.ids import new_id
-from clipshop.core.money import AmountError, check_cap
 from clipshop.deadlines import standing
 from clipshop.identity.principal import Permission, Principal
 from clipshop.models import PlatformVoucher, ShippingProfile, Shop, SkuDiscount, TaxRate
-
-
-def check_window(starts_at: datetime, ends_at: datetime) -> None:
-    """The one rule of every time window (discounts, vouchers): it ends after it starts."""
-    if ends_at <= starts_at:
-        raise InvalidInput("ends_at must be after starts_at", code="invalid_window")
-
-
-def check_amounts(currency: str, amounts: dict[str, int | None]) -> None:
-    """Each amount (minor units) within the platform maximum of ``currency``."""
-    for field, amount in amounts.items():
-        if amount is not None:
-            try:
-                check_cap(amount, currency, field)
-            except AmountError as exc:
-                raise InvalidInput(str(exc), code="amount_too_large", field=field) from None
+from clipshop.promotions.coupon_store import check_amounts, check_window
 
 
 def put_shipping_profile(

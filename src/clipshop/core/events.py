@@ -58,7 +58,9 @@ class Event:
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OrderStatusChanged(Event):
     """An order was placed (``from_status`` None: ``orders.placing``) or moved from one
-    status to another (``orders.transitions.transition``)."""
+    status to another (``orders.transitions.transition``). ``source_type`` / ``source_id``:
+    the checkout's source (LIVE, VIDEO, SHOWCASE) on the placed event, so its handlers need
+    not read the order; None on a status change and on an order placed without one."""
 
     type: ClassVar[str] = "order.status_changed"
     order_id: int
@@ -68,6 +70,8 @@ class OrderStatusChanged(Event):
     actor: str  # buyer, seller, system, operator...
     actor_id: int | None
     reason: str
+    source_type: str | None = None
+    source_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

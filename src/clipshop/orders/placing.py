@@ -140,4 +140,6 @@ def _placed_event(order: dict[str, Any], buyer_id: int) -> OrderStatusChanged:
         actor_id=buyer_id,
         reason="",
         at=order["created_at"],
+        source_type=order["source_type"],
+        source_id=order["source_id"],
     )

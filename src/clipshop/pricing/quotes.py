@@ -38,6 +38,7 @@ from clipshop.promotions import (
     giveback,  # noqa: F401  (registers the give-back handlers)
     waterfall,
 )
+from clipshop.promotions import rows as promotion_rows
 from clipshop.promotions.deal_price import Offer, Source, price_level
 from clipshop.promotions.lines import Claim, Cut, Funder, Kind, PricedUnit
 
@@ -224,8 +225,9 @@ def quote_and_read(
     buyer: Buyer | None = None,
 ) -> Quote:
     """``quote``, and ``reads``: the caller's own queries, sent in the round trip of the
-    quote's second reads (discounts, promotions, tax rates, shipping profiles, the source);
-    their values are then in ``reads``."""
+    quote's second reads (discounts, promotions, tax rates, shipping profiles, each promoting
+    shop's bundles and free-shipping threshold, the source); their values are then in
+    ``reads``. A shop coupon is read (``waterfall.seller_steps``) only when its code is given."""
     if not items:
         raise EmptyCheckout("nothing to check out: add items to the cart or send items")
     buyer = buyer or Buyer()
@@ -245,27 +247,28 @@ def quote_and_read(
     profiled = {shop_id: reads.add(shipping.profiles_query(shop_id)) for shop_id in shop_ids}
     source = buyer.source
     sourced = reads.add(rows.source(source.type, source.id)) if source else None
+    now = utcnow()
+    # A shop that may not promote (RESTRICTED, SUSPENDED) runs none of its promotions.
+    promoting = [s for s in shop_ids if shops[s].standing not in shop_standing.NO_PROMOTIONS]
+    bundled = {s: reads.add(promotion_rows.bundles(s, now)) for s in promoting}
+    freed = {s: reads.add(promotion_rows.free_shipping_threshold(s, now)) for s in promoting}
     reads.run(session)
     if source is not None and sourced is not None:
         _check_source(source, reads[sourced])
     profiles = {shop_id: reads[handle] for shop_id, handle in profiled.items()}
-    # A shop that may not promote (RESTRICTED, SUSPENDED) runs none of its promotions.
     offers = [
-        o
-        for o in reads[offered]
-        if shops[o.shop_id].standing not in shop_standing.NO_PROMOTIONS
-        and o.id not in buyer.without_deals
+        o for o in reads[offered] if o.shop_id in promoting and o.id not in buyer.without_deals
     ]
     by_shop = _units(found, items)
     discounts = reads[discounted]
-    now = utcnow()
     claims: dict[int, list[Claim]] = {}
     for shop_id in shop_ids:
         units = by_shop[shop_id]
         claims[shop_id] = price_level(units, discounts, offers, source)
         code = buyer.coupon_codes.get(shop_id)
+        bundles = reads[bundled[shop_id]] if shop_id in bundled else []
         claims[shop_id] += waterfall.seller_steps(
-            session, shop_id, buyer.id, list(units), code, now
+            session, shop_id, buyer.id, list(units), code, now, bundles
         )
     all_units = [u for shop_id in shop_ids for u in by_shop[shop_id]]
     if voucher_code:
@@ -285,7 +288,7 @@ def quote_and_read(
             destination.postal_code,
             weight,
             sub_total,
-            waterfall.free_shipping_threshold(session, shop_id, now),
+            reads[freed[shop_id]] if shop_id in freed else None,
         )
         if not opts:
             raise UnknownShippingService(f"shop {shop_id} does not ship to {destination.country}")

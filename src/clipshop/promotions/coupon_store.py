@@ -75,6 +75,8 @@ def update_row(
 
 
 def check_window(starts_at: datetime, ends_at: datetime) -> None:
+    """The one rule of every time window (promotions, SKU discounts, vouchers): it ends after
+    it starts."""
     if ends_at <= starts_at:
         raise InvalidInput("ends_at must be after starts_at", code="invalid_window")
 

@@ -1,9 +1,10 @@
 """Taking a coupon use when an order is written, and giving it back (docs/promotions.md,
 "Give-back").
 
-Taken by conditional UPDATEs: the coupon's ``uses`` only while below ``total_limit`` (a
-CHECK holds it too), the buyer's wallet ``uses`` only while below ``per_buyer_limit``, and
-one ``coupon_uses`` row per order (unique). Given back once, when the order is cancelled
+Taken by conditional statements sent together (one round trip, ``rows.take_coupon``): the
+coupon's ``uses`` only while below ``total_limit`` (a CHECK holds it too), the buyer's wallet
+``uses`` only while below ``per_buyer_limit`` (an upsert), and one ``coupon_uses`` row per
+order (unique). Given back once, when the order is cancelled
 before shipment (from UNPAID, ON_HOLD or AWAITING_SHIPMENT) or fully refunded (its
 ``refunded_amount`` reaches its ``total_amount``): the use's ``released_at`` is stamped by a
 conditional UPDATE, and only the statement that stamps it gives the counts back.
@@ -16,58 +17,25 @@ from sqlalchemy.orm import Session
 
 from clipshop.core import events
 from clipshop.core.clock import utcnow
-from clipshop.core.db import insert_ignore
 from clipshop.core.events import OrderStatusChanged, RefundStatusChanged
-from clipshop.core.ids import new_id
 from clipshop.models import CouponUse, CouponWallet, Order, ShopCoupon
+from clipshop.promotions import rows
 from clipshop.promotions.coupon_errors import CouponBuyerLimit, CouponUsedUp
 
 BEFORE_SHIPMENT = frozenset({"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"})
 
 
 def take(session: Session, coupon_id: int, shop_id: int, order_id: int, buyer_id: int) -> None:
-    """One use of the coupon by this order and buyer, or CouponUsedUp / CouponBuyerLimit
-    (409) when the limits were reached since the quote."""
-    taken = session.execute(
-        update(ShopCoupon)
-        .where(
-            ShopCoupon.id == coupon_id,
-            ShopCoupon.active.is_(True),
-            ShopCoupon.uses < ShopCoupon.total_limit,
-        )
-        .values(uses=ShopCoupon.uses + 1)
-        .returning(ShopCoupon.per_buyer_limit, ShopCoupon.code)
-    ).first()
-    if taken is None:
+    """One use of the coupon by this order and buyer (one round trip: ``rows.take_coupon``),
+    or CouponUsedUp / CouponBuyerLimit (409) when the limits were reached since the quote."""
+    taken = rows.take_coupon(session, coupon_id, shop_id, order_id, buyer_id)
+    if taken.code is None:
         raise CouponUsedUp("the coupon was used up meanwhile", coupon_id=str(coupon_id))
-    limit, code = taken
-    wallet = {"coupon_id": coupon_id, "buyer_id": buyer_id, "shop_id": shop_id, "uses": 0}
-    insert_ignore(
-        session, CouponWallet.__table__, wallet | {"claimed_at": None}, ["coupon_id", "buyer_id"]
-    )
-    mine = session.execute(
-        update(CouponWallet)
-        .where(
-            CouponWallet.coupon_id == coupon_id,
-            CouponWallet.buyer_id == buyer_id,
-            CouponWallet.uses < limit,
-        )
-        .values(uses=CouponWallet.uses + 1)
-    )
-    if mine.rowcount != 1:  # type: ignore[attr-defined]
+    if not taken.within_buyer_limit:
         raise CouponBuyerLimit(
-            f"coupon {code} may be used {limit} time(s) per buyer", coupon_code=code
+            f"coupon {taken.code} may be used {taken.per_buyer_limit} time(s) per buyer",
+            coupon_code=taken.code,
         )
-    session.add(
-        CouponUse(
-            id=new_id(),
-            coupon_id=coupon_id,
-            shop_id=shop_id,
-            buyer_id=buyer_id,
-            order_id=order_id,
-        )
-    )
-    session.flush()
 
 
 def give_back(session: Session, order_id: int) -> bool:

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clipshop.deadlines.standing import NO_PROMOTIONS
-from clipshop.models import Bundle, CouponWallet, FreeShippingPromotion, Order, Shop, ShopCoupon
-from clipshop.promotions import coupon_uses
+from clipshop.models import CouponWallet, Order, Shop, ShopCoupon
+from clipshop.promotions import coupon_uses, rows
 from clipshop.promotions.coupon_errors import (
     CouponBuyerLimit,
     CouponNotEligible,
@@ -39,13 +39,17 @@ def seller_steps(
     units: list[PricedUnit],
     coupon_code: str | None,
     now: datetime,
+    bundles: list[BundleRule] | None = None,
 ) -> list[Claim]:
     """Take the shop's bundle and coupon cuts off ``units`` (one shop order's units, in place);
     the claims (coupon uses) that a checkout must take for them. ``buyer_id`` None: a quote
-    without a buyer (per-buyer limits and loyalty are not checked)."""
+    without a buyer (per-buyer limits and loyalty are not checked). ``bundles``: the shop's
+    active bundles if the caller read them already (``promotions.rows.bundles``, in its
+    batch); None: read here. The coupon is read only when ``coupon_code`` is given."""
     promoting = _may_promote(session, shop_id)
     if promoting:
-        apply_bundles(units, active_bundles(session, shop_id, now))
+        rules = bundles if bundles is not None else active_bundles(session, shop_id, now)
+        apply_bundles(units, rules)
     if not coupon_code:
         return []
     coupon = usable_coupon(session, shop_id, buyer_id, coupon_code, now)
@@ -68,17 +72,11 @@ def take(session: Session, claim: Claim, order_id: int, buyer_id: int) -> None:
 
 def free_shipping_threshold(session: Session, shop_id: int, now: datetime) -> int | None:
     """The lowest products sub-total from which the shop's active free-shipping promotion
-    makes shipping free (seller-funded); None: no such promotion now."""
+    makes shipping free (seller-funded); None: no such promotion now, or the shop may not
+    promote. ``pricing.quotes`` reads it in its batch instead (``rows.free_shipping_threshold``)."""
     if not _may_promote(session, shop_id):
         return None
-    return session.scalar(
-        select(func.min(FreeShippingPromotion.threshold)).where(
-            FreeShippingPromotion.shop_id == shop_id,
-            FreeShippingPromotion.active.is_(True),
-            FreeShippingPromotion.starts_at <= now,
-            FreeShippingPromotion.ends_at > now,
-        )
-    )
+    return rows.free_shipping_threshold(shop_id, now).run(session)
 
 
 def _may_promote(session: Session, shop_id: int) -> bool:
@@ -87,26 +85,7 @@ def _may_promote(session: Session, shop_id: int) -> bool:
 
 
 def active_bundles(session: Session, shop_id: int, now: datetime) -> list[BundleRule]:
-    rows = session.scalars(
-        select(Bundle)
-        .where(
-            Bundle.shop_id == shop_id,
-            Bundle.active.is_(True),
-            Bundle.starts_at <= now,
-            Bundle.ends_at > now,
-        )
-        .order_by(Bundle.id)
-    )
-    return [
-        BundleRule(
-            id=b.id,
-            product_ids=frozenset(int(p) for p in b.product_ids),
-            tiers=tuple((int(t["min_quantity"]), int(t["percent_off"])) for t in b.tiers),
-            buy=b.buy_quantity or 0,
-            free=b.free_quantity or 0,
-        )
-        for b in rows
-    ]
+    return rows.bundles(shop_id, now).run(session)
 
 
 def rule_of(coupon: ShopCoupon) -> CouponRule:

@@ -8,6 +8,7 @@ its unit's price.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from clipshop.core.money import allocate
@@ -25,6 +26,24 @@ class BundleRule:
     tiers: tuple[tuple[int, int], ...] = ()
     buy: int = 0
     free: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        bundle_id: int,
+        product_ids: Iterable[int | str],
+        tiers: Iterable[Mapping[str, int | str]],
+        buy: int | None,
+        free: int | None,
+    ) -> BundleRule:
+        """The rule of a bundle row (its JSON product ids and tiers)."""
+        return cls(
+            id=bundle_id,
+            product_ids=frozenset(int(p) for p in product_ids),
+            tiers=tuple((int(t["min_quantity"]), int(t["percent_off"])) for t in tiers),
+            buy=buy or 0,
+            free=free or 0,
+        )
 
     def cuts(self, prices: list[int]) -> list[int]:
         """The cut of each of these units (prices) bought together in this bundle."""

@@ -1,8 +1,9 @@
 """Affiliate commission, kept by reacting to order and refund events (docs/creators.md).
 
-- An order just placed (``OrderStatusChanged`` from None) whose source is a creator's (a live
-  or video a creator hosts, or a creator's showcase) records, per line whose product is open to
-  the creator, the commission due at the rate in force at that moment.
+- An order just placed (``OrderStatusChanged`` from None, which carries the order's source)
+  whose source is a creator's (a live or video a creator hosts, or a creator's showcase)
+  records, per line whose product is open to the creator, the commission due at the rate in
+  force at that moment.
 - Every refund event recomputes each line's ``reversed`` from the line's refunded amount
   (``rates.reversed_part``): cumulative and exact, so a full refund reverses all.
 - The order COMPLETED: its pending commission becomes PAYABLE. CANCELLED, or lines cancelled:
@@ -19,7 +20,7 @@ from clipshop.core import events
 from clipshop.core.clock import utcnow
 from clipshop.core.events import OrderLinesCancelled, OrderStatusChanged, RefundStatusChanged
 from clipshop.identity.principal import Role
-from clipshop.models import Commission, LiveSession, Order, OrderLineItem, User, Video
+from clipshop.models import Commission, LiveSession, OrderLineItem, User, Video
 from clipshop.social.rates import commission_due, rates_for, reversed_part
 
 
@@ -38,12 +39,10 @@ def creator_of(session: Session, source_type: str, source_id: int) -> int | None
     return host[0] if host is not None and host[1] is None else None
 
 
-def record(session: Session, order_id: int) -> list[Commission]:
-    """The commission of a just-placed order (none if it is not a creator's, or was recorded)."""
-    order = session.execute(
-        select(Order.source_type, Order.source_id, Order.created_at).where(Order.id == order_id)
-    ).one()
-    source_type, source_id, placed_at = order
+def record(session: Session, placed: OrderStatusChanged) -> list[Commission]:
+    """The commission of a just-placed order (none if it is not a creator's, or was recorded).
+    Its source comes with the placed event: an order without one costs no statement."""
+    source_type, source_id, order_id = placed.source_type, placed.source_id, placed.order_id
     if source_type is None or source_id is None:
         return []
     creator = creator_of(session, source_type, source_id)
@@ -77,7 +76,7 @@ def record(session: Session, order_id: int) -> list[Commission]:
             rate_bps=rates[product_id].bps,
             rate_kind=rates[product_id].kind,
             due=commission_due(price, rates[product_id].bps),
-            placed_at=placed_at,
+            placed_at=placed.at,
         )
         for line_id, shop_id, product_id, price, currency in lines
         if product_id in rates
@@ -115,7 +114,7 @@ def _settle(session: Session, status: str, where: ColumnElement[bool]) -> None:
 @events.on(OrderStatusChanged)
 def _order_changed(session: Session, event: OrderStatusChanged) -> None:
     if event.from_status is None:
-        record(session, event.order_id)
+        record(session, event)
     elif event.to_status == "COMPLETED":
         _settle(session, "PAYABLE", Commission.order_id == event.order_id)
     elif event.to_status == "CANCELLED":
