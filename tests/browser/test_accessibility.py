@@ -12,10 +12,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
+from clipshop.identity.principal import Role
 from tests.browser.conftest import Site
 from tests.browser.support import sign_in
-from tests.conftest import World, make_world
+from tests.conftest import World, make_actor, make_world
 from tests.fulfillment_support import ready_order
+from tests.integration.checkout_api import API
+from tests.integration.promotion_support import post_promotion, promotion_body
+from tests.integration.social_support import start_live
 from tests.web_support import PASSWORD
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -29,8 +33,15 @@ SERIOUS = """async () => {
 
 def _build(site: Site) -> dict[str, Any]:
     world: World = make_world(site.db, password=PASSWORD)
+    make_actor(site.db, Role.CREATOR, "creator@test.dev", password=PASSWORD)
     with httpx.Client(base_url=site.url) as api:
-        return ready_order(api, world.buyer, world.admin, {world.shop_a.sku_id: 1})  # type: ignore[arg-type]
+        order = ready_order(api, world.buyer, world.admin, {world.shop_a.sku_id: 1})  # type: ignore[arg-type]
+        body = promotion_body(world.shop_a.sku_id, "FLASH_DEAL", deal_price=500, quantity=20)
+        post_promotion(api, world.seller_a, world.shop_a.id, **body)  # type: ignore[arg-type]
+        live = start_live(api, world.seller_a, "Axe live", world.shop_a.id)  # type: ignore[arg-type]
+        pin = {"product_id": str(world.shop_a.product_id)}
+        api.post(f"{API}/lives/{live['id']}/pins", json=pin, headers=world.seller_a.headers)
+    return {**order, "live_id": live["id"]}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +81,28 @@ def test_main_pages_have_no_serious_violations(page: Page, order: dict[str, Any]
     for path in ("/center", "/center/orders", f"/center/orders/{order['id']}"):
         assert _violations(page, path) == [], path
     for path in ("/center/returns", "/center/cancellations", "/center/stock", "/center/settings"):
+        assert _violations(page, path) == [], path
+
+
+def test_promotion_live_and_creator_pages_have_no_serious_violations(
+    page: Page, order: dict[str, Any]
+) -> None:
+    sign_in(page, "seller.a@test.dev")
+    page.wait_for_url("**/center")
+    live = f"/center/lives/{order['live_id']}"
+    for path in ("/center/promotions", "/center/lives", live, "/center/affiliate"):
+        assert _violations(page, path) == [], path
+    page.goto("/center/promotions?shop_id=1")  # a refusal page (another shop)
+    assert _violations(page) == []
+    page.context.clear_cookies()
+    sign_in(page, "buyer@test.dev")
+    page.wait_for_url("**/shop")
+    for path in (f"/shop/shops/{order['shop_id']}", f"/shop/lives/{order['live_id']}"):
+        assert _violations(page, path) == [], path
+    page.context.clear_cookies()
+    sign_in(page, "creator@test.dev")
+    page.wait_for_url("**/center/creator")
+    for path in ("/center/creator", "/center/lives"):
         assert _violations(page, path) == [], path
 
 

@@ -72,6 +72,7 @@ USERS: list[tuple[str, Role, str, int | None]] = [
     ("seller_xb", Role.SELLER, "Wei Crossborder", None),
     ("buyer", Role.BUYER, "Bea Buyer", 30),
     ("buyer_minor", Role.BUYER, "Milo Minor", 16),
+    ("creator", Role.CREATOR, "Cleo Creator", None),
 ]
 
 SHOPS: list[dict[str, Any]] = [
