@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from clipshop.demo.seed import DOMAIN
 from tests.browser.conftest import ARGS, CHROMIUM
@@ -40,6 +40,13 @@ def _first_link(list_path: str, css: str) -> Step:
     return step
 
 
+STAGED: dict[str, str] = {}  # what _stage made: the live's path
+
+
+def _staged(key: str) -> Step:
+    return lambda page: STAGED.get(key)
+
+
 VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
     (None, [("home", _go("/")), ("signin", _go("/signin"))]),
     (
@@ -50,6 +57,9 @@ VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
             ("seller-order", _first_link("/center/orders", "table a[href^='/center/orders/']")),
             ("seller-stock", _go("/center/stock")),
             ("seller-settings", _go("/center/settings")),
+            ("seller-promotions", _go("/center/promotions")),
+            ("seller-live", _first_link("/center/lives", "ul.lives a[href^='/center/lives/']")),
+            ("seller-affiliate", _go("/center/affiliate")),
         ],
     ),
     (
@@ -58,8 +68,11 @@ VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
             ("buyer-shop", _go("/shop")),
             ("buyer-shop-page", _first_link("/shop", "a[href^='/shop/shops/']")),
             ("buyer-orders", _go("/shop/orders")),
+            ("buyer-deal", _staged("buyer_deal")),
+            ("buyer-live", _staged("buyer_live")),
         ],
     ),
+    ("creator", [("creator", _go("/center/creator"))]),
     (
         "supervisor",
         [
@@ -76,11 +89,38 @@ def _sign_in(page: Page, who: str) -> None:
     page.wait_for_load_state("load")
 
 
+def _stage(browser: Browser, base_url: str) -> None:
+    """Through the seller's pages: a flash deal on the first SKU (for the product page and the
+    promotions list) and a live with it pinned (for the live pages)."""
+    context = browser.new_context(base_url=base_url, timezone_id="UTC")
+    page = context.new_page()
+    _sign_in(page, "seller.local")
+    page.goto("/center/promotions")
+    form = page.get_by_role("form", name="New product discount or flash deal")
+    form.get_by_label("Title").fill("Noon flash deal")
+    form.get_by_label("Deal price").fill("9.90")
+    form.get_by_label("Deal units (flash deals)").fill("50")
+    form.get_by_label("Per-buyer limit (flash deals, optional)").fill("2")
+    # the window: the form's own defaults, now (the platform clock) to a day later
+    STAGED["buyer_deal"] = f"/shop/shops/{form.locator('input[name=shop_id]').input_value()}"
+    form.get_by_role("button", name="Create").click()
+    page.wait_for_load_state("load")
+    page.goto("/center/lives")
+    page.get_by_label("Title").fill("Friday night live")
+    page.get_by_role("button", name="Go live").click()
+    page.wait_for_url("**/center/lives/*")
+    page.get_by_role("button", name="Pin at the end").click()
+    page.wait_for_load_state("networkidle")
+    STAGED["buyer_live"] = page.url.replace("/center/lives/", "/shop/lives/")
+    context.close()
+
+
 def shoot(base_url: str, out: Path) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     saved: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        _stage(browser, base_url)
         for width in WIDTHS:
             for who, pages in VISITS:
                 viewport = {"width": width, "height": 900}

@@ -5,7 +5,7 @@ promotion, and deactivating one, on the API's services and request schemas (docs
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -38,6 +38,7 @@ router = APIRouter(
     dependencies=[Depends(csrf_protected)],
 )
 Field = Annotated[str, Form(max_length=200)]
+DAY = timedelta(days=1)
 SERVICES: dict[str, Any] = {
     "deal": deals,
     "coupon": coupons,
@@ -82,7 +83,10 @@ def _promotions_page(
             "bundles": bundles.list_bundles(session, principal, shop_id),
             "free_shipping": free_shipping.list_promotions(session, principal, shop_id),
         }
+    now = utcnow().astimezone(zone_of(request))
     context.update(
+        skus_named={s.id: f"{p.title} · {s.name}" for p, s in context["skus"]},
+        defaults={"starts_at": f"{now:%Y-%m-%dT%H:%M}", "ends_at": f"{now + DAY:%Y-%m-%dT%H:%M}"},
         status=lambda row: status(row, utcnow()),
         price=price,
         error=error,
