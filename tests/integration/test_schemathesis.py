@@ -81,6 +81,7 @@ def as_a_client_would(case: schemathesis.Case, world: World) -> None:
     if positive:
         for field in ("create_time", "update_time"):  # a list's time range holds something
             _window(query, f"{field}_ge", f"{field}_lt")
+        _window(query, "start", "end")  # a creator's statement: its orders placed in between
     if positive and isinstance(case.body, dict):
         body = case.body
         _window(body)
