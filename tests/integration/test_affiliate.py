@@ -19,6 +19,7 @@ from clipshop.orders import lifecycle, refunds
 from tests.conftest import Actor, World, make_actor, problem_code
 from tests.fulfillment_support import paid_orders
 from tests.integration.checkout_api import API, cancel, ok, post_checkout
+from tests.integration.outbox_support import outbox
 from tests.integration.social_support import open_offer, start_live
 
 
@@ -80,6 +81,29 @@ def test_commission_at_the_rate_in_force_at_placement(
     seen = ok(client.get(mine, headers=world.seller_a.headers))
     assert [c["due"]["minor_units"] for c in seen] == [100, 100]
     assert client.get(mine, headers=world.seller_b.headers).status_code == 404
+
+
+def test_the_placed_event_carries_the_source_the_commission_is_recorded_from(
+    client: TestClient, db: Database, world: World
+) -> None:
+    creator = _creator(db)
+    open_offer(client, world, 1000)
+    live = _creator_live(client, creator, world)
+    order = _buy(client, world, 1, {"type": "LIVE", "id": live["id"]})
+    (plain,) = paid_orders(client, world.buyer, {world.shop_a.sku_id: 1})  # no source
+    changes = [(oid, p) for kind, _, oid, p in outbox(db) if kind == "order.status_changed"]
+    placed = {str(oid): p for oid, p in changes if p["from_status"] is None}
+    assert (placed[order["id"]]["source_type"], placed[order["id"]]["source_id"]) == (
+        "LIVE",
+        live["id"],
+    )
+    assert (placed[plain["id"]]["source_type"], placed[plain["id"]]["source_id"]) == (None, None)
+    assert all(p["source_type"] is None for _, p in changes if p["from_status"] is not None)
+    with db.unit_of_work(write=False) as session:
+        created = session.scalar(select(Order.created_at).where(Order.id == int(order["id"])))
+    [commission] = _commission(db, order["id"])
+    assert commission.placed_at == created
+    assert _commission(db, plain["id"]) == []
 
 
 def test_no_commission_without_a_creator(client: TestClient, db: Database, world: World) -> None:
