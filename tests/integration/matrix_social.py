@@ -31,7 +31,8 @@ from tests.conftest import Actor, ShopFixture, make_actor
 # in the path is 404 (another creator's, and every other role's, admins excepted); [self]: a
 # caller naming itself, so only the role decides (403 but for creators and admins). Apps:
 # only the creator authorizes (every other role 403, admins too); the creator or an admin
-# revokes (every other role 403).
+# revokes (every other role 403). [creator]: the scope's creator's own live (no shop): the
+# platform's staff read it, only its creator changes it (admins too get 404).
 _TABLE = """
 POST   /api/v1/lives                                                  401     403     201/404 201/404 403     403     201     403
 GET    /api/v1/lives                                                  401     200     200     200     200     200     200     200
@@ -40,6 +41,8 @@ POST   /api/v1/lives/{live_id}/end                                    401     40
 POST   /api/v1/lives/{live_id}/pins                                   401     403     200/404 200/404 403     403     200     404
 DELETE /api/v1/lives/{live_id}/pins/{product_id}                      401     403     200/404 200/404 403     403     200     404
 POST   /api/v1/lives/{live_id}/pins/{product_id}/top                  401     403     200/404 200/404 403     403     200     404
+GET    /api/v1/lives/{live_id} [creator]                              401     404     404     404     200     200     200     200/404
+POST   /api/v1/lives/{live_id}/pins [creator]                         401     403     404     404     403     403     404     200/404
 GET    /api/v1/lives/{live_id}/report                                 401     404     200/404 200/404 200     200     200     404
 GET    /api/v1/public/lives/{live_id}                                 200     200     200     200     200     200     200     200
 POST   /api/v1/videos                                                 401     403     201/404 201/404 403     403     201     403
@@ -76,6 +79,7 @@ class Social:
     creators: dict[str, Actor]  # own: the creator caller; foreign: creator B
     second_products: dict[str, int]  # the shop's other product: open, neither pinned nor shown
     lives: dict[str, int]  # the shop's LIVE live, its first product pinned
+    creator_lives: dict[str, int]  # the creator's own LIVE live, nothing pinned
     videos: dict[str, int]
     invitations: dict[str, int]  # the shop's invitation of the scope's creator (INVITED)
     grants: dict[str, int]  # the creator's authorization of the matrix app
@@ -85,7 +89,7 @@ def build_social(
     db: Database, creator: Actor, admin: Actor, shops: dict[str, ShopFixture], app_key: str
 ) -> Social:
     creators = {"own": creator, "foreign": make_actor(db, Role.CREATOR, "creator.b@matrix.dev")}
-    social = Social(creators, {}, {}, {}, {}, {})
+    social = Social(creators, {}, {}, {}, {}, {}, {})
     with db.unit_of_work() as session:
         for scope, shop in shops.items():
             seller, maker = shop.owner.principal, creators[scope]
@@ -106,6 +110,7 @@ def build_social(
             started = live.start(session, seller, "Matrix live", shop.id)
             live.pin(session, seller, started.id, shop.product_id, None)
             social.lives[scope] = started.id
+            social.creator_lives[scope] = live.start(session, maker.principal, "Mine", None).id
             video = videos.create(session, seller, "Matrix video", shop.id, [shop.product_id])
             social.videos[scope] = video.id
             social.grants[scope] = grant_for_creator(session, app_key, maker.id).authorization.id
@@ -138,6 +143,9 @@ def requests(
     def second(s: Social, scope: str) -> int:
         return s.second_products[scope]
 
+    def creator_live(s: Social, scope: str) -> int:
+        return s.creator_lives[scope]
+
     def shop_id(world: Any, scope: str) -> str:
         return str(world.shop(scope).id)
 
@@ -168,6 +176,14 @@ def requests(
             ids=ids(product_id=second), body=empty, not_found_code="live_not_found"
         ),
         ("GET", f"{lives}/report", ""): spec(ids=plain, not_found_code="live_not_found"),
+        ("GET", lives, "creator"): spec(
+            ids=ids(live_id=creator_live), not_found_code="live_not_found"
+        ),
+        ("POST", f"{lives}/pins", "creator"): spec(
+            ids=ids(live_id=creator_live),
+            body=lambda w, c, s: {"product_id": str(second(social_of(w), s))},
+            not_found_code="live_not_found",
+        ),
         ("GET", "/api/v1/public/lives/{live_id}", ""): spec(ids=plain),
         ("POST", "/api/v1/videos", ""): spec(
             body=lambda w, c, s: {
