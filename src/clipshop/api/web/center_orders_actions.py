@@ -5,6 +5,7 @@ the order's page again with the problem code and what the user typed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -32,12 +33,18 @@ router = APIRouter(
     dependencies=[Depends(csrf_protected)],
 )
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def validated(model: type[M], data: dict[str, Any]) -> M:
     """The form as the API's request schema checks it; its complaints as one 422."""
+    return checked(model.model_validate, data)
+
+
+def checked(validate: Callable[[dict[str, Any]], T], data: dict[str, Any]) -> T:
+    """``validate(data)`` (a schema's or a type adapter's); its complaints as one 422."""
     try:
-        return model.model_validate(data)
+        return validate(data)
     except ValidationError as exc:
         parts = [
             f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}"

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
-from clipshop.api.web.center_orders_actions import validated
+from clipshop.api.web.center_orders_actions import checked, validated
 from clipshop.api.web.center_requests import seller
 from clipshop.api.web.center_stock import shop_of
 from clipshop.api.web.forms import FormId, Id, Ids, QueryId, minor_amount
@@ -205,15 +205,10 @@ def _shipping_body(form: dict[str, Any], currency: str) -> dict[str, Any]:
     return {"threshold": minor_amount(form["threshold"], currency)}
 
 
-def _checked(adapter: TypeAdapter[Any], body: dict[str, Any]) -> Any:
-    try:
-        return adapter.validate_python(body)
-    except ValidationError as exc:
-        parts = [
-            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'form'}: {e['msg']}"
-            for e in exc.errors(include_url=False)[:3]
-        ]
-        raise InvalidInput("; ".join(parts), code="invalid_request") from None
+def _dumped(adapter: TypeAdapter[Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The body as the API's union schema checks it, as the service's fields."""
+    fields: dict[str, Any] = checked(adapter.validate_python, body).model_dump()
+    return fields
 
 
 _COUPON: TypeAdapter[Any] = TypeAdapter(CouponCreate)
@@ -226,8 +221,12 @@ _BUILDERS = {
 }
 _SAVE: dict[str, Callable[[Session, Principal, int, dict[str, Any]], Any]] = {
     "deal": lambda s, p, shop, b: deals.create(s, p, shop, validated(PromotionIn, b)),
-    "coupon": lambda s, p, shop, b: coupons.create(s, p, shop, _checked(_COUPON, b).model_dump()),
-    "bundle": lambda s, p, shop, b: bundles.create(s, p, shop, _checked(_BUNDLE, b).model_dump()),
+    "coupon": lambda s, p, shop, b: coupons.create(
+        s, p, shop, checked(_COUPON.validate_python, b).model_dump()
+    ),
+    "bundle": lambda s, p, shop, b: bundles.create(
+        s, p, shop, checked(_BUNDLE.validate_python, b).model_dump()
+    ),
     "free-shipping": lambda s, p, shop, b: free_shipping.create(
         s, p, shop, validated(FreeShippingIn, b).model_dump()
     ),
