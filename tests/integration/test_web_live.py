@@ -103,6 +103,11 @@ def test_checkout_from_a_live_records_its_source(
         assert (order.source_type, order.source_id) == ("LIVE", live)
     bad = _post(client, "/shop/checkout", **ADDRESS, **card, cvc="1", source_type="PARTY")
     assert (bad.status_code, page_code(bad)) == (422, "invalid_source")
+    client.post("/signout", data={"csrf_token": session_token(client)})
+    sign_in(client, "seller.a@test.dev")
+    report = client.get(f"/center/lives/{live}")
+    assert "data-orders>1<" in report.text and "data-units>2<" in report.text
+    assert "data-gmv>20.00 USD<" in report.text
 
 
 def test_ending_a_live_stops_pin_changes(client: TestClient, web: World, db: Database) -> None:

@@ -15,6 +15,7 @@ from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.models import Bundle, FreeShippingPromotion, Promotion, Shop, ShopCoupon
 from tests.conftest import World
+from tests.integration.checkout_api import ADDRESS
 from tests.integration.promotion_support import flash
 from tests.web_support import page_code, session_token, sign_in
 
@@ -174,3 +175,26 @@ def test_another_shops_promotions_are_not_found(
     with db.unit_of_work(write=False) as session:
         assert session.get_one(Promotion, deal).active is True
     assert _count(db, FreeShippingPromotion) == 0
+
+
+def test_a_shop_coupon_typed_at_checkout(client: TestClient, web: World, db: Database) -> None:
+    shop = web.shop_a
+    sign_in(client, "seller.a@test.dev")
+    _post(client, "coupon", shop.id, kind="AMOUNT", code="SAVE5", title="Five off",
+          amount_off="5.00", min_spend="20.00", total_limit="10")  # fmt: skip
+    client.post("/signout", data={"csrf_token": session_token(client)})
+    sign_in(client, "buyer@test.dev")
+    client.post(
+        f"/shop/cart/{shop.sku_id}", data={"quantity": "3", "csrf_token": session_token(client)}
+    )
+    plain = client.get("/shop/checkout", params=ADDRESS)
+    assert f'name="coupon_{shop.id}"' in plain.text
+    assert "<dt>Seller discount</dt><dd>\u22120.00 USD</dd>" in plain.text
+    field = {f"coupon_{shop.id}": "SAVE5"}
+    quoted = client.get("/shop/checkout", params={**ADDRESS, **field})
+    assert "<dt>Seller discount</dt><dd>\u22125.00 USD</dd>" in quoted.text
+    assert f'name="coupon_{shop.id}" value="SAVE5"' in quoted.text
+    unknown = client.get("/shop/checkout", params={**ADDRESS, f"coupon_{shop.id}": "NOPE"})
+    assert unknown.status_code == 409 and page_code(unknown) == "unknown_coupon"
+    with db.unit_of_work(write=False) as session:
+        assert session.scalars(select(ShopCoupon)).one().uses == 0  # a quote takes nothing
