@@ -187,6 +187,13 @@ def test_statement_and_csv_agree(client: TestClient, db: Database, world: World)
         return sum(Money.parse_exact(r[column], r["currency"]).amount for r in rows)
 
     assert (total("due"), total("reversed"), total("net")) == (500, 175, 325)
+    empty = client.get(
+        path,
+        params={"start": "2030-01-01T00:00:00Z", "end": "2030-01-01T00:00:00Z"},
+        headers=creator.headers,
+    )
+    assert empty.status_code == 422 and empty.json()["code"] == "invalid_time_range"
+    assert empty.json()["detail"] == "start must be earlier than end"
     assert sorted(r["order_id"] for r in rows) == sorted(
         [orders[0]["id"]] * 2 + [orders[1]["id"], orders[2]["id"]]
     )

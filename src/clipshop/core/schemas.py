@@ -177,8 +177,12 @@ When = Annotated[
 """A point in time sent by a client: with a time zone, years 2000 to 2100 as written."""
 
 
-def check_time_range(name: str, ge: datetime | None, lt: datetime | None) -> None:
-    """A ``<name>_ge`` / ``<name>_lt`` filter pair that can hold nothing is a mistake in the
-    request (422 ``invalid_time_range``), not an empty page."""
+def check_time_range(
+    name: str, ge: datetime | None, lt: datetime | None, bounds: tuple[str, str] | None = None
+) -> None:
+    """A ``<name>_ge`` / ``<name>_lt`` filter pair (or the parameters named by ``bounds``) that
+    can hold nothing is a mistake in the request (422 ``invalid_time_range``), not an empty
+    page."""
+    low, high = bounds or (f"{name}_ge", f"{name}_lt")
     if ge is not None and lt is not None and ge >= lt:
-        raise InvalidInput(f"{name}_ge must be earlier than {name}_lt", code="invalid_time_range")
+        raise InvalidInput(f"{low} must be earlier than {high}", code="invalid_time_range")

@@ -183,7 +183,7 @@ def remove_from_showcase(
 def get_statement(
     creator_id: CreatorId, session: DB, caller: Caller, start: Start = None, end: End = None
 ) -> StatementOut:
-    check_time_range("placed", start, end)
+    check_time_range("placed", start, end, ("start", "end"))
     return StatementOut.of(statements.statement(session, caller, creator_id, start, end))
 
 
@@ -195,7 +195,7 @@ def get_statement(
 def statement_csv(
     creator_id: CreatorId, session: DB, caller: Caller, start: Start = None, end: End = None
 ) -> Response:
-    check_time_range("placed", start, end)
+    check_time_range("placed", start, end, ("start", "end"))
     found = statements.statement(session, caller, creator_id, start, end)
     return Response(
         statements.to_csv(found),
