@@ -256,16 +256,16 @@ def demo(cli: Cli) -> dict[str, Any]:
 def test_demo_json(cli: Cli) -> None:
     world = demo(cli)
     users = world["users"]
-    assert len(users) == 7
+    assert len(users) == 8
     assert sorted(u["role"] for u in users) == sorted(
-        ["admin", "agent", "supervisor", "seller", "seller", "buyer", "buyer"]
+        ["admin", "agent", "supervisor", "seller", "seller", "buyer", "buyer", "creator"]
     )
     today = date.today()
     buyers = [u for u in users if u["role"] == "buyer"]
     ages = sorted(age_on(date.fromisoformat(u["date_of_birth"]), today) for u in buyers)
     assert ages[0] < 18 <= ages[1]
     assert all(u["date_of_birth"] is None for u in users if u["role"] != "buyer")
-    assert len({u["token"] for u in users}) == 7
+    assert len({u["token"] for u in users}) == 8
     shops = world["shops"]
     assert sorted(s["shop_type"] for s in shops) == ["CROSS_BORDER", "LOCAL"]
     sellers = {u["shop_id"] for u in users if u["role"] == "seller"}
@@ -311,7 +311,7 @@ def test_demo_twice_reuses_the_data_with_new_tokens(cli: Cli) -> None:
     finally:
         db.dispose()
     assert after == before  # nothing duplicated, nothing changed
-    assert token_count == 14
+    assert token_count == 16
 
     def strip(world: dict[str, Any]) -> dict[str, Any]:
         tiktok = world["tiktok"]
