@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from clipshop.cli import app as cli_app
@@ -170,7 +171,16 @@ def test_a_creator_authorizes_an_app_and_works_its_live_room(
 def showcase_ids(db: Database, creator_id: int) -> list[int]:
     with db.unit_of_work(write=False) as session:
         stmt = select(ShowcaseItem.product_id).where(ShowcaseItem.creator_id == creator_id)
-        return list(session.scalars(stmt.order_by(ShowcaseItem.id)))
+        return list(session.scalars(stmt.order_by(ShowcaseItem.position)))
+
+
+def showcase_rows(db: Database, creator_id: int) -> list[tuple[int, int]]:
+    """(product, position) of the creator's showcase rows, by position."""
+    with db.unit_of_work(write=False) as session:
+        stmt = select(ShowcaseItem.product_id, ShowcaseItem.position).where(
+            ShowcaseItem.creator_id == creator_id
+        )
+        return [(p, at) for p, at in session.execute(stmt.order_by(ShowcaseItem.position))]
 
 
 def test_showcase_shop_products_and_profile(client: TestClient, db: Database, world: World) -> None:
@@ -261,8 +271,6 @@ def test_showcase_shop_products_and_profile(client: TestClient, db: Database, wo
         str(a): "ADDED",
     }
 
-    top = partner.post(f"{V}/showcases/products/top", body(a))
-    refused(top, 400, NOT_SUPPORTED)
     refused(
         partner.call("DELETE", f"{V}/showcases/products", json_body=body(a, b)),
         404,
@@ -280,6 +288,88 @@ def test_showcase_shop_products_and_profile(client: TestClient, db: Database, wo
     refused(
         partner.post("/affiliate/202403/anchors/content_check", {"title": "x"}), 400, NOT_SUPPORTED
     )
+
+
+def listed(partner: PartnerClient) -> list[int]:
+    got = answer(partner.get(f"{V}/showcases/products"), api.ShowcaseProducts)
+    return [int(p.id) for p in got.products]
+
+
+def native_showcase(client: TestClient, creator: Actor) -> list[int]:
+    found = ok(client.get(f"{API}/creators/{creator.id}/showcase", headers=creator.headers))
+    return [int(p["product_id"]) for p in found]
+
+
+def test_the_showcase_keeps_its_order_and_moves_products_to_the_top(
+    client: TestClient, db: Database, world: World
+) -> None:
+    creator = make_actor(db, Role.CREATOR, "maya@test.dev")
+    partner = creator_client(client, db, creator)
+    a = world.shop_a.product_id
+    b, c, d, e = (add_product(db, world, name) for name in ("B", "C", "D", "E"))
+    open_offer(client, world, 1500)
+    for product_id in (b, c, d, e):
+        offer(client, world, product_id, 1000)
+    answer(partner.post(f"{V}/showcases/products", body(a, b, c)), api.AddResult)
+    native = f"{API}/creators/{creator.id}/showcase"
+    ok(client.post(native, json={"product_id": str(d)}, headers=creator.headers), 201)
+    assert showcase_rows(db, creator.id) == [(a, 0), (b, 1), (c, 2), (d, 3)]
+
+    # the named products first, in the order given; the others keep theirs
+    answer(partner.post(f"{V}/showcases/products/top", body(c, a)), Empty)
+    assert showcase_rows(db, creator.id) == [(c, 0), (a, 1), (b, 2), (d, 3)]
+    assert listed(partner) == native_showcase(client, creator) == [c, a, b, d]
+    moved = ok(client.post(f"{native}/{b}/top", headers=creator.headers))
+    assert [int(p["product_id"]) for p in moved] == [b, c, a, d]
+    assert listed(partner) == [b, c, a, d]
+
+    # one product not in the showcase: nothing moves
+    refused(partner.post(f"{V}/showcases/products/top", body(d, e)), 404, errors.NOT_FOUND)
+    refused(
+        partner.post(f"{V}/showcases/products/top", {"product_ids": ["x"]}),
+        400,
+        errors.INVALID_PARAMETER,
+    )
+    missing = client.post(f"{native}/{e}/top", headers=creator.headers)
+    assert missing.status_code == 404 and problem_code(missing) == "showcase_item_not_found"
+    assert showcase_rows(db, creator.id) == [(b, 0), (c, 1), (a, 2), (d, 3)]
+
+    # another creator reaches neither this showcase nor its products through its own
+    other = make_actor(db, Role.CREATOR, "other@test.dev")
+    foreign = client.post(f"{native}/{a}/top", headers=other.headers)
+    assert foreign.status_code == 404
+    own = client.post(f"{API}/creators/{other.id}/showcase/{a}/top", headers=other.headers)
+    assert own.status_code == 404 and problem_code(own) == "showcase_item_not_found"
+    assert showcase_rows(db, creator.id) == [(b, 0), (c, 1), (a, 2), (d, 3)]
+
+    # a removal closes the gap; a new product goes to the end
+    answer(partner.call("DELETE", f"{V}/showcases/products", json_body=body(c)), Empty)
+    assert showcase_rows(db, creator.id) == [(b, 0), (a, 1), (d, 2)]
+    gone = client.delete(f"{native}/{b}", headers=creator.headers)
+    assert gone.status_code == 204
+    answer(partner.post(f"{V}/showcases/products", body(e)), api.AddResult)
+    assert showcase_rows(db, creator.id) == [(a, 0), (d, 1), (e, 2)]
+    assert listed(partner) == native_showcase(client, creator) == [a, d, e]
+
+
+def test_two_products_never_share_a_place(client: TestClient, db: Database, world: World) -> None:
+    creator = make_actor(db, Role.CREATOR, "maya@test.dev")
+    open_offer(client, world, 1500)
+    b = add_product(db, world, "B")
+    offer(client, world, b, 1000)
+    native = f"{API}/creators/{creator.id}/showcase"
+    ok(
+        client.post(
+            native, json={"product_id": str(world.shop_a.product_id)}, headers=creator.headers
+        ),
+        201,
+    )
+    with pytest.raises(IntegrityError), db.unit_of_work() as session:
+        session.add(
+            ShowcaseItem(creator_id=creator.id, product_id=b, shop_id=world.shop_a.id, position=0)
+        )
+        session.flush()
+    assert showcase_rows(db, creator.id) == [(world.shop_a.product_id, 0)]
 
 
 def test_tokens_never_cross_and_lives_stay_their_creators(

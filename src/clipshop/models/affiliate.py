@@ -90,18 +90,20 @@ class AffiliateInvitation(IdMixin, CreatedMixin, Base):
 
 
 class ShowcaseItem(IdMixin, CreatedMixin, Base):
-    """A product in a creator's showcase."""
+    """A product in a creator's showcase, at ``position`` (0 is the top; one product a place)."""
 
     __tablename__ = "showcase_items"
     __table_args__ = (
         UniqueConstraint(
             "creator_id", "product_id", name="uq_showcase_items_creator_id_product_id"
         ),
+        UniqueConstraint("creator_id", "position", name="uq_showcase_items_creator_id_position"),
     )
 
     creator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    position: Mapped[int]
 
 
 class Commission(IdMixin, CreatedMixin, Base):

@@ -1,6 +1,7 @@
 """The affiliate module's showcase, shop products and profile, over ``social.showcase``
-(docs/tiktok-api.md, "Affiliate (creators)"). The showcase is listed oldest first: clipshop
-keeps no order for it, so moving products to its top is not supported."""
+(docs/tiktok-api.md, "Affiliate (creators)"). The showcase is listed in the creator's order, the
+top first; added products go to the end; moving products to the top puts them first in the order
+given."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from clipshop.identity.principal import Principal
 from clipshop.models import User
 from clipshop.partner import affiliate_schemas as api
 from clipshop.partner import errors
@@ -72,15 +74,27 @@ def add(session: Session, creator_id: int, ids: list[int]) -> api.AddResult:
     return each(session, todo, lambda pid: showcase.add(session, who, creator_id, pid))
 
 
-def remove(session: Session, creator_id: int, ids: list[int]) -> None:
-    """Remove every product (all in the showcase, else nothing changes)."""
+def _showcased(session: Session, creator_id: int, ids: list[int]) -> Principal:
+    """The creator, once every product is in its showcase (else 36009005)."""
     who = creator(creator_id)
     there = {p.id for _, p in showcase.items(session, who, creator_id)}
     missing = [str(x) for x in ids if x not in there]
     if missing:
         raise not_found(f"not in the showcase: {', '.join(missing)}")
+    return who
+
+
+def remove(session: Session, creator_id: int, ids: list[int]) -> None:
+    """Remove every product (all in the showcase, else nothing changes)."""
+    who = _showcased(session, creator_id, ids)
     for product_id in ids:
         showcase.remove(session, who, creator_id, product_id)
+
+
+def top(session: Session, creator_id: int, ids: list[int]) -> None:
+    """Move the products to the top in the order given (all in the showcase, else 36009005
+    and nothing changes)."""
+    showcase.top(session, _showcased(session, creator_id, ids), creator_id, ids)
 
 
 SORTS = {"PRODUCT_ID", "PRICE"}

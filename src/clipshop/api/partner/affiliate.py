@@ -118,8 +118,8 @@ def remove_showcase_products(request: Request, call: Showcase) -> JSONResponse:
 
 @router.post(f"{V}/showcases/products/top")
 def top_showcase_products(request: Request, call: Showcase) -> JSONResponse:
-    _ids(call)  # a malformed body is still 36009004
-    raise affiliate_showcase.not_supported("a showcase keeps no order of its products")
+    affiliate_showcase.top(call.session, _me(call), _ids(call))
+    return answer(request, {})
 
 
 @router.get(f"{V}/profiles")

@@ -149,10 +149,19 @@ def open_products(creator_id: CreatorId, session: DB, caller: Caller) -> list[Op
 
 
 @router.get(
-    f"{CREATOR}/showcase", response_model=list[OpenProductOut], summary="The creator's showcase"
+    f"{CREATOR}/showcase",
+    response_model=list[OpenProductOut],
+    summary="The creator's showcase, the top first",
 )
 def get_showcase(creator_id: CreatorId, session: DB, caller: Caller) -> list[OpenProductOut]:
-    return [p for p in _open_products(session, caller, creator_id) if p.showcased]
+    return _showcase(session, caller, creator_id)
+
+
+def _showcase(session: DB, caller: Caller, creator_id: int) -> list[OpenProductOut]:
+    """The showcased products still open to the creator, in the showcase's order."""
+    opened = {p.product_id: p for p in _open_products(session, caller, creator_id)}
+    found = showcase.items(session, caller, creator_id)
+    return [opened[p.id] for _, p in found if p.id in opened]
 
 
 @router.post(
@@ -162,7 +171,19 @@ def add_to_showcase(
     creator_id: CreatorId, body: ShowcaseIn, session: DB, caller: Caller
 ) -> list[OpenProductOut]:
     showcase.add(session, caller, creator_id, body.product_id)
-    return [p for p in _open_products(session, caller, creator_id) if p.showcased]
+    return _showcase(session, caller, creator_id)
+
+
+@router.post(
+    f"{CREATOR}/showcase/{{product_id}}/top",
+    response_model=list[OpenProductOut],
+    summary="Move a showcased product to the top (the others keep their order)",
+)
+def showcase_top(
+    creator_id: CreatorId, product_id: ProductId, session: DB, caller: Caller
+) -> list[OpenProductOut]:
+    showcase.top(session, caller, creator_id, [product_id])
+    return _showcase(session, caller, creator_id)
 
 
 @router.delete(
