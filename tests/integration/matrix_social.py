@@ -3,9 +3,9 @@ column, the creator caller), its world and the valid requests of those routes.
 
 World, per scope: shop A's ("own") and shop B's ("foreign") live (its first product pinned),
 video, open offers on both of the shop's products, and an invitation; per creator ("own": the
-creator caller, "foreign": creator B) a showcased product (its shop's first) and an app
-authorization. The shops' second products are what the rows add (pins, showcase, invitations).
-Everything is made through the services.
+creator caller, "foreign": creator B) two showcased products (its shop's first, then the other
+shop's first: the one the top row moves) and an app authorization. The shops' second products
+are what the rows add (pins, showcase, invitations). Everything is made through the services.
 
 Hooked into ``test_authorization_matrix`` by: ``MATRIX_TABLE + ms.ROWS``, a world field set by
 ``ms.build_social``, and ``ms.requests(...)`` merged into ``REQUESTS``.
@@ -14,7 +14,7 @@ Hooked into ``test_authorization_matrix`` by: ``MATRIX_TABLE + ms.ROWS``, a worl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from clipshop.catalog import products
@@ -62,6 +62,7 @@ GET    /api/v1/creators/{creator_id}/products                         401     40
 GET    /api/v1/creators/{creator_id}/showcase                         401     404     404     404     404     404     200     200/404
 POST   /api/v1/creators/{creator_id}/showcase                         401     404     404     404     404     404     201     201/404
 DELETE /api/v1/creators/{creator_id}/showcase/{product_id}            401     404     404     404     404     404     204     204/404
+POST   /api/v1/creators/{creator_id}/showcase/{product_id}/top        401     404     404     404     404     404     200     200/404
 GET    /api/v1/creators/{creator_id}/statement                        401     404     404     404     404     404     200     200/404
 GET    /api/v1/creators/{creator_id}/statement [self]                 401     403     403     403     403     403     200     200
 GET    /api/v1/creators/{creator_id}/statement.csv                    401     404     404     404     404     404     200     200/404
@@ -83,6 +84,7 @@ class Social:
     videos: dict[str, int]
     invitations: dict[str, int]  # the shop's invitation of the scope's creator (INVITED)
     grants: dict[str, int]  # the creator's authorization of the matrix app
+    showcase_last: dict[str, int] = field(default_factory=dict)  # below the first product
 
 
 def build_social(
@@ -114,6 +116,10 @@ def build_social(
             video = videos.create(session, seller, "Matrix video", shop.id, [shop.product_id])
             social.videos[scope] = video.id
             social.grants[scope] = grant_for_creator(session, app_key, maker.id).authorization.id
+        for scope, maker in creators.items():  # the other shop's first product, last in line
+            last = shops["foreign" if scope == "own" else "own"].product_id
+            showcase.add(session, maker.principal, maker.id, last)
+            social.showcase_last[scope] = last
     return social
 
 
@@ -226,6 +232,11 @@ def requests(
     )
     found["DELETE", f"{creators}/{mine}/showcase/{{product_id}}", ""] = spec(
         ids=plain, not_found_code="creator_not_found"
+    )
+    found["POST", f"{creators}/{mine}/showcase/{{product_id}}/top", ""] = spec(
+        ids=ids(product_id=lambda s, scope: s.showcase_last[scope]),
+        body=empty,
+        not_found_code="creator_not_found",
     )
     found["POST", f"{creators}/{mine}/app-authorizations", ""] = spec(
         ids=plain,
