@@ -1,14 +1,25 @@
-"""Creators as users (made by an admin like any role) and their videos and invitations."""
+"""Creators as users (made by an admin like any role), their videos and invitations, and one
+creator's showcase changes taking turns."""
 
 from __future__ import annotations
 
+import threading
+
 from fastapi.testclient import TestClient
+from sqlalchemy import select, text
 
 from clipshop.core.db import Database
 from clipshop.identity.principal import Role
+from clipshop.models import ShowcaseItem
+from clipshop.social import showcase
 from tests.conftest import World, make_actor, problem_code
 from tests.integration.checkout_api import API, ok
 from tests.integration.social_support import add_product, open_offer
+
+WAITING = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE users%'"
+)
 
 
 def test_an_admin_creates_a_creator(client: TestClient, world: World) -> None:
@@ -96,3 +107,46 @@ def test_invitations_reach_only_creators(client: TestClient, db: Database, world
     assert [(p["product_id"], p["rate_bps"], p["rate_kind"]) for p in shown] == [
         (str(world.shop_a.product_id), 900, "TARGETED")
     ]
+
+
+def _wait_until_blocked(db: Database) -> None:
+    """PostgreSQL: until a session waits for the creator's row (SQLite: the second writer
+    waits for its turn, nothing to look at)."""
+    if db.is_sqlite:
+        return
+    with db.engine.connect() as conn:
+        for _ in range(10_000):
+            if conn.execute(text(WAITING)).scalar_one():
+                return
+            conn.rollback()
+    raise AssertionError("the second change never waited for the first")
+
+
+def test_concurrent_showcase_adds_take_distinct_places(
+    client: TestClient, db: Database, world: World
+) -> None:
+    creator = make_actor(db, Role.CREATOR, "creator@test.dev")
+    a, b = world.shop_a.product_id, add_product(db, world, "B")
+    open_offer(client, world, 500)
+    path = f"{API}/shops/{world.shop_a.id}/affiliate/offers/{b}"
+    ok(client.put(path, json={"rate_bps": 700}, headers=world.seller_a.headers))
+    failures: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with db.unit_of_work() as session:
+                showcase.add(session, creator.principal, creator.id, b)
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    with db.unit_of_work() as session:
+        showcase.add(session, creator.principal, creator.id, a)
+        thread = threading.Thread(target=second)
+        thread.start()
+        _wait_until_blocked(db)
+    thread.join()
+    assert failures == []
+    with db.unit_of_work(write=False) as session:
+        stmt = select(ShowcaseItem.product_id, ShowcaseItem.position)
+        rows = session.execute(stmt.where(ShowcaseItem.creator_id == creator.id))
+        assert sorted((p, at) for p, at in rows) == [(a, 0), (b, 1)]
