@@ -30,6 +30,7 @@ from tests.writers_support import Rows, Writers, assert_all_answered, assert_row
 
 REQUEST_TIMEOUT = 30.0  # seconds; a request that takes longer counts as never answered
 STOCK = 10_000
+KEEPALIVE_EXPIRY = 1.0  # seconds: below uvicorn's 5 s keep-alive timeout
 
 
 @contextmanager
@@ -63,7 +64,10 @@ class Server:
         before = Rows.read(self.db, self.writers.sku)
 
         def client_for() -> httpx.Client:
-            return httpx.Client(base_url=self.base, timeout=REQUEST_TIMEOUT)
+            # uvicorn closes a connection idle for 5 s; a client that keeps it longer can
+            # send on a socket the server is closing ("Server disconnected" under load).
+            limits = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY)
+            return httpx.Client(base_url=self.base, timeout=REQUEST_TIMEOUT, limits=limits)
 
         answers = self.writers.run(client_for, count, rounds)
 
