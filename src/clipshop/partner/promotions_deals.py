@@ -274,9 +274,7 @@ def create_row(
         "per_buyer_limit": terms.per_buyer_limit,
         "live_session_id": like.live_session_id,
     }
-    row = deals.create(session, who, shop.id, base.checked(PromotionIn, fields))
-    session.refresh(row)  # deals.create leaves the ids as the request's strings until read
-    return row
+    return deals.create(session, who, shop.id, base.checked(PromotionIn, fields))
 
 
 def create(

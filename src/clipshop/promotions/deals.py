@@ -66,7 +66,8 @@ def create(session: Session, principal: Principal, shop_id: int, data: Promotion
         raise NotFound("sku not found")
     if data.live_session_id is not None:
         _live_session(session, shop, data.live_session_id)
-    promotion = Promotion(shop_id=shop.id, sold=0, active=True, **data.model_dump())
+    # dict(data): the fields' values as validated (ids as ints); model_dump renders ids as text
+    promotion = Promotion(shop_id=shop.id, sold=0, active=True, **dict(data))
     _check(promotion, sku, shop.currency)
     session.add(promotion)
     session.flush()
