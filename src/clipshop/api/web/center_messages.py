@@ -1,0 +1,8 @@
+"""The seller center's shared inbox (/center/messages) and quick replies (pages; being built:
+docs/web.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
