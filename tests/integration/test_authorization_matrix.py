@@ -57,12 +57,15 @@ from clipshop.models import Base, IdempotencyRecord, Order, Payment, User
 from clipshop.payments import methods
 from clipshop.payments.simulated import SimulatedGateway, tokenize_card
 from tests.conftest import Actor, ShopFixture, make_actor, make_shop, problem_code
+from tests.integration import matrix_conversations as mconv
 from tests.integration import matrix_coupons as mc
 from tests.integration import matrix_deals as md
 from tests.integration import matrix_fulfillment as mf
+from tests.integration import matrix_notifications as mnote
 from tests.integration import matrix_partner as mp
 from tests.integration import matrix_returns as mr
 from tests.integration import matrix_social as ms
+from tests.integration import matrix_support as msup
 from tests.integration import matrix_webhooks as mw
 from tests.integration.fulfillment_files_api import (
     JPEG,
@@ -262,7 +265,9 @@ def _parse_matrix(text: str) -> dict[RowKey, dict[tuple[str, str], int]]:
     return rows
 
 
-MATRIX = _parse_matrix(MATRIX_TABLE + mc.ROWS + md.ROWS + ms.ROWS)
+MATRIX = _parse_matrix(
+    MATRIX_TABLE + mc.ROWS + md.ROWS + ms.ROWS + mconv.ROWS + mnote.ROWS + msup.ROWS
+)
 
 
 def api_routes() -> list[RouteKey]:
@@ -321,6 +326,9 @@ class MatrixWorld:
     promotions: dict[str, dict[str, int]] = field(default_factory=dict)  # matrix_coupons
     deals: dict[str, int] = field(default_factory=dict)  # matrix_deals: a flash deal per scope
     social: ms.Social | None = None  # lives, videos, offers, creators (matrix_social)
+    conversations: Any = None  # matrix_conversations
+    notifications: Any = None  # matrix_notifications
+    support: Any = None  # matrix_support
 
     def buyer(self, scope: str) -> Actor:
         """The buyer of a scope's orders: the buyer column's own, buyer B's foreign."""
@@ -470,6 +478,9 @@ def build_world(
     if with_returns:
         buyers = {scope: world.buyer(scope) for scope in SCOPES}
         world.returns = mr.build_returns(db, buyers, {s: world.shop(s) for s in SCOPES})
+    world.conversations = mconv.build(db, world)
+    world.notifications = mnote.build(db, world)
+    world.support = msup.build(db, world)
     return world
 
 
@@ -752,6 +763,9 @@ REQUESTS: dict[RowKey, RequestSpec] = {
     **mc.requests(RequestSpec, lambda world: world.promotions),
     **md.requests(RequestSpec, lambda world: world.deals),
     **ms.requests(RequestSpec, lambda world: world.social, lambda world: world.partner.app_key),
+    **mconv.requests(RequestSpec, lambda world: world.conversations),
+    **mnote.requests(RequestSpec, lambda world: world.notifications),
+    **msup.requests(RequestSpec, lambda world: world.support),
     ("POST", "/api/v1/apps", ""): RequestSpec(body=_const(mp.APP_BODY)),
     ("POST", "/api/v1/shops/{shop_id}/app-authorizations", ""): RequestSpec(body=_authorize_body),
     ("POST", "/api/v1/shops/{shop_id}/webhooks", ""): RequestSpec(body=_const(mw.CREATE_BODY)),

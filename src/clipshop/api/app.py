@@ -12,6 +12,7 @@ from clipshop.api import docs_pages, errors, openapi, web
 from clipshop.api.admission import WriteAdmission
 from clipshop.api.idempotency import IdempotencyMiddleware
 from clipshop.api.partner import affiliate as partner_affiliate
+from clipshop.api.partner import customer_service as partner_customer_service
 from clipshop.api.partner import events as partner_events
 from clipshop.api.partner import fulfillment as partner_fulfillment
 from clipshop.api.partner import logistics as partner_logistics
@@ -45,8 +46,11 @@ from clipshop.api.routers import (
     webhook_deliveries,
     webhooks,
 )
+from clipshop.api.routers import conversations as conversation_routes
 from clipshop.api.routers import coupons as coupon_routes
+from clipshop.api.routers import notifications as notification_routes
 from clipshop.api.routers import promotions as promotion_routes
+from clipshop.api.routers import support as support_routes
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings, get_settings
 from clipshop.core.storage import LocalFileStorage, Storage
@@ -110,6 +114,9 @@ def create_app(
     app.include_router(promotion_routes.router, prefix=API_PREFIX)
     app.include_router(live.router, prefix=API_PREFIX)
     app.include_router(creators.router, prefix=API_PREFIX)
+    app.include_router(conversation_routes.router, prefix=API_PREFIX)
+    app.include_router(notification_routes.router, prefix=API_PREFIX)
+    app.include_router(support_routes.router, prefix=API_PREFIX)
     # The TikTok-compatible seller API, at the origin's root (docs/tiktok-api.md).
     app.include_router(partner_tokens.router)
     app.include_router(partner_shops.router)
@@ -122,6 +129,7 @@ def create_app(
     web.install(app)  # the browser pages (docs/web.md)
     app.include_router(partner_events.router)
     app.include_router(partner_affiliate.router)
+    app.include_router(partner_customer_service.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str | int]:

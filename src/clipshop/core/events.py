@@ -200,6 +200,51 @@ class StockChanged(Event):
     reason: str  # the movement's: ORDER_HOLD, ORDER_RELEASE, ADJUST, SET, RETURN_RESTOCK...
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationStarted(Event):
+    """A buyer and a shop have a conversation for the first time (``conversations``): one per
+    buyer and shop, whoever wrote first. Not tied to an order (no ordering key)."""
+
+    type: ClassVar[str] = "conversation.started"
+    conversation_id: int
+    buyer_id: int
+    started_by: str  # BUYER, SELLER or SYSTEM (an automatic message)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSent(Event):
+    """A message was added to a buyer-shop conversation (``conversations``): by the buyer, a
+    member of the shop's staff, or the platform's automatic messages (``sender_role``
+    SYSTEM, ``sender_id`` None)."""
+
+    type: ClassVar[str] = "conversation.message_sent"
+    conversation_id: int
+    message_id: int
+    buyer_id: int
+    sender_role: str  # BUYER, SELLER, SYSTEM
+    sender_id: int | None
+    message_type: str  # TEXT, IMAGE, ORDER_CARD, PRODUCT_CARD, AUTO
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SupportCaseChanged(Event):
+    """A support case was opened (``from_status`` None), answered, escalated, reassigned,
+    resolved, closed or reopened (``support``). ``shop_id`` is the shop the case is about (its
+    order's, or the seller's who opened it), 0 for a case about no shop; ``order_id`` its
+    order, if any (the ordering key)."""
+
+    type: ClassVar[str] = "support_case.changed"
+    case_id: int
+    case_number: str
+    category: str
+    order_id: int | None
+    opened_by_role: str  # buyer, seller, agent...
+    opened_by_id: int
+    from_status: str | None
+    to_status: str
+    action: str  # OPENED, REPLIED, ESCALATED, REASSIGNED, RESOLVED, CLOSED, REOPENED, APPROVED...
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     event.type: event
     for event in (
@@ -212,6 +257,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReturnStatusChanged,
         CancellationStatusChanged,
         StockChanged,
+        ConversationStarted,
+        MessageSent,
+        SupportCaseChanged,
     )
 }
 

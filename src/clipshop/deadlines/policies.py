@@ -51,6 +51,11 @@ class RegionPolicy(BaseModel):
     buyer_protection_days: int = Field(90, ge=0)
     not_received_claim_after_hours: int = Field(48, ge=0)
     late_delivery_support_business_days: int = Field(15, ge=1)
+    chat_response_hours: int = Field(12, ge=1)
+    case_first_response_hours: int = Field(24, ge=1)
+    case_reopen_days: int = Field(7, ge=0)
+    dispute_decision_hours: int = Field(72, ge=1)
+    force_majeure_max_days: int = Field(30, ge=1)
 
     @field_validator("timezone")
     @classmethod
@@ -109,6 +114,7 @@ class PerformancePolicy(BaseModel):
     on_time_delivery_rate_min: float = Field(0.90, ge=0, le=1)
     seller_fault_cancellation_rate_max: float = Field(0.025, ge=0, le=1)
     average_processing_hours_max: float = Field(48, gt=0)
+    chat_response_rate_min: float = Field(0.90, ge=0, le=1)
     minimum_orders: int = Field(10, ge=1)
     review_window_days: int = Field(30, ge=1)
     restrict_after_breaches: int = Field(2, ge=1)

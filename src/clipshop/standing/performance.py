@@ -39,6 +39,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, extract, func, or_, se
 from sqlalchemy.orm import Session
 
 from clipshop.aftersales.cancel_reasons import SELLER_FAULT_TEXTS
+from clipshop.conversations.metrics import response_counts
 from clipshop.deadlines.policies import PerformancePolicy, current
 from clipshop.models import Cancellation, Order, OrderEvent, OrderLineItem, Package
 
@@ -61,12 +62,14 @@ VALID_TRACKING = "valid_tracking_rate"
 ON_TIME_DELIVERY = "on_time_delivery_rate"
 SELLER_FAULT_CANCELLATION = "seller_fault_cancellation_rate"
 PROCESSING_HOURS = "average_processing_hours"
+CHAT_RESPONSE = "chat_response_rate"
 METRICS = (
     LATE_DISPATCH,
     VALID_TRACKING,
     ON_TIME_DELIVERY,
     SELLER_FAULT_CANCELLATION,
     PROCESSING_HOURS,
+    CHAT_RESPONSE,
 )
 
 
@@ -283,6 +286,7 @@ def shop_metrics(
     orders = _order_counts(session, shop_id, spans)
     packages = _package_counts(session, shop_id, spans, now)
     processing = _processing(session, shop_id, spans)
+    chats = response_counts(session, shop_id, spans, now)
     result = []
     for days, (start, end) in spans.items():
         judged, late, delivered, on_time, paid, faulted = orders[days]
@@ -299,6 +303,9 @@ def shop_metrics(
                 "max",
             ),
             _processing_metric(*processing[days], policy.average_processing_hours_max),
+            _rate(
+                CHAT_RESPONSE, chats[days][1], chats[days][0], policy.chat_response_rate_min, "min"
+            ),
         ]
         result.append(WindowMetrics(days, start, end, paid, {m.name: m for m in metrics}))
     return result
