@@ -245,6 +245,30 @@ class SupportCaseChanged(Event):
     action: str  # OPENED, REPLIED, ESCALATED, REASSIGNED, RESOLVED, CLOSED, REOPENED, APPROVED...
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class OrderDelayed(Event):
+    """An order's delivery is at risk: it missed its ready-to-ship deadline (``reason``
+    LATE_DISPATCH, ``orders.sla``), or its shipping deadlines were extended after a
+    force-majeure case (FORCE_MAJEURE, ``orders.extensions``). ``ship_by``: the ready-to-ship
+    deadline now in force."""
+
+    type: ClassVar[str] = "order.delayed"
+    order_id: int
+    buyer_id: int
+    reason: str  # LATE_DISPATCH, FORCE_MAJEURE
+    ship_by: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class LiveStarted(Event):
+    """A live session started (``social.live``); ``shop_id`` 0 for a creator's own live."""
+
+    type: ClassVar[str] = "live.started"
+    live_id: int
+    title: str
+    creator_id: int | None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     event.type: event
     for event in (
@@ -260,6 +284,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ConversationStarted,
         MessageSent,
         SupportCaseChanged,
+        OrderDelayed,
+        LiveStarted,
     )
 }
 
