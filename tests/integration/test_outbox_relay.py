@@ -86,7 +86,8 @@ def test_every_event_reaches_every_consumer_once_in_order(db: Database, recorder
     expected = announce_events(db)
     report = relay(db)
     assert (report.fanned_out, report.failed) == (12, 0)
-    assert report.delivered == 48  # the recorder, the feed, webhooks and apps' webhooks
+    # the recorder, the feed, webhooks, apps' webhooks, automatic messages, notifications
+    assert report.delivered == 72
     assert recorder.per_order() == expected
     assert sorted(feed_event_ids(db)) == sorted(outbox_ids(db))
     assert deliveries(db) == []

@@ -29,12 +29,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from clipshop.conversations import auto as auto_messages
 from clipshop.core import outbox
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.core.settings import Settings
 from clipshop.feed import service as feed
 from clipshop.models import FeedEvent, OutboxDelivery, OutboxEvent
+from clipshop.notifications import consumer as notifications
 from clipshop.partner import events_delivery
 from clipshop.webhooks import fanout, nats
 
@@ -44,11 +46,13 @@ MAX_ROUNDS = 100  # batches per consumer per call, so one call always ends
 
 def install_consumers(settings: Settings) -> None:
     """The consumers this code base has (registered by name; a test may add its own): the
-    feed, webhooks, partner apps' TikTok-format webhooks, and NATS when
-    ``CLIPSHOP_NATS_URL`` is set."""
+    feed, webhooks, partner apps' TikTok-format webhooks, the automatic chat messages, the
+    notifications, and NATS when ``CLIPSHOP_NATS_URL`` is set."""
     outbox.register(feed.CONSUMER, feed.store, serial=True)
     outbox.register(fanout.CONSUMER, fanout.store)
     outbox.register(events_delivery.CONSUMER, events_delivery.store)
+    outbox.register(auto_messages.CONSUMER, auto_messages.store)
+    outbox.register(notifications.CONSUMER, notifications.store)
     if settings.nats_url:
         outbox.register(nats.CONSUMER, nats.publisher(settings.nats_url))
     else:
