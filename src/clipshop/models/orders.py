@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.core.clock import utcnow
@@ -109,6 +109,11 @@ class Order(IdMixin, CreatedMixin, Base):
     delivered_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     late_dispatch: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Force-majeure extensions approved on support cases (orders.extensions): the hours the
+    # shipping deadlines moved in total, and when the first was approved (the late-dispatch
+    # metric does not judge such an order).
+    deadline_extension_hours: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    force_majeure_at: Mapped[datetime | None]
     # Refunded after the sale (cancellations, returns, lost parcels): lines plus shipping.
     refunded_amount: Mapped[int] = mapped_column(default=0, server_default="0")
     shipping_refunded: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -12,6 +12,8 @@ processing times), whatever the number of orders. A window is ``(end - days, end
   that request is pending and once it was approved (by the seller or automatically),
   unless one of its items shipped after the deadline or was cancelled for the seller's
   fault: it was late only because the seller waited for the buyer's request to be settled.
+  Nor is an order whose shipping deadlines were extended for force majeure
+  (``force_majeure_at``, orders.extensions), even one already marked late.
 - valid tracking rate: packages created in the window whose first carrier scan came by the
   order's ``tts_sla_time`` (the earliest of the orders a combined package carries), or that
   were delivered / packages judged. A package still waiting for its first scan before that
@@ -173,6 +175,7 @@ def _order_counts(
     dispatch_judged = and_(
         or_(Order.rts_time.is_not(None), Order.late_dispatch),
         ~and_(Order.late_dispatch, _excused_by_buyer()),
+        Order.force_majeure_at.is_(None),  # deadlines extended for force majeure: not judged
     )
     on_time = or_(Order.delivery_sla_time.is_(None), Order.delivered_at <= Order.delivery_sla_time)
     seller_fault = or_(
