@@ -26,6 +26,13 @@ from clipshop.models.checkout import (
     SkuDiscount,
     TaxRate,
 )
+from clipshop.models.conversations import (
+    ChatSettings,
+    ChatWait,
+    Conversation,
+    ConversationMessage,
+    QuickReply,
+)
 from clipshop.models.coupons import (
     Bundle,
     CouponUse,
@@ -64,8 +71,12 @@ __all__ = [
     "Bundle",
     "Cancellation",
     "CartItem",
+    "ChatSettings",
+    "ChatWait",
     "ClockState",
     "Commission",
+    "Conversation",
+    "ConversationMessage",
     "CouponUse",
     "CouponWallet",
     "Dispute",
@@ -94,6 +105,7 @@ __all__ = [
     "Promotion",
     "PromotionBuyerUse",
     "PromotionClaim",
+    "QuickReply",
     "RefundAllocation",
     "Return",
     "ReturnLine",
