@@ -95,6 +95,17 @@ class OrderOut(ResponseModel):
     )
     rts_time: datetime | None = Field(description="When every item had a shipment arranged")
     late_dispatch: bool
+    deadline_extension_hours: int = Field(
+        0,
+        description="Hours the shipping deadlines were extended in total after approved "
+        "force-majeure cases (already included in rts_sla_time, shipping_due_time and "
+        "delivery_sla_time)",
+    )
+    force_majeure_at: datetime | None = Field(
+        None,
+        description="When the last force-majeure extension was approved; such an order is "
+        "not judged by the late-dispatch metric",
+    )
     delivered_at: datetime | None
     completed_at: datetime | None
     created_at: datetime
@@ -134,6 +145,8 @@ SLA_FIELDS = (
     "delivery_due_time",
     "rts_time",
     "late_dispatch",
+    "deadline_extension_hours",
+    "force_majeure_at",
     "delivered_at",
     "completed_at",
 )
