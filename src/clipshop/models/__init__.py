@@ -44,6 +44,11 @@ from clipshop.models.files import StoredFile
 from clipshop.models.fulfillment import Package, PackageEvent, SimCarrierStep
 from clipshop.models.identity import ApiToken, ShopMember, User
 from clipshop.models.inventory import InventoryMovement, StockLevel
+from clipshop.models.notifications import (
+    Notification,
+    NotificationMail,
+    NotificationPreference,
+)
 from clipshop.models.orders import Order, OrderEdit, OrderEvent, OrderLineItem
 from clipshop.models.outbox import FeedEvent, OutboxDelivery, OutboxEvent
 from clipshop.models.partner import AppAuthorization, AuthCode, PartnerApp, PartnerToken
@@ -57,6 +62,7 @@ from clipshop.models.payments import (
 from clipshop.models.promotions import Promotion, PromotionBuyerUse, PromotionClaim
 from clipshop.models.rules import ClockState, ShopStandingEvent, Timer
 from clipshop.models.social import LiveSession, Video
+from clipshop.models.support import SupportCase, SupportMessage
 from clipshop.models.web import SigninFailure, WebSession
 from clipshop.models.webhooks import WebhookDelivery, WebhookSubscription
 
@@ -86,6 +92,9 @@ __all__ = [
     "InventoryMovement",
     "LivePin",
     "LiveSession",
+    "Notification",
+    "NotificationMail",
+    "NotificationPreference",
     "Order",
     "OrderEdit",
     "OrderEvent",
@@ -122,6 +131,8 @@ __all__ = [
     "SkuDiscount",
     "StockLevel",
     "StoredFile",
+    "SupportCase",
+    "SupportMessage",
     "TaxRate",
     "Timer",
     "User",
