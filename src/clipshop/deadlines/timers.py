@@ -35,6 +35,8 @@ class TimerKind(StrEnum):
     RETURN_RECEIVE = "RETURN_RECEIVE"  # return: shipped back, receipt never confirmed
     RETURN_OFFER_EXPIRE = "RETURN_OFFER_EXPIRE"  # return: the buyer left a partial offer unanswered
     CANCEL_AUTO_APPROVE = "CANCEL_AUTO_APPROVE"  # cancellation: the seller did not answer
+    CASE_AUTO_CLOSE = "CASE_AUTO_CLOSE"  # support case: resolved, its reopen window over
+    CASE_DISPUTE_DUE = "CASE_DISPUTE_DUE"  # support case: its dispute undecided by decide_by
 
 
 # The kinds whose subject is an order: all disarmed when the order completes or is cancelled.
@@ -50,7 +52,9 @@ ORDER_KINDS = frozenset(
 )
 
 
-def arm(session: Session, kind: TimerKind, subject_id: int, shop_id: int, due_at: datetime) -> None:
+def arm(
+    session: Session, kind: TimerKind, subject_id: int, shop_id: int | None, due_at: datetime
+) -> None:
     """Make the (kind, subject) timer fall due at ``due_at`` (creating or moving it), in one
     statement (INSERT ... ON CONFLICT DO UPDATE), written with the transaction's next
     statement or its COMMIT (``core.rawsql``)."""

@@ -28,7 +28,7 @@ class Timer(IdMixin, CreatedMixin, Base):
 
     kind: Mapped[str] = mapped_column(String(24))
     subject_id: Mapped[int]  # an order, a package or a shop id, by kind
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))  # None: no shop's
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)  # failed applications so far
     last_error: Mapped[str | None] = mapped_column(String(500))

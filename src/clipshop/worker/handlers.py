@@ -24,6 +24,8 @@ from clipshop.orders.states import OrderStatus
 from clipshop.payments import ledger
 from clipshop.standing import service as standing
 from clipshop.standing.performance import NO_CARRIER_SCAN, NO_SHIPMENT_IN_TIME
+from clipshop.support import actions as support_actions
+from clipshop.support import dispute_cases
 
 S = OrderStatus
 K = TimerKind
@@ -194,6 +196,16 @@ def return_offer_expire(session: Session, timer: Timer, now: datetime) -> Outcom
     return Outcome(applied=return_decisions.offer_expired(session, timer.subject_id, now))
 
 
+def case_auto_close(session: Session, timer: Timer, now: datetime) -> Outcome:
+    """A resolved support case not reopened within its window is CLOSED."""
+    return Outcome(applied=support_actions.auto_close(session, timer.subject_id, now))
+
+
+def case_dispute_due(session: Session, timer: Timer, now: datetime) -> Outcome:
+    """A dispute not decided by its case's decide_by: the case goes to the supervisors."""
+    return Outcome(applied=dispute_cases.decision_due(session, timer.subject_id, now))
+
+
 HANDLERS: dict[TimerKind, Handler] = {
     K.UNPAID_CANCEL: unpaid_cancel,
     K.RELEASE_HOLD: release_hold,
@@ -209,5 +221,7 @@ HANDLERS: dict[TimerKind, Handler] = {
     K.RETURN_RECEIVE: return_receive,
     K.RETURN_OFFER_EXPIRE: return_offer_expire,
     K.CANCEL_AUTO_APPROVE: cancel_auto_approve,
+    K.CASE_AUTO_CLOSE: case_auto_close,
+    K.CASE_DISPUTE_DUE: case_dispute_due,
 }
 assert set(HANDLERS) == set(TimerKind)

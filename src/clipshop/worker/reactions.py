@@ -11,8 +11,15 @@ from types import ModuleType
 from clipshop.fulfillment import progress  # order status follows its packages' lines
 from clipshop.promotions import coupon_uses, giveback  # coupon uses, deal units given back
 from clipshop.social import commission  # affiliate commission recorded, voided, reversed
+from clipshop.support import dispute_cases  # a dispute opens, resolves its DISPUTE case
 
-HANDLER_MODULES: tuple[ModuleType, ...] = (progress, coupon_uses, giveback, commission)
+HANDLER_MODULES: tuple[ModuleType, ...] = (
+    progress,
+    coupon_uses,
+    giveback,
+    commission,
+    dispute_cases,
+)
 
 
 def register() -> tuple[ModuleType, ...]:
