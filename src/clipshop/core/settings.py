@@ -74,6 +74,45 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(
         default=None, description="A NATS server the webhook events are also published to"
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="The SMTP server notification e-mails are sent through (unset: mails are "
+        "recorded SKIPPED; docs/notifications.md)",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="The SMTP server's port")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        default="none",
+        description="none, starttls (upgrade after connecting) or ssl (TLS from "
+        "the start, usually port 465)",
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login (unset: none)")
+    smtp_password: str | None = Field(default=None, description="SMTP password")
+    smtp_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="How long one SMTP conversation step may take"
+    )
+    mail_from: str = Field(
+        default="clipshop <notifications@clipshop.localhost>",
+        description="The From of notification e-mails",
+    )
+    mail_domain: str = Field(
+        default="clipshop.localhost",
+        description="The domain of the e-mails' Message-ID (your sending domain)",
+    )
+    mail_batch_size: int = Field(default=50, ge=1, le=1000, description="E-mails per SMTP batch")
+    mail_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Send attempts of one e-mail before it FAILED"
+    )
+    mail_lease_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="How long a sender holds the e-mails it took before another sender may take "
+        "them (business time; longer than a batch's SMTP conversation)",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people open clipshop: the links in e-mails start with it",
+    )
     partner_rate_limit_per_minute: int = Field(
         default=6000,
         ge=1,
