@@ -53,7 +53,7 @@ class NotAnAgent(InvalidInput):
 
 def require_active(case: SupportCase) -> None:
     if case.status not in ACTIVE:
-        raise CaseNotActive(f"case {case.number} is {case.status}", status=case.status)
+        raise CaseNotActive(f"case {case.number} is {case.status}", case_status=case.status)
 
 
 def reply(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from clipshop.aftersales.dispute_schemas import EvidenceOut
 from clipshop.core.schemas import FilledText, IdStr, RequestModel, ResponseModel
+from clipshop.models import SupportCase
 
 Category = Literal[
     "ORDER_ISSUE",
@@ -101,9 +102,24 @@ class CaseOut(ResponseModel):
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    extension_requested_hours: int | None = Field(validation_alias="fm_requested_hours")
-    extension_approved_hours: int | None = Field(validation_alias="fm_approved_hours")
-    extension_decision: str | None = Field(validation_alias="fm_decision")
+    extension_requested_hours: int | None
+    extension_approved_hours: int | None
+    extension_decision: str | None
+
+    @classmethod
+    def fields_of(cls, case: SupportCase) -> dict[str, Any]:
+        """The case's columns under the API's names (``fm_*`` become ``extension_*``)."""
+        names = CaseOut.model_fields.keys() - set(RENAMED)
+        return {n: getattr(case, n) for n in names} | {
+            out: getattr(case, column) for out, column in RENAMED.items()
+        }
+
+
+RENAMED = {
+    "extension_requested_hours": "fm_requested_hours",
+    "extension_approved_hours": "fm_approved_hours",
+    "extension_decision": "fm_decision",
+}
 
 
 class CaseDetail(CaseOut):

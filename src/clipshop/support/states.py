@@ -44,7 +44,7 @@ def transition(case: SupportCase, to: CaseStatus) -> str:
     if to not in ALLOWED[before]:
         raise InvalidCaseTransition(
             f"case {case.number} is {before.value}: it cannot become {to.value}",
-            status=before.value,
+            case_status=before.value,
         )
     now = utcnow()
     case.status = to.value

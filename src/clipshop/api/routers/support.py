@@ -40,9 +40,8 @@ CASE = "/support/cases/{case_id}"
 
 def _detail(session: Session, caller: Principal, case_id: int) -> CaseDetail:
     view = views.read_case(session, caller, case_id)
-    out = CaseOut.model_validate(view.case).model_dump()
     return CaseDetail(
-        **out,
+        **CaseOut.fields_of(view.case),
         messages=[MessageOut.model_validate(m) for m in view.messages],
         attachments=[EvidenceOut.of(f) for f in view.files],
     )
@@ -80,7 +79,7 @@ def list_cases(
 ) -> CaseList:
     found = cases.list_cases(session, caller, status, limit, before)
     last = str(found[-1].id) if len(found) == limit else None
-    return CaseList(items=[CaseOut.model_validate(c) for c in found], next_before=last)
+    return CaseList(items=[CaseOut(**CaseOut.fields_of(c)) for c in found], next_before=last)
 
 
 @router.get("/support/queue", response_model=QueueOut, summary="The agents' queue")
@@ -92,10 +91,7 @@ def agent_queue(
 ) -> QueueOut:
     items = queue.queue(session, caller, view, limit)
     return QueueOut(
-        items=[
-            QueueItemOut(**CaseOut.model_validate(i.case).model_dump(), overdue=i.overdue)
-            for i in items
-        ]
+        items=[QueueItemOut(**CaseOut.fields_of(i.case), overdue=i.overdue) for i in items]
     )
 
 
