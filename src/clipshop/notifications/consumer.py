@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from clipshop.core.ids import new_id
 from clipshop.core.outbox import Delivered
-from clipshop.models import Notification, NotificationMail, NotificationPreference
+from clipshop.models import Notification, NotificationMail, NotificationPreference, User
 from clipshop.notifications import render
 from clipshop.notifications.recipients import notices
 
@@ -25,17 +25,19 @@ OPTED_OUT = "marketing opt-out"
 
 
 def preferences(session: Session, users: list[int]) -> dict[int, tuple[str, bool]]:
-    """(language, marketing opt-out) of each of ``users`` that has preferences."""
+    """(language, marketing opt-out) of each of ``users`` that exists (an event naming no
+    known user makes nothing for it)."""
     found: dict[int, tuple[str, bool]] = {}
+    p = NotificationPreference
     for start in range(0, len(users), 500):
         chunk = users[start : start + 500]
-        rows = select(
-            NotificationPreference.user_id,
-            NotificationPreference.language,
-            NotificationPreference.marketing_opt_out,
-        ).where(NotificationPreference.user_id.in_(chunk))
+        rows = (
+            select(User.id, p.language, p.marketing_opt_out)
+            .outerjoin(p, p.user_id == User.id)
+            .where(User.id.in_(chunk))
+        )
         for user_id, language, opted_out in session.execute(rows):
-            found[user_id] = (language, opted_out)
+            found[user_id] = (language or render.DEFAULT_LANGUAGE, bool(opted_out))
     return found
 
 
@@ -49,10 +51,10 @@ def store(session: Session, event: Delivered) -> None:
     mails: list[dict[str, Any]] = []
     for notice in made:
         for user in notice.users:
-            if user in seen:
-                continue  # one notification per user and event
+            if user in seen or user not in prefs:
+                continue  # one notification per user and event, to known users
             seen.add(user)
-            language, opted_out = prefs.get(user, (render.DEFAULT_LANGUAGE, False))
+            language, opted_out = prefs[user]
             title, body = render.title_and_summary(notice.kind, language, notice.values)
             row = {"id": new_id(), "created_at": event.created_at, "user_id": user}
             row |= {"shop_id": event.shop_id, "event_id": event.id, "kind": notice.kind}

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import Conflict, NotFound
+from clipshop.core.events import LiveStarted, announce
 from clipshop.core.pagination import Page, PageRequest, paginate
-from clipshop.identity.principal import Permission, Principal
+from clipshop.identity.principal import Permission, Principal, Role
 from clipshop.models import LivePin, LiveSession, Product, ShowcaseItem
 from clipshop.social import access
 from clipshop.social.rates import rates_for
@@ -29,6 +30,16 @@ def start(session: Session, caller: Principal, title: str, shop_id: int | None) 
     )
     session.add(live)
     session.flush()
+    announce(
+        session,
+        LiveStarted(
+            shop_id=shop_id or 0,
+            at=live.started_at,
+            live_id=live.id,
+            title=title,
+            creator_id=caller.user_id if caller.role is Role.CREATOR else None,
+        ),
+    )
     return live
 
 

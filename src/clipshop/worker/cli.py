@@ -31,6 +31,10 @@ def report_table(report: JobReport, title: str) -> Listing:
         ("webhook attempts failed (retried later)", report.webhooks.retried),
         ("webhooks failed for good", report.webhooks.failed),
         ("webhook subscriptions disabled", report.webhooks.disabled),
+        ("e-mails sent", report.mails.sent),
+        ("e-mails retried later", report.mails.retried),
+        ("e-mails failed for good", report.mails.failed),
+        ("e-mails skipped (no SMTP host)", report.mails.skipped),
     ]
     for label, count in rows:
         table.add(label, str(count))
@@ -44,7 +48,7 @@ def worker(
     """Run the background jobs as a process of their own.
 
     The deadline sweeper, payment reconciler, refund retries, the simulated carrier and
-    the outbox relay.
+    the outbox relay, the webhook and e-mail senders.
     On PostgreSQL run as many as you like: they share the due timers (FOR UPDATE
     SKIP LOCKED). On SQLite run one, or none besides the one inside serve. On SQLite the
     database is migrated first; on PostgreSQL run "clipshop db upgrade" before."""

@@ -12,6 +12,8 @@ from clipshop.checkout.payflow import reconcile
 from clipshop.core.clock import utcnow
 from clipshop.core.db import Database
 from clipshop.fulfillment.tracking import emit_sim_events
+from clipshop.notifications.sender import MailReport
+from clipshop.notifications.sender import send_due as send_mails
 from clipshop.orders import changes
 from clipshop.payments.gateway import PaymentGateway
 from clipshop.payments.refunds import retry_pending_refunds
@@ -32,6 +34,7 @@ class JobReport:
     sweep: SweepReport = field(default_factory=SweepReport)
     outbox: RelayReport = field(default_factory=RelayReport)
     webhooks: SendReport = field(default_factory=SendReport)
+    mails: MailReport = field(default_factory=MailReport)
 
     def add(self, other: JobReport) -> None:
         self.reconciled += other.reconciled
@@ -40,6 +43,7 @@ class JobReport:
         self.sweep.add(other.sweep)
         self.outbox.add(other.outbox)
         self.webhooks.add(other.webhooks)
+        self.mails.add(other.mails)
 
 
 def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) -> JobReport:
@@ -47,7 +51,7 @@ def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) 
     timer may wait on them), then the simulated carrier reports its due events, then the
     deadline timers fire, then refunds that earlier timed out are retried; last the outbox
     relay delivers the events all this announced (and earlier ones due for a retry), and the
-    webhook sender sends the deliveries that are due."""
+    webhook sender sends the deliveries that are due, and the mail sender the e-mails."""
     reactions.register()  # payments settled, packages moved: their events reach every handler
     report = JobReport()
     report.reconciled = reconcile(db, gateway, RECONCILE_AFTER)
@@ -59,6 +63,7 @@ def run_due(db: Database, gateway: PaymentGateway, now: datetime | None = None) 
     report.refunds = retry_pending_refunds(db, gateway)
     report.outbox = relay(db, now)
     report.webhooks = send_due(db, now)
+    report.mails = send_mails(db, now)
     return report
 
 
