@@ -25,6 +25,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clipshop.core import events
+from clipshop.core.clock import utcnow
 from clipshop.deadlines import timers
 from clipshop.deadlines.policies import RegionPolicy, for_region
 from clipshop.deadlines.timers import ORDER_KINDS, TimerKind
@@ -63,6 +65,17 @@ def mark_late_dispatch(session: Session, order: Order, reason: str) -> bool:
         return False
     order.late_dispatch = True
     record_event(session, order, "LATE_DISPATCH", Actor.SYSTEM, reason=reason)
+    events.announce(
+        session,
+        events.OrderDelayed(
+            shop_id=order.shop_id,
+            at=utcnow(),
+            order_id=order.id,
+            buyer_id=order.buyer_id,
+            reason="LATE_DISPATCH",
+            ship_by=order.rts_sla_time,
+        ),
+    )
     return True
 
 
