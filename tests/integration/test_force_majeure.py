@@ -92,7 +92,9 @@ def test_an_extension_moves_the_shipping_deadlines_and_their_timers(
     assert timers_of(db, oid) == {"LATE_DISPATCH": rts + 36 * H, "SHIP_DUE": due + 36 * H}
     (event,) = [e for e in fresh["timeline"] if e["kind"] == "DEADLINES_EXTENDED"]
     assert (event["actor_type"], event["actor_id"]) == ("OPERATOR", str(world.agent.id))
-    assert event["reason"] == "force majeure: +36 h (total 36 h): warehouse flooded"
+    assert event["reason"] == (
+        "shipping deadlines extended by 36 h (36 h in total): warehouse flooded"
+    )
     (delay,) = delays(db, oid)
     assert (delay["reason"], delay["order_id"], delay["buyer_id"]) == (
         "FORCE_MAJEURE",

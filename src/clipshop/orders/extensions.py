@@ -69,7 +69,8 @@ def extend_shipping_deadlines(
     now = utcnow()
     order.deadline_extension_hours += hours
     order.force_majeure_at = now
-    why = f"force majeure: +{hours} h (total {order.deadline_extension_hours} h): {reason}"
+    total = order.deadline_extension_hours
+    why = f"shipping deadlines extended by {hours} h ({total} h in total): {reason}"
     record_event(session, order, TIMELINE_KIND, Actor.OPERATOR, actor_id, why[:REASON_MAX])
     announce(
         session,
