@@ -14,11 +14,13 @@ from clipshop.aftersales import returns as return_requests
 from clipshop.aftersales.calculate import REASONS
 from clipshop.api.routers.fulfillment import order_tracking
 from clipshop.api.routers.orders import order_view
+from clipshop.api.web.chat import MessageText
 from clipshop.api.web.forms import Id, Ids, Text
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.shop import back_to, buyer, price
 from clipshop.api.web.shop_checkout import ADDRESS_FIELDS, address_of
+from clipshop.api.web.shop_messages import contact_about_order, contact_context
 from clipshop.api.web.state import database, gateway_of
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import page_request
@@ -100,6 +102,7 @@ def _order_page(
         "address_fields": ADDRESS_FIELDS,
         "photo_mb": MAX_PHOTO_BYTES // evidence.MB,
         "video_mb": evidence.MAX_VIDEO_BYTES // evidence.MB,
+        "contact": contact_context(request, principal, int(detail.shop_id)),
         "error": error,
         "form": form or {},
     }
@@ -227,3 +230,16 @@ def change_address(
     except DomainError as exc:
         return _order_page(request, principal, order_id, exc, typed)
     return back_to(f"/shop/orders/{order_id}")
+
+
+@router.post("/orders/{order_id}/contact")
+def contact_seller(
+    request: Request, signed: SignedIn, order_id: Id, text: MessageText = ""
+) -> Response:
+    """Write to the order's seller: the order's card and the text, then the conversation."""
+    principal = buyer(signed)
+    try:
+        conversation_id = contact_about_order(request, principal, order_id, text)
+    except DomainError as exc:
+        return _order_page(request, principal, order_id, exc, {"text": text})
+    return back_to(f"/shop/messages/{conversation_id}#latest")
