@@ -7,6 +7,8 @@ Revises: 0022
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,7 +30,7 @@ CATEGORIES = (
 )
 
 
-def _when(name: str, nullable: bool = False) -> sa.Column[sa.DateTime]:
+def _when(name: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
