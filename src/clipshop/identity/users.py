@@ -1,14 +1,16 @@
-"""User accounts: create, list, read; and the principal of a user."""
+"""User accounts: create, list, read, a buyer's e-mail change; and the principal of a user."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clipshop.core.batch import Query
-from clipshop.core.errors import NotFound
+from clipshop.core.errors import InvalidInput, NotFound, PermissionDenied
 from clipshop.core.pagination import Page, PageRequest, paginate
 from clipshop.identity import rows
 from clipshop.identity.errors import BuyerNeedsBirthDate, EmailTaken
@@ -120,3 +122,33 @@ def role_of(session: Session, user_id: int) -> Role | None:
     """The role of an active user, or None if there is no such user."""
     role = session.scalar(select(User.role).where(User.id == user_id, User.is_active))
     return Role(role) if role is not None else None
+
+
+EMAIL = re.compile(
+    r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
+)
+
+
+def change_email(session: Session, principal: Principal, email: str) -> User:
+    """A buyer changes their own contact (and sign-in) e-mail: a well-formed address no
+    other account uses (the unique constraint decides a race)."""
+    if principal.role is not Role.BUYER:
+        raise PermissionDenied("only a buyer changes their e-mail here; staff ask an admin")
+    email = email.strip().lower()
+    if len(email) > 320 or not EMAIL.match(email):
+        raise InvalidInput("not a valid e-mail address", code="invalid_email")
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise NotFound("user not found")
+    if user.email == email:
+        return user
+    taken = EmailTaken(f"the e-mail {email} is used by another account")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise taken
+    try:
+        with session.begin_nested():
+            user.email = email
+            session.flush()
+    except IntegrityError:
+        raise taken from None
+    return user
