@@ -1,8 +1,8 @@
 """Seller performance metrics per shop over rolling windows ending now (docs/deadlines.md,
 "Seller performance").
 
-Every metric is an SQL aggregate: three queries compute all windows at once (orders, packages,
-processing times), whatever the number of orders. A window is ``(end - days, end]``.
+Every metric is an SQL aggregate: four queries compute all windows at once (orders, packages,
+processing times, chat waits), whatever the number of orders. A window is ``(end - days, end]``.
 
 - late dispatch rate: orders judged in the window that were dispatched late / orders judged.
   An order is judged when its outcome is known: when it ships (``rts_time``) if that is
@@ -27,6 +27,10 @@ processing times), whatever the number of orders. A window is ``(end - days, end
 - average processing hours: calendar hours from leaving ON_HOLD (the AWAITING_SHIPMENT status
   event) to every item having a shipment arranged (``rts_time``), averaged over the orders
   whose ``rts_time`` is in the window.
+- chat response rate: buyer waits judged in the window that the seller answered within the
+  region's ``chat_response_hours`` / waits judged (``conversations.metrics``). A wait starts
+  at the first buyer message after the seller's last reply; it is judged when answered in
+  time, else when the target passes (answered late or not at all: missed).
 
 A metric with nothing to judge (denominator 0) has no value and counts as met.
 """
