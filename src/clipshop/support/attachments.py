@@ -5,7 +5,7 @@ Whoever may read the case adds them while it is active and downloads them (``/fi
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipshop.aftersales.evidence import MAX_EVIDENCE_FILES, check_evidence
@@ -30,12 +30,7 @@ def attach(
     case = get_case(session, principal, case_id, lock=True)  # 404 unless the caller's
     content_type = check_evidence(data)
     require_active(case)
-    count = session.scalar(
-        select(func.count())
-        .select_from(StoredFile)
-        .where(StoredFile.owner_kind == OWNER, StoredFile.owner_id == case.id)
-    )
-    if (count or 0) >= MAX_EVIDENCE_FILES:
+    if len(files_of(session, case.id)) >= MAX_EVIDENCE_FILES:  # ten rows at most
         raise photos.TooManyPhotos(f"a case keeps at most {MAX_EVIDENCE_FILES} attachments")
     row = photos.store_file(
         session,

@@ -22,19 +22,11 @@ from clipshop.core.ids import new_id
 from clipshop.deadlines import policies
 from clipshop.identity.principal import PLATFORM_ROLES, Principal, Role
 from clipshop.models import Order, Shop, SupportCase, SupportMessage
+from clipshop.models.support import CASE_CATEGORIES
 from clipshop.orders import queries
 from clipshop.support.states import CaseStatus
 
-CATEGORIES = (
-    "ORDER_ISSUE",
-    "DELIVERY_DELAY",
-    "RETURN_REFUND",
-    "PAYMENT",
-    "ACCOUNT",
-    "FORCE_MAJEURE",
-    "DISPUTE",
-    "OTHER",
-)
+CATEGORIES = CASE_CATEGORIES
 SYSTEM = "system"
 
 
