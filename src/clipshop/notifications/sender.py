@@ -146,7 +146,7 @@ def send_due(db: Database, now: datetime | None = None, send: Send | None = None
             break
         results = send(settings, batch)
         with db.unit_of_work() as session:
-            report.add(record(session, settings, batch, results, utcnow()))
+            report.add(record(session, settings, batch, results, now))
         if len(batch) < settings.mail_batch_size:
             break
     return report
