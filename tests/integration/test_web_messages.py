@@ -70,6 +70,7 @@ def test_buyer_writes_from_the_order_page_and_the_seller_replies(
     assert f'href="/center/messages/{cid}"' in fclient.get("/center/messages?unread=true").text
     opened = fclient.get(f"/center/messages/{cid}").text
     assert f'href="/center/orders/{order_id}"' in opened and "Where is my parcel?" in opened
+    assert _unread(fclient.get("/center/messages").text) == []  # opened: read by the shop
     replied = _post(fclient, f"/center/messages/{cid}", {**token, "text": "Shipped today"})
     assert replied.status_code == 303, replied.text
     inbox = fclient.get("/center/messages").text
