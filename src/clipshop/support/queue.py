@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import PermissionDenied
 from clipshop.identity.principal import Principal
-from clipshop.models import SupportCase
+from clipshop.models import SupportCase, User
+from clipshop.support.actions import SUPPORT_ROLES
 from clipshop.support.cases import is_supervisor, require_staff
 from clipshop.support.states import ACTIVE
 
@@ -48,3 +49,11 @@ def queue(session: Session, principal: Principal, view: str, limit: int) -> list
     stmt = stmt.order_by(SupportCase.first_response_due, SupportCase.id).limit(limit)
     now = utcnow()
     return [QueueItem(case, is_overdue(case, now)) for case in session.scalars(stmt)]
+
+
+def support_staff(session: Session, principal: Principal) -> list[User]:
+    """Whom a supervisor may reassign a case to: the active agents and supervisors."""
+    if not is_supervisor(principal):
+        raise PermissionDenied("only supervisors reassign cases")
+    stmt = select(User).where(User.role.in_(SUPPORT_ROLES), User.is_active.is_(True))
+    return list(session.scalars(stmt.order_by(User.name, User.id)))
