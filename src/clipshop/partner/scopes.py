@@ -15,6 +15,8 @@ PRODUCT_WRITE = "seller.product.write"
 WEBHOOKS = "seller.webhook"
 PROMOTION_INFO = "seller.promotion.info"
 PROMOTION_WRITE = "seller.promotion.write"
+# customer_service (the reference names no scope for it: this name is ours)
+CUSTOMER_SERVICE = "seller.customer_service"
 
 ALL = (
     AUTHORIZATION_INFO,
@@ -28,6 +30,7 @@ ALL = (
     WEBHOOKS,
     PROMOTION_INFO,
     PROMOTION_WRITE,
+    CUSTOMER_SERVICE,
 )
 
 # The creators' affiliate module (the reference states no scopes for it: these names are ours)
