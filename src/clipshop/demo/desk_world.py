@@ -1,7 +1,8 @@
 """Work for the agents' desk in the TikTok sandbox world (``serve --demo --tiktok``): an open
 buyer-protection claim on the buyer's completed order (the dispute queue) and an order held for
-fraud review (its billing address is not where it ships, in the other demo shop), both
-through the real services.
+fraud review (its billing address is not where it ships, in the other demo shop), the
+buyer's open support case about a delivered order and the seller's force-majeure request on
+an order still to ship (the case queue), all through the real services.
 Topped up like the rest of the world: each is added only when the buyer has none."""
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from clipshop.checkout.place import CheckoutRequest, place_order
 from clipshop.core.db import Database
 from clipshop.core.errors import DomainError
 from clipshop.demo import tiktok_world as tw
-from clipshop.models import Dispute, Order, OrderLineItem, Sku
+from clipshop.models import Dispute, Order, OrderLineItem, Sku, SupportCase
 from clipshop.payments.gateway import PaymentGateway
+from clipshop.support import cases
 
 BILLING = {**tw.ADDRESS, "address_line1": "9 Elsewhere Rd", "city": "Reno", "state": "NV"}
 BILLING["postal_code"] = "89501"
@@ -74,6 +76,33 @@ def _held(a: tw.Actors, other_shop_id: int) -> None:
     place_order(a.db, a.gateway, a.buyer, request)
 
 
+def _case_exists(a: tw.Actors, category: str) -> bool:
+    with a.db.unit_of_work(write=False) as session:
+        found = session.scalar(
+            select(SupportCase.id).where(
+                SupportCase.shop_id == a.shop_id, SupportCase.category == category
+            )
+        )
+    return found is not None
+
+
+def _cases(a: tw.Actors) -> None:
+    """The buyer asks about its newest delivered order; the seller asks for two more days to
+    ship its newest order awaiting shipment (an agent decides on the desk)."""
+    delivered = tw.orders_in(a, "DELIVERED") + tw.orders_in(a, "COMPLETED")
+    if delivered and not _case_exists(a, "ORDER_ISSUE"):
+        text = "The parcel arrived but the charger is missing. Can you help?"
+        new = cases.NewCase("ORDER_ISSUE", text, order_id=delivered[-1])
+        with a.db.unit_of_work() as session:
+            cases.open_case(session, a.buyer, new)
+    waiting = tw.orders_in(a, "AWAITING_SHIPMENT")
+    if waiting and not _case_exists(a, "FORCE_MAJEURE"):
+        text = "A storm closed the road to our warehouse; carriers cannot collect until Friday."
+        new = cases.NewCase("FORCE_MAJEURE", text, order_id=waiting[-1], extension_hours=48)
+        with a.db.unit_of_work() as session:
+            cases.open_case(session, a.seller, new)
+
+
 def seed_desk(
     db: Database, gateway: PaymentGateway, shop_id: int, owner_id: int, other_shop_id: int
 ) -> None:
@@ -84,3 +113,4 @@ def seed_desk(
         _claim(a)
     if not _review_held_exists(a):
         _held(a, other_shop_id)
+    _cases(a)
