@@ -136,8 +136,8 @@ def test_bad_requests_say_what_is_wrong_and_change_nothing(
     url = "http://127.0.0.1:9/a"
     message = refused(put(partner, url, "ORDER_CREATED"), 400, 36009004)
     assert "'ORDER_CREATED' is unknown" in message and "RETURN_STATUS_CHANGE" in message
-    message = refused(put(partner, url, "NEW_MESSAGE"), 400, 36009004)
-    assert "NEW_MESSAGE is not sent by clipshop yet" in message
+    message = refused(put(partner, url, "PRODUCT_CREATION"), 400, 36009004)
+    assert "PRODUCT_CREATION is not sent by clipshop yet" in message
     assert "address refused" in refused(put(partner, "ftp://x/", SENT[0]), 400, 36009004)
     long = "http://127.0.0.1:9/" + "a" * 237
     assert "address" in refused(put(partner, long, SENT[0]), 400, 36009004)

@@ -5,7 +5,7 @@ revokes the app (docs/tiktok-api.md#events-webhooks).
 A webhook is a ``WebhookSubscription`` row with the app and the topic, so its deliveries go
 through the native webhooks' sender, retry schedule and delivery log. The shop's own
 subscriptions never see these rows, nor one app another's. Of the reference's event types,
-clipshop sends the five it can produce (``SENT``); the others are refused with a message
+clipshop sends the seven it can produce (``SENT``); the others are refused with a message
 that says so, rather than accepted and never sent."""
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ SENT = {
     "PACKAGE_UPDATE": 4,
     "CANCELLATION_STATUS_CHANGE": 11,
     "RETURN_STATUS_CHANGE": 12,
+    "NEW_CONVERSATION": 13,
+    "NEW_MESSAGE": 14,
 }
 # The reference's other event types: refused until clipshop has what they report.
 NOT_YET = (
     "PRODUCT_STATUS_CHANGE",
     "SELLER_DEAUTHORIZATION",
     "UPCOMING_AUTHORIZATION_EXPIRATION",
-    "NEW_CONVERSATION",
-    "NEW_MESSAGE",
     "PRODUCT_INFORMATION_CHANGE",
     "PRODUCT_CREATION",
     "PRODUCT_CATEGORY_CHANGE",

@@ -95,12 +95,34 @@ def return_status(session: Session, p: Data) -> Data:
 
 
 # clipshop's event type -> (the reference's event type, the data builder).
+def new_conversation(session: Session, p: Data) -> Data:
+    """Type 13: a buyer and the shop have a conversation for the first time."""
+    return {"conversation_id": p["conversation_id"], "create_time": _time(p)}
+
+
+SENDER_ROLES = {"BUYER": "BUYER", "SELLER": "SHOP", "SYSTEM": "SYSTEM"}
+
+
+def new_message(session: Session, p: Data) -> Data:
+    """Type 14: a message of the buyer or of the shop's staff (automatic messages announce
+    nothing); its content is read with the messages list."""
+    return {
+        "conversation_id": p["conversation_id"],
+        "message_id": p["message_id"],
+        "type": p["message_type"],
+        "sender": {"role": SENDER_ROLES[p["sender_role"]], "im_user_id": p["sender_id"] or ""},
+        "create_time": _time(p),
+    }
+
+
 TOPICS: dict[str, tuple[str, Callable[[Session, Data], Data]]] = {
     "order.status_changed": ("ORDER_STATUS_CHANGE", order_status),
     "order.address_changed": ("RECIPIENT_ADDRESS_UPDATE", address_update),
     "package.status_changed": ("PACKAGE_UPDATE", package_update),
     "cancellation.status_changed": ("CANCELLATION_STATUS_CHANGE", cancellation_status),
     "return.status_changed": ("RETURN_STATUS_CHANGE", return_status),
+    "conversation.started": ("NEW_CONVERSATION", new_conversation),
+    "conversation.message_sent": ("NEW_MESSAGE", new_message),
 }
 
 
