@@ -133,9 +133,7 @@ def downgrade() -> None:
     op.drop_table("quick_replies")
     op.drop_index("ix_chat_waits_shop_id_started_at", table_name="chat_waits")
     op.drop_table("chat_waits")
-    op.drop_index(
-        "ix_conversation_messages_conversation_id_id", table_name="conversation_messages"
-    )
+    op.drop_index("ix_conversation_messages_conversation_id_id", table_name="conversation_messages")
     op.drop_table("conversation_messages")
     op.drop_index("ix_conversations_shop_id_id", table_name="conversations")
     op.drop_table("conversations")
