@@ -1,9 +1,10 @@
 """Screenshots of the main pages for docs/web.md: ``python -m tests.browser.screenshots``.
 
 Starts ``clipshop serve --demo --tiktok`` (SQLite, a scratch directory, a free port), signs in as
-the demo users and saves every page at 1280 and 375 px wide into docs/screenshots/, as
-``<page>-<width>.png``. Debian's Chromium (/usr/bin/chromium) through Playwright; nothing is
-downloaded. Pages that do not exist yet are skipped with a note."""
+the demo users and saves every page (or only those named on the command line) at 1280 and
+375 px wide into docs/screenshots/, as ``<page>-<width>.png``. Debian's Chromium
+(/usr/bin/chromium) through Playwright; nothing is downloaded. Pages that do not exist yet are
+skipped with a note."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from clipshop.demo.seed import DOMAIN
+from clipshop.demo.seed import DOMAIN, SHOPS
 from tests.browser.conftest import ARGS, CHROMIUM
 from tests.browser.support import sign_in
 from tests.servers import demo_server
@@ -60,6 +61,11 @@ VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
             ("seller-promotions", _go("/center/promotions")),
             ("seller-live", _first_link("/center/lives", "ul.lives a[href^='/center/lives/']")),
             ("seller-affiliate", _go("/center/affiliate")),
+            ("seller-messages", _go("/center/messages")),
+            ("seller-thread", _first_link("/center/messages", ".conversations a")),
+            ("seller-quick-replies", _go("/center/messages/quick-replies")),
+            ("seller-help", _go("/center/help")),
+            ("seller-case", _first_link("/center/help", "table.cases a[href^='/center/help/']")),
         ],
     ),
     (
@@ -70,6 +76,15 @@ VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
             ("buyer-orders", _go("/shop/orders")),
             ("buyer-deal", _staged("buyer_deal")),
             ("buyer-live", _staged("buyer_live")),
+            ("buyer-messages", _go("/shop/messages")),
+            ("buyer-thread", _first_link("/shop/messages", ".conversations a")),
+        ],
+    ),
+    (
+        "tiktok.buyer",  # demo/desk_world.py opens its support case
+        [
+            ("buyer-help", _go("/shop/help")),
+            ("buyer-case", _first_link("/shop/help", "table.cases a[href^='/shop/help/']")),
         ],
     ),
     ("creator", [("creator", _go("/center/creator"))]),
@@ -79,6 +94,8 @@ VISITS: list[tuple[str | None, list[tuple[str, Step]]]] = [
             ("desk", _go("/desk")),
             ("desk-disputes", _go("/desk/disputes?status=")),
             ("desk-dispute", _first_link("/desk/disputes?status=", "a[href^='/desk/disputes/']")),
+            ("desk-cases", _go("/desk/cases?view=all")),
+            ("desk-case", _first_link("/desk/cases?view=all", "a[href^='/desk/cases/']")),
         ],
     ),
 ]
@@ -112,10 +129,31 @@ def _stage(browser: Browser, base_url: str) -> None:
     page.get_by_role("button", name="Pin at the end").click()
     page.wait_for_load_state("networkidle")
     STAGED["buyer_live"] = page.url.replace("/center/lives/", "/shop/lives/")
+    page.goto("/center/messages/quick-replies")
+    page.get_by_label("Question").last.fill("When do you ship?")
+    page.get_by_label("Answer").last.fill("Within two business days of your order.")
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_load_state("load")
+    context.close()
+    _stage_message(browser, base_url)
+
+
+def _stage_message(browser: Browser, base_url: str) -> None:
+    """The buyer asks the local seller's shop a question from its page (for the messages
+    pages)."""
+    context = browser.new_context(base_url=base_url, timezone_id="UTC")
+    page = context.new_page()
+    _sign_in(page, "buyer")
+    page.goto("/shop")
+    page.get_by_role("link", name=SHOPS[0]["name"]).click()
+    page.get_by_role("link", name="Ask the seller").click()
+    page.get_by_label("Message", exact=True).fill("Hi! Could you gift-wrap my order?")
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.wait_for_url("**/shop/messages/*")
     context.close()
 
 
-def shoot(base_url: str, out: Path) -> list[str]:
+def shoot(base_url: str, out: Path, only: set[str] | None = None) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     saved: list[str] = []
     with sync_playwright() as playwright:
@@ -133,6 +171,8 @@ def shoot(base_url: str, out: Path) -> list[str]:
                 if who:
                     _sign_in(page, who)
                 for name, step in pages:
+                    if only and name not in only:
+                        continue
                     path = step(page)
                     answer = page.goto(path) if path else None
                     if answer is None or answer.status != 200:
@@ -151,7 +191,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         options = ("--tiktok", "--jobs-interval", "0")
         with demo_server("sqlite", Path(scratch), *options) as demo:
-            saved = shoot(f"http://127.0.0.1:{demo.port}", OUT)
+            saved = shoot(f"http://127.0.0.1:{demo.port}", OUT, set(sys.argv[1:]) or None)
     print(f"{len(saved)} screenshots in {OUT}")
     return 0 if saved else 1
 

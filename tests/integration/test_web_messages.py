@@ -200,3 +200,19 @@ def test_quick_replies_kept_by_the_seller_and_asked_by_a_buyer(
     assert asked.status_code == 303
     thread = fclient.get(f"/shop/messages/{cid}").text
     assert "Delivery?" in thread and "3 days" in thread and "(automatic)" in thread
+
+
+def test_ask_the_seller_from_the_shop_page(db: Database, fclient: TestClient, web: World) -> None:
+    token = _as(fclient, "buyer@test.dev")
+    new = f"/shop/messages/shops/{web.shop_a.id}"
+    assert f'href="{new}"' in fclient.get(f"/shop/shops/{web.shop_a.id}").text
+    assert f'action="{new}"' in fclient.get(new).text  # no conversation yet: the form
+    empty = _post(fclient, new, {**token, "text": " "})
+    assert (empty.status_code, page_code(empty)) == (422, "invalid_message")
+    assert count(db, ConversationMessage) == 0
+    sent = _post(fclient, new, {**token, "text": "Do you ship to Canada?"})
+    assert sent.status_code == 303
+    opened = fclient.get(new, follow_redirects=False)  # now: the conversation
+    assert opened.headers["location"] == sent.headers["location"]
+    assert "Do you ship to Canada?" in fclient.get(sent.headers["location"]).text
+    assert page_code(fclient.get("/shop/messages/shops/999999")) == "not_found"

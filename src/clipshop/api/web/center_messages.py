@@ -15,16 +15,21 @@ from sqlalchemy.orm import Session
 
 from clipshop.api.web import center_quick_replies
 from clipshop.api.web.center_requests import seller
-from clipshop.api.web.chat import MessageText, image_bytes, open_thread, refusal, text_draft
+from clipshop.api.web.chat import (
+    MessageText,
+    open_thread,
+    post_image,
+    post_text,
+    refusal,
+)
 from clipshop.api.web.forms import Id, QueryId
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.state import database
 from clipshop.catalog import shops
-from clipshop.conversations import images, service
+from clipshop.conversations import service
 from clipshop.core.errors import DomainError
 from clipshop.core.pagination import page_request
-from clipshop.core.storage import Storage
 from clipshop.deadlines.policies import for_region
 from clipshop.identity.principal import Principal
 
@@ -116,14 +121,7 @@ def _done(conversation_id: int) -> Response:
 def reply(
     request: Request, signed: SignedIn, conversation_id: Id, text: MessageText = ""
 ) -> Response:
-    principal = seller(signed)
-    try:
-        draft = text_draft(text)
-        with database(request).unit_of_work() as session:
-            service.send(session, principal, conversation_id, draft)
-    except DomainError as exc:
-        return _thread_page(request, principal, conversation_id, error=exc, typed={"text": text})
-    return _done(conversation_id)
+    return post_text(request, seller(signed), conversation_id, text, _thread_page, _done)
 
 
 @router.post("/messages/{conversation_id}/image")
@@ -133,12 +131,4 @@ def send_image(
     conversation_id: Id,
     image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    principal = seller(signed)
-    storage: Storage = request.app.state.storage
-    try:
-        data = image_bytes(image)
-        with database(request).unit_of_work() as session:
-            images.send_image(session, storage, principal, conversation_id, data)
-    except DomainError as exc:
-        return _thread_page(request, principal, conversation_id, error=exc, bad="image")
-    return _done(conversation_id)
+    return post_image(request, seller(signed), conversation_id, image, _thread_page, _done)

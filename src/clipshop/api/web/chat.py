@@ -4,18 +4,21 @@ page of messages as the templates show it (oldest first; opening it marks it rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Form, UploadFile
+from fastapi import Form, Request, Response, UploadFile
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from clipshop.conversations import service
+from clipshop.api.web.state import database
+from clipshop.conversations import images, service
 from clipshop.conversations.messages import MAX_TEXT, Draft
 from clipshop.conversations.schemas import MessageIn
 from clipshop.core.errors import DomainError, InvalidInput
 from clipshop.core.pagination import page_request
+from clipshop.core.storage import Storage
 from clipshop.fulfillment.photos import MAX_PHOTO_BYTES
 from clipshop.identity.principal import Principal
 from clipshop.models import Conversation, ConversationMessage
@@ -108,3 +111,44 @@ def open_thread(
         "older": found.next_cursor,
         "photo_mb": PHOTO_MB,
     }
+
+
+ThreadPage = Callable[..., Response]
+"""A side's thread page: (request, principal, conversation_id, error=, typed=, bad=)."""
+
+
+def post_text(
+    request: Request,
+    principal: Principal,
+    conversation_id: int,
+    text: str,
+    thread_page: ThreadPage,
+    done: Callable[[int], Response],
+) -> Response:
+    """Send the typed text (a refusal: the thread again, the text kept under its error)."""
+    try:
+        draft = text_draft(text)
+        with database(request).unit_of_work() as session:
+            service.send(session, principal, conversation_id, draft)
+    except DomainError as exc:
+        return thread_page(request, principal, conversation_id, error=exc, typed={"text": text})
+    return done(conversation_id)
+
+
+def post_image(
+    request: Request,
+    principal: Principal,
+    conversation_id: int,
+    image: UploadFile | None,
+    thread_page: ThreadPage,
+    done: Callable[[int], Response],
+) -> Response:
+    """Send the chosen image (a refusal: the thread again, the error under the image field)."""
+    storage: Storage = request.app.state.storage
+    try:
+        data = image_bytes(image)
+        with database(request).unit_of_work() as session:
+            images.send_image(session, storage, principal, conversation_id, data)
+    except DomainError as exc:
+        return thread_page(request, principal, conversation_id, error=exc, bad="image")
+    return done(conversation_id)

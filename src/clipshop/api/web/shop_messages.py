@@ -12,18 +12,24 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from sqlalchemy.orm import Session
 
 from clipshop.api.routers.fulfillment_files import download_file
-from clipshop.api.web.chat import MessageText, image_bytes, open_thread, refusal, text_draft
+from clipshop.api.web.chat import (
+    MessageText,
+    open_thread,
+    post_image,
+    post_text,
+    refusal,
+    text_draft,
+)
 from clipshop.api.web.forms import Id
 from clipshop.api.web.render import PageRoute, page
 from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.shop import back_to, buyer
 from clipshop.api.web.state import database
 from clipshop.catalog import storefront
-from clipshop.conversations import images, quick_replies, service
+from clipshop.conversations import quick_replies, service
 from clipshop.conversations.messages import Draft
 from clipshop.core.errors import DomainError, NotFound
 from clipshop.core.pagination import page_request
-from clipshop.core.storage import Storage
 from clipshop.identity.principal import Principal
 from clipshop.orders import queries
 
@@ -66,6 +72,43 @@ def message_image(request: Request, signed: SignedIn, file_id: Id) -> Response:
         return download_file(file_id, request, session, principal)
 
 
+def _new_page(
+    request: Request,
+    principal: Principal,
+    shop_id: int,
+    error: DomainError | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The first message to a shop; a buyer already talking to it gets the thread."""
+    with database(request).unit_of_work(write=False) as session:
+        shop = storefront.get_shop(session, principal, shop_id)
+        found = service.list_conversations(
+            session, principal, page_request(1, None), service.Filters(shop_id=shop_id)
+        ).items
+    if found and error is None:
+        return back_to(f"/shop/messages/{found[0].id}#latest")
+    context = {"shop": {"id": shop.id, "name": shop.name}, **refusal(error), "typed": typed or {}}
+    return page(request, "shop/messages_new.html", context, error.status if error else 200)
+
+
+@router.get("/messages/shops/{shop_id}")
+def new_conversation(request: Request, signed: SignedIn, shop_id: Id) -> Response:
+    """The shop page's "Ask the seller"."""
+    return _new_page(request, buyer(signed), shop_id)
+
+
+@router.post("/messages/shops/{shop_id}")
+def start(request: Request, signed: SignedIn, shop_id: Id, text: MessageText = "") -> Response:
+    principal = buyer(signed)
+    try:
+        draft = text_draft(text)
+        with database(request).unit_of_work() as session:
+            conversation, _ = service.start(session, principal, shop_id, None, draft)
+    except DomainError as exc:
+        return _new_page(request, principal, shop_id, exc, {"text": text})
+    return _done(conversation.id)
+
+
 def _thread_page(
     request: Request,
     principal: Principal,
@@ -104,14 +147,7 @@ def _done(conversation_id: int) -> Response:
 def send(
     request: Request, signed: SignedIn, conversation_id: Id, text: MessageText = ""
 ) -> Response:
-    principal = buyer(signed)
-    try:
-        draft = text_draft(text)
-        with database(request).unit_of_work() as session:
-            service.send(session, principal, conversation_id, draft)
-    except DomainError as exc:
-        return _thread_page(request, principal, conversation_id, error=exc, typed={"text": text})
-    return _done(conversation_id)
+    return post_text(request, buyer(signed), conversation_id, text, _thread_page, _done)
 
 
 @router.post("/messages/{conversation_id}/image")
@@ -121,15 +157,7 @@ def send_image(
     conversation_id: Id,
     image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    principal = buyer(signed)
-    storage: Storage = request.app.state.storage
-    try:
-        data = image_bytes(image)
-        with database(request).unit_of_work() as session:
-            images.send_image(session, storage, principal, conversation_id, data)
-    except DomainError as exc:
-        return _thread_page(request, principal, conversation_id, error=exc, bad="image")
-    return _done(conversation_id)
+    return post_image(request, buyer(signed), conversation_id, image, _thread_page, _done)
 
 
 @router.post("/messages/{conversation_id}/ask/{reply_id}")
