@@ -54,6 +54,7 @@ TRACKING = "valid_tracking_rate"
 ON_TIME = "on_time_delivery_rate"
 FAULT = "seller_fault_cancellation_rate"
 PROCESSING = "average_processing_hours"
+CHAT = "chat_response_rate"  # no conversations here: nothing judged (docs/conversations.md)
 RATES = (LATE, TRACKING, ON_TIME, FAULT)
 
 
@@ -215,6 +216,7 @@ def test_metrics_exact_over_7_30_and_90_days(client: TestClient, world: World) -
         ON_TIME: (1, 1),
         FAULT: (0, 3),  # b3 was the buyer's cancellation
         PROCESSING: (2.0, 2),
+        CHAT: (0.0, 0),
     }
     assert fractions(by_days[30]) == {
         LATE: (2, 6),  # a3 shipped late, a4 never shipped
@@ -222,6 +224,7 @@ def test_metrics_exact_over_7_30_and_90_days(client: TestClient, world: World) -
         ON_TIME: (3, 4),  # a2 delivered late
         FAULT: (1, 8),  # a4; c1 (10 days old) counts here, not in 7 days
         PROCESSING: (pytest.approx(10 + a3_hours, abs=0.01), 5),
+        CHAT: (0.0, 0),
     }
     assert fractions(by_days[90]) == {
         LATE: (2, 7),
@@ -229,6 +232,7 @@ def test_metrics_exact_over_7_30_and_90_days(client: TestClient, world: World) -
         ON_TIME: (4, 5),
         FAULT: (1, 9),
         PROCESSING: (pytest.approx(10 + a3_hours, abs=0.01), 6),
+        CHAT: (0.0, 0),
     }
     seven, thirty = by_days[7]["metrics"], by_days[30]["metrics"]
     assert seven[LATE] == {
