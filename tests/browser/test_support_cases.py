@@ -5,32 +5,20 @@ serious or critical violation on the pages on the way."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.browser.conftest import Site
 from tests.browser.support import aside, fits, phone_page, sign_in
 from tests.browser.test_accessibility import _violations
+from tests.browser.test_messages import _files_elsewhere  # noqa: F401  (autouse: uploads)
 from tests.conftest import make_world
 from tests.fulfillment_support import paid_orders
 from tests.integration.fulfillment_files_api import PNG
 from tests.web_support import PASSWORD
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _files_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The served app keeps uploads under ./clipshop-files: here, a temporary directory."""
-    before = Path.cwd()
-    os.chdir(tmp_path_factory.mktemp("case-files"))
-    yield
-    os.chdir(before)
 
 
 def _order(site: Site) -> dict[str, Any]:

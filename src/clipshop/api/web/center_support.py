@@ -19,7 +19,6 @@ from clipshop.api.web.session import SignedIn, csrf_protected
 from clipshop.api.web.shop import back_to
 from clipshop.api.web.state import database
 from clipshop.core.errors import DomainError
-from clipshop.core.storage import Storage
 from clipshop.identity.principal import Principal
 from clipshop.support import cases
 
@@ -79,7 +78,6 @@ def open_case(
     files: hp.Files = [],  # noqa: B006  (FastAPI copies defaults)
 ) -> Response:
     principal = seller(signed)
-    storage: Storage = request.app.state.storage
     typed = {
         "category": category,
         "order_id": order_id,
@@ -87,17 +85,8 @@ def open_case(
         "description": description,
     }
     try:
-        if category not in hp.CATEGORIES:
-            raise hp.field_error("category", "choose what the case is about", "invalid_case")
-        new = cases.NewCase(
-            category=category,
-            description=hp.text_of(description, "description", "a description"),
-            order_id=hp.id_of(order_id, "order_id"),
-            shop_id=hp.id_of(shop_id, "shop_id"),
-        )
-        datas = hp.files_of(files)
-        with database(request).unit_of_work() as session:
-            case_id = hp.open_with_files(session, storage, principal, new, datas)
+        new = hp.new_case(category, description, order_id, shop_id)
+        case_id = hp.open_with_files(request, principal, new, hp.files_of(files))
     except DomainError as exc:
         return _help(request, principal, error=exc, typed=typed)
     return back_to(f"/center/help/{case_id}")
@@ -123,7 +112,6 @@ def force_majeure(
     """A FORCE_MAJEURE case: more time to ship one order of the shop, for an agent to
     approve (the order's deadlines then move) or reject."""
     principal = seller(signed)
-    storage: Storage = request.app.state.storage
     typed = {
         "fm_order_id": fm_order_id,
         "fm_amount": fm_amount,
@@ -140,9 +128,7 @@ def force_majeure(
             order_id=order_id,
             extension_hours=_hours(fm_amount, fm_unit),
         )
-        datas = hp.files_of(fm_files, "fm_files")
-        with database(request).unit_of_work() as session:
-            case_id = hp.open_with_files(session, storage, principal, new, datas)
+        case_id = hp.open_with_files(request, principal, new, hp.files_of(fm_files, "fm_files"))
     except DomainError as exc:
         return _help(request, principal, error=exc, typed=typed, fields=FM_FIELDS)
     return back_to(f"/center/help/{case_id}")

@@ -90,14 +90,28 @@ def refusal(error: DomainError | None, fields: dict[str, str] | None = None) -> 
     return {"error": error, "bad": named}
 
 
+def new_case(category: str, description: str, order_id: str, shop_id: str = "") -> cases.NewCase:
+    """The open-case form (buyer's or seller's) as the service's ``NewCase``."""
+    if category not in CATEGORIES:
+        raise field_error("category", "choose what the case is about", "invalid_case")
+    return cases.NewCase(
+        category=category,
+        description=text_of(description, "description", "a description"),
+        order_id=id_of(order_id, "order_id"),
+        shop_id=id_of(shop_id, "shop_id"),
+    )
+
+
 def open_with_files(
-    session: Session, storage: Storage, principal: Principal, new: cases.NewCase, datas: list[bytes]
+    request: Request, principal: Principal, new: cases.NewCase, datas: list[bytes]
 ) -> int:
-    """Open the case and attach its files in one unit of work; the case's id."""
-    case = cases.open_case(session, principal, new)
-    for data in datas:
-        attachments.attach(session, storage, principal, case.id, data)
-    return case.id
+    """Open the case and attach its (already checked) files in one unit of work; its id."""
+    storage: Storage = request.app.state.storage
+    with database(request).unit_of_work() as session:
+        case = cases.open_case(session, principal, new)
+        for data in datas:
+            attachments.attach(session, storage, principal, case.id, data)
+        return case.id
 
 
 def case_context(session: Session, principal: Principal, case_id: int) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from clipshop.api.web.shop import back_to, buyer
 from clipshop.api.web.state import database
 from clipshop.core.errors import DomainError
 from clipshop.core.pagination import page_request
-from clipshop.core.storage import Storage
 from clipshop.identity.principal import Principal
 from clipshop.orders import queries
 from clipshop.support import cases
@@ -78,19 +77,10 @@ def open_case(
     files: hp.Files = [],  # noqa: B006  (FastAPI copies defaults)
 ) -> Response:
     principal = buyer(signed)
-    storage: Storage = request.app.state.storage
     typed = {"category": category, "order_id": order_id, "description": description}
     try:
-        if category not in hp.CATEGORIES:
-            raise hp.field_error("category", "choose what the case is about", "invalid_case")
-        new = cases.NewCase(
-            category=category,
-            description=hp.text_of(description, "description", "a description"),
-            order_id=hp.id_of(order_id, "order_id"),
-        )
-        datas = hp.files_of(files)
-        with database(request).unit_of_work() as session:
-            case_id = hp.open_with_files(session, storage, principal, new, datas)
+        new = hp.new_case(category, description, order_id)
+        case_id = hp.open_with_files(request, principal, new, hp.files_of(files))
     except DomainError as exc:
         return _help(request, principal, error=exc, typed=typed)
     return back_to(f"/shop/help/{case_id}")
