@@ -17,7 +17,7 @@ import httpx
 
 from tests.conftest import private_postgres_database
 
-START_TIMEOUT = 60.0  # seconds until /healthz answers
+START_TIMEOUT = 120.0  # seconds until /healthz answers (a loaded CI machine is slow to start)
 
 
 def free_port() -> int:

@@ -52,7 +52,7 @@ def site(database: Database) -> Iterator[Site]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    assert httpx.get(f"{url}/healthz").status_code == 200
+    assert httpx.get(f"{url}/healthz", timeout=30).status_code == 200  # a loaded machine
     yield Site(url, database)
     server.should_exit = True
     thread.join(timeout=30)
