@@ -138,6 +138,23 @@ def test_shipping_between_the_old_and_the_new_deadline_is_on_time(
     assert late_dispatch_counts(db, world) == (0, 0)  # not judged at all
 
 
+def test_the_platform_carriers_delivery_promise_carries_the_extension(
+    client: TestClient, db: Database, world: World, week: Week
+) -> None:
+    order = awaiting_shipment(client, world, week)
+    extend(db, world, order["id"], 30)
+    body = {"order_ids": [order["id"]], "shipping_type": "PLATFORM", "provider_code": "SIMPOST"}
+    response = client.post(
+        "/api/v1/packages",
+        json=body | {"handover_method": "DROP_OFF"},
+        headers=world.seller_a.headers,
+    )
+    assert response.status_code == 201, response.text
+    fresh = get_order(client, world.buyer, order["id"])
+    placed = datetime.fromisoformat(fresh["created_at"])
+    assert at(fresh, "delivery_sla_time") == placed + (120 + 30) * H
+
+
 def test_the_sweeper_cancels_an_unshipped_order_at_the_new_ship_due_time(
     client: TestClient, db: Database, world: World, week: Week
 ) -> None:

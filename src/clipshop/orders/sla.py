@@ -90,7 +90,9 @@ def _ready_to_ship(session: Session, order: Order, now: datetime) -> None:
     policy = policy_of(order)
     order.tts_sla_time = now + timedelta(hours=policy.collection_scan_hours)
     if _platform_shipped(session, order.id):  # the platform's carrier promises delivery
-        order.delivery_sla_time = order.created_at + timedelta(hours=policy.platform_delivery_hours)
+        # a force-majeure extension (orders.extensions) carries into the platform's promise
+        hours = policy.platform_delivery_hours + order.deadline_extension_hours
+        order.delivery_sla_time = order.created_at + timedelta(hours=hours)
 
 
 def _platform_shipped(session: Session, order_id: int) -> bool:
