@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from clipshop.conversations.messages import conversation_for
 from clipshop.core.db import Database
+from clipshop.identity.principal import Role
 from clipshop.models import Conversation, ConversationMessage
-from tests.conftest import World, problem_code
+from tests.conftest import World, make_actor, problem_code
 from tests.fulfillment_support import paid_orders
 from tests.integration.checkout_api import API, ok
 from tests.integration.conversation_support import add_staff, say, write_to_shop
@@ -202,3 +203,22 @@ def test_the_first_message_of_two_at_once_makes_one_conversation(
     with db.unit_of_work() as session:
         found, started = conversation_for(session, world.buyer.id, world.shop_a.id, "SELLER")
         assert found.id == made.id and not started
+
+
+def test_the_inbox_lists_the_latest_activity_first_and_pages_by_it(
+    client: TestClient, db: Database, world: World
+) -> None:
+    """A new message moves its conversation to the top; the cursor follows that order."""
+    other = make_actor(db, Role.BUYER, "buyer.two@test.dev")
+    first = write_to_shop(client, world.buyer, world.shop_a.id, "first")["conversation"]["id"]
+    second = write_to_shop(client, other, world.shop_a.id, "second")["conversation"]["id"]
+    inbox = ok(client.get(f"{API}/conversations", headers=world.seller_a.headers))
+    assert [c["id"] for c in inbox["items"]] == [second, first]
+    say(client, world.seller_a, first, "an answer to the older one")
+    top = ok(client.get(f"{API}/conversations?limit=1", headers=world.seller_a.headers))
+    assert [c["id"] for c in top["items"]] == [first]
+    cursor = top["next_cursor"]
+    rest = ok(
+        client.get(f"{API}/conversations?limit=1&cursor={cursor}", headers=world.seller_a.headers)
+    )
+    assert [c["id"] for c in rest["items"]] == [second] and rest["next_cursor"] is None

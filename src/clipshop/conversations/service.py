@@ -13,7 +13,7 @@ from clipshop.conversations import access, metrics
 from clipshop.conversations.messages import Draft, announce, check_card, conversation_for, post
 from clipshop.core.clock import utcnow
 from clipshop.core.errors import NotFound, PermissionDenied
-from clipshop.core.pagination import Page, PageRequest, paginate
+from clipshop.core.pagination import Page, PageRequest, make_page, paginate
 from clipshop.identity.principal import PLATFORM_ROLES, Principal, Role
 from clipshop.models import Conversation, ConversationMessage, Order, Shop, User
 
@@ -42,14 +42,20 @@ def _unread_condition(side: str) -> ColumnElement[bool]:
 def list_conversations(
     session: Session, caller: Principal, page: PageRequest, filters: Filters = Filters()
 ) -> Page[Conversation]:
-    """Newest conversation first; a seller's inbox is every shop it belongs to (or one)."""
+    """The latest activity first (the last message's time, else the conversation's: ids are
+    time-ordered, so the last message's id orders them; the cursor is that id); a seller's
+    inbox is every shop it belongs to (or one)."""
     stmt = access.scope(select(Conversation), caller)
     if filters.shop_id is not None:
         stmt = stmt.where(Conversation.shop_id == filters.shop_id)
     if filters.unread and caller.role in (Role.BUYER, Role.SELLER):
         side = "BUYER" if caller.role is Role.BUYER else "SELLER"
         stmt = stmt.where(exists().where(_unread_condition(side)))
-    return paginate(session, stmt, Conversation.id, page)
+    activity = func.coalesce(Conversation.last_message_id, Conversation.id)
+    if page.after_id is not None:
+        stmt = stmt.where(activity < page.after_id)
+    rows = list(session.scalars(stmt.order_by(activity.desc()).limit(page.limit + 1)))
+    return make_page(rows, page, lambda row: row.last_message_id or row.id)
 
 
 def unread_counts(session: Session, conversation_ids: list[int]) -> dict[int, tuple[int, int]]:
