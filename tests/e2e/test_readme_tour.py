@@ -6,7 +6,8 @@ the port and the path of the ``clipshop`` command are substituted), in a fresh d
 next to a real server process started as the Quick start says (on PostgreSQL after
 ``clipshop db upgrade``). Each shell block that the README follows with an output block must
 print that output: JSON compared value by value, text line by line, with only ids, times,
-dates, tokens, cursors, tracking numbers and the clock's stop count masked."""
+dates, tokens, cursors, tracking numbers, support case numbers and the clock's stop count
+masked."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ MASKS = [
     (re.compile(r"\b\d{15,20}\b"), "<id>"),
     (re.compile(r"\bcs_[A-Za-z0-9_-]+"), "<token>"),
     (re.compile(r"\b(SX|SP)\d{11}\b"), "<tracking>"),
+    (re.compile(r"\bCS-[A-Z2-7]{13}\b"), "<case number>"),  # the case id in base 32
 ]
 MASKED_KEYS = {"next_cursor": "<cursor>", "stops": "<stops>"}  # stops: shop reviews at 00:00
 
