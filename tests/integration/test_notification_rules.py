@@ -45,9 +45,9 @@ def test_messages_requests_and_disputes_reach_the_right_people(db: Database, wor
     message = {"conversation_id": "1", "message_id": "2", "buyer_id": str(buyer)}
     message |= {"sender_id": str(seller), "message_type": "TEXT"}
     from_seller = _store(db, shop, "conversation.message_sent", **message, sender_role="SELLER")
-    assert _made(db, from_seller) == ([(buyer, "seller_message", "/shop/messages")], [buyer])
+    assert _made(db, from_seller) == ([(buyer, "seller_message", "/shop/messages/1")], [buyer])
     from_buyer = _store(db, shop, "conversation.message_sent", **message, sender_role="BUYER")
-    assert _made(db, from_buyer) == ([(seller, "buyer_message", "/center/messages")], [])
+    assert _made(db, from_buyer) == ([(seller, "buyer_message", "/center/messages/1")], [])
     ret = {"return_id": "5", "order_id": "6", "buyer_id": str(buyer), "return_type": "REFUND"}
     opened = _store(db, shop, "return.status_changed", **ret, from_status=None, to_status="X")
     assert _made(db, opened) == ([(seller, "return_requested", "/center/returns/5")], [])
@@ -63,6 +63,9 @@ def test_messages_requests_and_disputes_reach_the_right_people(db: Database, wor
     other_shop = _store(
         db, world.shop_b.id, "conversation.message_sent", **message, sender_role="BUYER"
     )
-    assert _made(db, other_shop) == ([(world.seller_b.id, "buyer_message", "/center/messages")], [])
+    assert _made(db, other_shop) == (
+        [(world.seller_b.id, "buyer_message", "/center/messages/1")],
+        [],
+    )
     unknown = _store(db, shop, "stock.changed", sku_id="1")
     assert _made(db, unknown) == ([], [])

@@ -136,10 +136,12 @@ def message_sent(session: Session, e: Delivered) -> list[Notice]:
     p = e.payload
     if p["sender_role"] == "SELLER":
         values = {"shop": _shop(session, e.shop_id)}
-        return [Notice([int(p["buyer_id"])], "seller_message", "/shop/messages", values)]
+        link = f"/shop/messages/{p['conversation_id']}"
+        return [Notice([int(p["buyer_id"])], "seller_message", link, values)]
     if p["sender_role"] == "BUYER":
         buyer = session.scalar(select(User.name).where(User.id == int(p["buyer_id"])))
-        return [_seller(session, e, "buyer_message", "/center/messages", buyer=buyer or "")]
+        link = f"/center/messages/{p['conversation_id']}"
+        return [_seller(session, e, "buyer_message", link, buyer=buyer or "")]
     return []
 
 
