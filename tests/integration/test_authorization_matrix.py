@@ -268,6 +268,12 @@ def _parse_matrix(text: str) -> dict[RowKey, dict[tuple[str, str], int]]:
 MATRIX = _parse_matrix(
     MATRIX_TABLE + mc.ROWS + md.ROWS + ms.ROWS + mconv.ROWS + mnote.ROWS + msup.ROWS
 )
+# The rows whose requests need a part's world (built only for them: ``build_world``).
+PART_ROWS = {
+    "conversations": set(_parse_matrix(mconv.ROWS)),
+    "notifications": set(_parse_matrix(mnote.ROWS)),
+    "support": set(_parse_matrix(msup.ROWS)),
+}
 
 
 def api_routes() -> list[RouteKey]:
@@ -427,6 +433,7 @@ def build_world(
     files_dir: Path | None = None,
     with_returns: bool = False,
     with_disputes: bool = False,
+    parts: frozenset[str] = frozenset(),
 ) -> MatrixWorld:
     """The callers and two shops; commerce and fulfilment only when asked for (the
     fulfilment world stores its photos under ``files_dir``, the client's storage)."""
@@ -478,9 +485,13 @@ def build_world(
     if with_returns:
         buyers = {scope: world.buyer(scope) for scope in SCOPES}
         world.returns = mr.build_returns(db, buyers, {s: world.shop(s) for s in SCOPES})
-    world.conversations = mconv.build(db, world)
-    world.notifications = mnote.build(db, world)
-    world.support = msup.build(db, world)
+    # the parts' worlds only for their own routes (every route builds its world anew)
+    if "conversations" in parts:
+        world.conversations = mconv.build(db, world)
+    if "notifications" in parts:
+        world.notifications = mnote.build(db, world)
+    if "support" in parts:
+        world.support = msup.build(db, world)
     return world
 
 
@@ -1135,7 +1146,8 @@ def test_authorization_matrix(
     fulfillment = any(spec.fulfillment for spec in specs)
     returns = any(spec.returns for spec in specs)
     disputes = any(spec.disputes for spec in specs)
-    world = build_world(db, commerce, fulfillment, files_dir, returns, disputes)
+    parts = frozenset(name for name, keys in PART_ROWS.items() if keys.intersection(rows))
+    world = build_world(db, commerce, fulfillment, files_dir, returns, disputes, parts)
     client = fclient  # its files live in files_dir, never in the working directory
     initial, initial_rows = snapshot(db), table_rows(db)
     state: Snapshot | None = initial  # the database now, when known

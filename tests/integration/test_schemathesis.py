@@ -20,8 +20,9 @@ What a schema cannot describe is given as a client would give it:
   ``min_days`` is at most its ``max_days``, a cart or checkout names each SKU once (with a
   quantity), an admin creating a shop names its owner, an amount stays within its currency's
   platform maximum (docs/api.md#bounds; the schema states only the ceiling of every currency),
-  a buyer has a date of birth, ship-by-seller names its tracking number, and a sandbox advance
-  moves the clock by something.
+  a buyer has a date of birth, ship-by-seller names its tracking number, a sandbox advance
+  moves the clock by something, a conversation message carries the one field of its ``type``,
+  and only a FORCE_MAJEURE support case asks for an extension.
   Only cases drawn as valid are adjusted: an invalid one stays as drawn.
 """
 
@@ -98,6 +99,12 @@ def as_a_client_would(case: schemathesis.Case, world: World) -> None:
             body["hours"] = 1
         if case.operation.path == f"{API}/shops" and body.get("owner_user_id", None) is None:
             body["owner_user_id"] = str(world.seller_a.id)  # required of an admin
+        if case.operation.path == f"{API}/conversations":
+            _message_fits_type(body.get("message"))
+        if case.operation.path == f"{API}/conversations/{{conversation_id}}/messages":
+            _message_fits_type(body)
+        if case.operation.path == f"{API}/support/cases":
+            _support_case(body)
 
 
 def _instant(value: object) -> datetime | None:
@@ -147,6 +154,35 @@ def _by_shipping_type(body: dict[str, object]) -> None:
         body["tracking_number"] = body.get("tracking_number") or "TRACK0001"
     else:
         body.pop("tracking_number", None)
+
+
+MESSAGE_FIELDS = {"TEXT": "text", "ORDER_CARD": "order_id", "PRODUCT_CARD": "product_id"}
+
+
+def _message_fits_type(message: object) -> None:
+    """A conversation message (``type`` with ``text``, ``order_id`` or ``product_id``) carries
+    only its type's field (docs/conversations.md): the type's own if drawn, else the first
+    drawn field's type, else a text."""
+    if not isinstance(message, dict) or message.get("type", "TEXT") not in MESSAGE_FIELDS:
+        return
+    kinds = [message.get("type", "TEXT"), *MESSAGE_FIELDS]
+    kind = next((k for k in kinds if message.get(MESSAGE_FIELDS[k]) is not None), None)
+    if kind is None:  # drawn with none: a text, as the default type says
+        kind, message["text"] = "TEXT", "Hello"
+    message["type"] = kind
+    for field in MESSAGE_FIELDS.values():
+        if field != MESSAGE_FIELDS[kind]:
+            message.pop(field, None)
+
+
+def _support_case(body: dict[str, object]) -> None:
+    """Only a FORCE_MAJEURE case asks for an extension, and it names its order
+    (docs/support.md)."""
+    if body.get("category") == "FORCE_MAJEURE" and body.get("order_id") is None:
+        body["category"] = "OTHER"
+    if body.get("category") != "FORCE_MAJEURE":
+        body.pop("extension_hours", None)
+        body.pop("extension_days", None)
 
 
 def _days(body: dict[str, object]) -> None:

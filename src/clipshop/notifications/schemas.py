@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from clipshop.core.schemas import IdStr, Line, PageOut, RequestModel, ResponseModel
 
@@ -42,7 +42,7 @@ class PreferencesOut(ResponseModel):
 
 class PreferencesIn(RequestModel):
     language: Language
-    marketing_opt_out: bool
+    marketing_opt_out: StrictBool  # true or false, not 0 or "yes"
 
 
 class EmailIn(RequestModel):
